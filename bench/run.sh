@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, side by side with the peers available here. Markdown on stdout,
+# also saved to .output/bench/results.md (copy the figures into docs/BENCHMARKS.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .output/bench
+{
+	bash bench/flame.sh
+	if [[ -f bench/record_overhead.sh ]]; then
+		echo
+		if ((EUID == 0)); then bash bench/record_overhead.sh; else echo "record benchmarks need root: skipped"; fi
+	fi
+} | tee .output/bench/results.md

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "folded.h"
+#include "output.h"
+#include "pprof.h"
+#include "profile.h"
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcasecmp(s + n - m, suffix);
+}
+
+enum output_format output__format(const char *path)
+{
+	if (ends_with(path, ".pb.gz") || ends_with(path, ".pprof") || ends_with(path, ".prof"))
+		return OUTPUT_PPROF_GZ;
+	if (ends_with(path, ".pb"))
+		return OUTPUT_PPROF_RAW;
+	if (ends_with(path, ".folded") || ends_with(path, ".txt") || ends_with(path, ".collapsed"))
+		return OUTPUT_FOLDED;
+	if (ends_with(path, ".svg"))
+		return OUTPUT_SVG;
+	return OUTPUT_UNKNOWN;
+}
+
+int output__open(struct output *o, const char *path)
+{
+	int fd, err;
+
+	memset(o, 0, sizeof(*o));
+	if (!strcmp(path, "-")) {
+		o->f = stdout;
+		return 0;
+	}
+	o->path = strdup(path);
+	if (!o->path || asprintf(&o->tmp, "%s.tmp-XXXXXX", path) < 0) {
+		free(o->path);
+		o->path = NULL;
+		o->tmp = NULL;
+		return -ENOMEM;
+	}
+	fd = mkostemp(o->tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	/* mkstemp creates 0600; a profile is an ordinary file, so honour the umask instead */
+	{
+		mode_t mask = umask(0);
+
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
+	}
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		err = -errno;
+		close(fd);
+		unlink(o->tmp);
+		goto fail;
+	}
+	return 0;
+fail:
+	free(o->path);
+	free(o->tmp);
+	memset(o, 0, sizeof(*o));
+	return err;
+}
+
+int output__commit(struct output *o)
+{
+	int err = 0;
+
+	if (fflush(o->f) || ferror(o->f))
+		err = errno ? -errno : -EIO;
+	if (!o->path)
+		return err;
+	if (fclose(o->f) && !err)
+		err = -errno;
+	o->f = NULL;
+	if (!err && rename(o->tmp, o->path))
+		err = -errno;
+	if (err)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	o->tmp = o->path = NULL;
+	return err;
+}
+
+void output__abort(struct output *o)
+{
+	if (o->path) {
+		if (o->f)
+			fclose(o->f);
+		unlink(o->tmp);
+		free(o->tmp);
+		free(o->path);
+	}
+	memset(o, 0, sizeof(*o));
+}
+
+int output__check_writable(const char *path)
+{
+	struct output o;
+	int err;
+
+	if (!strcmp(path, "-"))
+		return 0;
+	err = output__open(&o, path);
+	if (!err)
+		output__abort(&o);
+	return err;
+}
+
+static int pick_sample_type(const struct profile *p, const char *name, struct flame_err *err)
+{
+	int vi = name ? profile__find_sample_type(p, name) : profile__default_sample_type(p);
+	size_t i;
+	char have[160] = "";
+
+	if (vi >= 0)
+		return vi;
+	for (i = 0; i < p->sample_types.len; i++) {
+		size_t n = strlen(have);
+
+		snprintf(have + n, sizeof(have) - n, "%s%s", i ? ", " : "",
+			 profile__str(p, p->sample_types.data[i].type));
+	}
+	if (!name)
+		return flame_err__set(err, EINVAL, "profile has no sample types");
+	return flame_err__set(err, EINVAL,
+			      "no sample type '%s' (have: %s); pick one with --sample-type", name,
+			      have);
+}
+
+static int write_pprof(FILE *f, const struct profile *p, bool gzip, struct flame_err *err)
+{
+	size_t len;
+	void *buf;
+	int ret = pprof__encode(p, gzip, &buf, &len, err);
+
+	if (ret)
+		return ret;
+	if (fwrite(buf, 1, len, f) != len)
+		ret = flame_err__set(err, EIO, "write failed: %s", strerror(errno));
+	free(buf);
+	return ret;
+}
+
+static int write_folded(FILE *f, const struct profile *p, const struct write_opts *opts,
+			struct flame_err *err)
+{
+	int vi = pick_sample_type(p, opts ? opts->sample_type : NULL, err);
+	int ret;
+
+	if (vi < 0)
+		return vi;
+	ret = folded__write(p, vi, -1, f);
+	if (ret)
+		return flame_err__set(err, -ret, "write failed: %s", strerror(-ret));
+	return 0;
+}
+
+static int write_svg(FILE *f, const struct profile *p, const struct write_opts *opts,
+		     struct flame_err *err)
+{
+	struct svg_opts svg;
+
+	if (opts)
+		svg = opts->svg;
+	else
+		svg_opts__init(&svg);
+	if (opts && opts->sample_type)
+		svg.sample_type = opts->sample_type;
+	return svg__write(p, &svg, f, err);
+}
+
+int output__write_profile(const char *path, enum output_format fmt, const struct profile *p,
+			  const struct write_opts *opts, struct flame_err *err)
+{
+	struct flame_err werr = {{0}};
+	struct output o;
+	int ret;
+
+	if (fmt == OUTPUT_UNKNOWN)
+		fmt = output__format(path);
+	if (fmt == OUTPUT_UNKNOWN)
+		return flame_err__set(
+			err, EINVAL,
+			"'%s': unknown output format; name it .pb.gz, .pprof, .folded, "
+			".txt or .svg",
+			path);
+	ret = output__open(&o, path);
+	if (ret)
+		return flame_err__set(err, -ret, "cannot write '%s': %s", path, strerror(-ret));
+	switch (fmt) {
+	case OUTPUT_PPROF_GZ:
+	case OUTPUT_PPROF_RAW:
+		ret = write_pprof(o.f, p, fmt == OUTPUT_PPROF_GZ, &werr);
+		break;
+	case OUTPUT_FOLDED:
+		ret = write_folded(o.f, p, opts, &werr);
+		break;
+	default:
+		ret = write_svg(o.f, p, opts, &werr);
+		break;
+	}
+	if (ret) {
+		output__abort(&o);
+		return flame_err__set(err, -ret, "'%s': %s", path, werr.msg);
+	}
+	ret = output__commit(&o);
+	if (ret)
+		return flame_err__set(err, -ret, "cannot write '%s': %s", path, strerror(-ret));
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Writing profiles. The format follows the file name: .pb.gz/.pprof → gzipped pprof, .pb →
+ * raw pprof, .folded/.txt → folded stacks, .svg → flame graph. Files are written to a
+ * temporary name beside the target and renamed into place, so a failure never leaves a
+ * partial file behind.
+ */
+#ifndef SINGE_CLI_OUTPUT_H
+#define SINGE_CLI_OUTPUT_H
+
+#include <stdio.h>
+
+#include "svg.h"
+
+struct profile;
+struct flame_err;
+
+enum output_format {
+	OUTPUT_UNKNOWN = 0,
+	OUTPUT_PPROF_GZ,
+	OUTPUT_PPROF_RAW,
+	OUTPUT_FOLDED,
+	OUTPUT_SVG,
+};
+
+/* The format a path's extension asks for ("-" has none: the caller picks). */
+enum output_format output__format(const char *path);
+
+struct output {
+	char *path; /* the final name, or NULL for stdout */
+	char *tmp;  /* the temporary file, renamed to path by output__commit() */
+	FILE *f;
+};
+
+/* Open path ("-" = stdout) for writing through a temporary file; 0 or -errno. */
+int output__open(struct output *o, const char *path);
+/* Flush, check for write errors, and rename into place; 0 or -errno (file removed). */
+int output__commit(struct output *o);
+/* Remove the temporary file; safe to call after commit or on a zeroed struct. */
+void output__abort(struct output *o);
+/* Check up front that path can be created (directory exists and is writable); 0 or -errno. */
+int output__check_writable(const char *path);
+
+/* What to render, for the formats that show one value column. */
+struct write_opts {
+	const char *sample_type; /* NULL: the profile's default */
+	struct svg_opts svg;
+};
+
+/*
+ * Write p to path in the format its extension names (fmt overrides when not UNKNOWN).
+ * 0, or a negative errno with a one-line message in err.
+ */
+int output__write_profile(const char *path, enum output_format fmt, const struct profile *p,
+			  const struct write_opts *opts, struct flame_err *err);
+
+#endif /* SINGE_CLI_OUTPUT_H */

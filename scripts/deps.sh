@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install the Debian (and npm) packages singe's build, tests, examples and benchmarks need.
+# Idempotent: installs only what is missing. Run as root (make deps calls it).
+set -euo pipefail
+
+packages=(
+	make gcc clang llvm lld binutils pkg-config
+	libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev bpftool
+	libclang-rt-14-dev
+	bc golang-go libxml2-utils linux-perf hyperfine valgrind time
+	chromium nodejs
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+	[[ $status == "install ok installed" ]] || missing+=("$pkg")
+done
+
+# Debian's npm conflicts with nodesource's nodejs, which ships npm itself.
+command -v npm >/dev/null || missing+=(npm)
+
+if ((${#missing[@]})); then
+	if ((EUID != 0)); then
+		echo "singe: missing packages: ${missing[*]}; run 'sudo make deps' to install them" >&2
+		exit 2
+	fi
+	echo "singe: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The browser test drives Debian's chromium through playwright-core (no browser download).
+browser_dir=$(dirname "$0")/../tests/browser
+if [[ -f $browser_dir/package.json && ! -d $browser_dir/node_modules/playwright-core ]]; then
+	echo "singe: installing playwright-core for the browser test" >&2
+	(cd "$browser_dir" && npm ci --silent --no-audit --no-fund >/dev/null)
+fi
+exit 0

@@ -1,0 +1,49 @@
+# Helpers for integration scripts. Each check prints one line the runner counts:
+#   PASS name | FAIL name: why | SKIP name: why
+# Source it from a test_*.sh; run from the repository root.
+
+SINGE=${SINGE:-${OUTPUT:-.output}/singe-san}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/singe-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+skip() { echo "SKIP $1: $2"; }
+
+# expect_exit NAME CODE CMD...: run CMD, check its exit code; stderr kept in $TMP/stderr
+expect_exit() {
+	local name=$1 want=$2 got
+	shift 2
+	"$@" >"$TMP/stdout" 2>"$TMP/stderr"
+	got=$?
+	if [[ $got == "$want" ]]; then
+		pass "$name"
+	else
+		fail "$name" "exit $got, wanted $want: $(head -c 300 "$TMP/stderr")"
+	fi
+	[[ $got == "$want" ]]
+}
+
+# stderr_one_line NAME PATTERN: the last command printed exactly one stderr line matching PATTERN
+stderr_one_line() {
+	local name=$1 pattern=$2 lines
+	lines=$(wc -l <"$TMP/stderr")
+	if [[ $lines == 1 ]] && grep -Eq -- "$pattern" "$TMP/stderr"; then
+		pass "$name"
+	else
+		fail "$name" "stderr was ($lines lines): $(head -c 300 "$TMP/stderr")"
+	fi
+}
+
+# check NAME CMD...: PASS if CMD succeeds
+check() {
+	local name=$1
+	shift
+	if "$@" >"$TMP/check.out" 2>&1; then
+		pass "$name"
+	else
+		fail "$name" "$(head -c 300 "$TMP/check.out")"
+	fi
+}
