@@ -1,0 +1,3 @@
+module singe.example/cpu
+
+go 1.19
