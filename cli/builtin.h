@@ -10,5 +10,6 @@
 
 int cmd_flame(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 
 #endif /* SINGE_CLI_BUILTIN_H */

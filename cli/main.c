@@ -22,6 +22,7 @@ struct command {
 static const struct command commands[] = {
 	{"flame", cmd_flame, "render pprof, folded or perf script input as an interactive SVG"},
 	{"convert", cmd_convert, "convert a profile between pprof, folded stacks and SVG"},
+	{"record", cmd_record, "profile a process, a command or the machine with BPF"},
 };
 
 static void usage(FILE *out)
@@ -32,7 +33,7 @@ static void usage(FILE *out)
 		     "singe is an eBPF profiler and flame-graph toolkit.\n\ncommands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nNot built yet (see README, 'Status'): record, diff, report.\n"
+	fprintf(out, "\nNot built yet (see README, 'Status'): diff, report.\n"
 		     "Run 'singe COMMAND --help' for a command's options.\n");
 }
 

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/*
+ * On-CPU sampling: a perf_event program fired at -F Hz on every CPU counts samples per
+ * (tgid, tid, user stack, kernel stack) in the kernel, as bcc's libbpf-tools/profile does.
+ * Processes are filtered by tgid, so threads created during the recording are included;
+ * with follow_forks the children of a target join the filter when they are forked.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "cpu.h"
+#include "maps.bpf.h"
+
+#define PF_KTHREAD 0x00200000 /* include/linux/sched.h, not in BTF */
+#define EFAULT 14
+#define EEXIST 17
+
+const volatile bool filter_tgid = false; /* false: every process (-a) */
+const volatile bool follow_forks = false;
+const volatile bool include_idle = false;
+
+/* Which buffer samples go to; flipped by user space before it drains the other one. */
+__u32 active = 0;
+/* bpf_ktime_get_ns() (CLOCK_MONOTONIC) of the first sample, for the start-up latency. */
+__u64 first_sample_ns = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CPU_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+/* value_size (depth * 8) and max_entries are set by user space before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__type(key, __u32);
+} stacks0 SEC(".maps"), stacks1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CPU_DEFAULT_MAX_STACKS);
+	__type(key, struct cpu_key);
+	__type(value, __u64);
+} counts0 SEC(".maps"), counts1 SEC(".maps");
+
+/* The process name per tgid (the group leader's comm), for the pprof 'comm' label. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CPU_MAX_COMMS);
+	__type(key, __u32);
+	__type(value, struct cpu_comm);
+} comms SEC(".maps");
+
+/*
+ * Execs per process. A sample carries its process's count, so user space can tell stacks of
+ * the old image from stacks of the new one and symbolize each against the right mappings.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CPU_MAX_EXECS);
+	__type(key, __u32);
+	__type(value, __u32);
+} exec_gens SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, CPU_EVENTS_SIZE);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CPU_STAT_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(__u32 stat)
+{
+	__u64 *val = bpf_map_lookup_elem(&stats, &stat);
+
+	if (val)
+		(*val)++;
+}
+
+static __always_inline bool in_user_mode(struct bpf_perf_event_data *ctx)
+{
+#if defined(__TARGET_ARCH_x86)
+	/* the context only allows 8-byte loads of registers; cs is a u16 in a union on 6.x */
+	__u64 cs = *(__u64 *)((char *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
+
+	return (cs & 3) == 3;
+#else
+	return true; /* unknown: never count a missing kernel stack */
+#endif
+}
+
+/* Refresh the comm only when it changed: a -- CMD child is named "singe" until it execs. */
+static __always_inline void remember_comm(struct task_struct *task, __u32 tgid)
+{
+	struct cpu_comm comm = {}, *old;
+	__u64 *a, *b;
+
+	BPF_CORE_READ_STR_INTO(&comm.comm, task, group_leader, comm);
+	old = bpf_map_lookup_elem(&comms, &tgid);
+	/* TASK_COMM_LEN is 16: two words (BPF has no memcmp) */
+	a = (__u64 *)comm.comm;
+	b = old ? (__u64 *)old->comm : NULL;
+	if (b && a[0] == b[0] && a[1] == b[1])
+		return;
+	bpf_map_update_elem(&comms, &tgid, &comm, BPF_ANY);
+}
+
+static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx, void *map, __u64 flags,
+				      bool user, bool expect)
+{
+	__s32 id = bpf_get_stackid(ctx, map, flags);
+
+	if (id >= 0)
+		return id;
+	if (id == -EEXIST)
+		stat_inc(CPU_STAT_COLLISIONS);
+	else if (id != -EFAULT)
+		stat_inc(CPU_STAT_STACK_ERRORS);
+	else if (expect)
+		stat_inc(user ? CPU_STAT_NO_USER_STACK : CPU_STAT_NO_KERN_STACK);
+	return id;
+}
+
+SEC("perf_event")
+int sample_cpu(struct bpf_perf_event_data *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid(), zero = 0, *count;
+	struct cpu_key key = {};
+	bool kthread;
+	void *stacks, *counts;
+	__u32 *gen;
+
+	key.tgid = id >> 32;
+	key.pid = (__u32)id;
+	if (!key.pid && !include_idle)
+		return 0;
+	if (filter_tgid && !bpf_map_lookup_elem(&targets, &key.tgid))
+		return 0;
+	stat_inc(CPU_STAT_SAMPLES);
+	if (!first_sample_ns)
+		first_sample_ns = bpf_ktime_get_ns();
+
+	if (*(volatile __u32 *)&active) {
+		stacks = &stacks1;
+		counts = &counts1;
+	} else {
+		stacks = &stacks0;
+		counts = &counts0;
+	}
+	gen = bpf_map_lookup_elem(&exec_gens, &key.tgid);
+	key.exec_gen = gen ? *gen : 0;
+	kthread = task->flags & PF_KTHREAD;
+	/*
+	 * -EFAULT is normal for the user stack of a kernel thread and for the kernel stack of a
+	 * sample taken in user mode; it is counted only where a stack was expected.
+	 */
+	key.user_stack_id = stack_id(ctx, stacks, BPF_F_USER_STACK, true, !kthread);
+	key.kern_stack_id = stack_id(ctx, stacks, 0, false, !in_user_mode(ctx));
+
+	count = bpf_map_lookup_or_try_init(counts, &key, &zero);
+	if (!count) {
+		stat_inc(CPU_STAT_MAP_FULL);
+		return 0;
+	}
+	__sync_fetch_and_add(count, 1);
+	remember_comm(task, key.tgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(follow_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	/* a new thread shares its parent's tgid and is already followed */
+	if (ptgid == ctgid || !bpf_map_lookup_elem(&targets, &ptgid))
+		return 0;
+	if (bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY))
+		stat_inc(CPU_STAT_TARGETS_FULL);
+	else
+		stat_inc(CPU_STAT_FORKS);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(note_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct cpu_exec_event ev = {.tgid = p->tgid, .exec_gen = 1};
+	__u32 *gen;
+
+	if (filter_tgid && !bpf_map_lookup_elem(&targets, &ev.tgid))
+		return 0;
+	gen = bpf_map_lookup_elem(&exec_gens, &ev.tgid);
+	/* no atomics needed: exec is serialized within a process (other threads are gone) */
+	if (gen)
+		ev.exec_gen = ++*gen;
+	else
+		bpf_map_update_elem(&exec_gens, &ev.tgid, &ev.exec_gen, BPF_ANY);
+	ev.time_ns = bpf_ktime_get_ns();
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+		stat_inc(CPU_STAT_EVENTS_LOST);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

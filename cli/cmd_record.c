@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: MIT
+/*
+ * singe record: sample a live process, a command, or the whole machine with BPF, symbolize
+ * the stacks while the processes live, and write pprof / folded / SVG files.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "builtin.h"
+#include "cpu.h"
+#include "log.h"
+#include "output.h"
+#include "preflight.h"
+#include "profile.h"
+#include "record.h"
+#include "target.h"
+#include "util.h"
+
+static const char record_usage[] =
+	"usage: singe record [-p PID[,PID...] | -a | -- CMD [ARG...]] [-t TYPE] [-F HZ]\n"
+	"                    [-d SECONDS] [-o FILE]... [options]\n"
+	"\n"
+	"Profile what processes do on the CPU, with BPF: a live process that was never prepared\n"
+	"for profiling, a command singe starts, or every process. User and kernel stacks are\n"
+	"sampled on every CPU and counted in the kernel. Each process's binaries and libraries\n"
+	"are opened as soon as it is seen, so processes that exit early still resolve; stacks\n"
+	"are symbolized (ELF, DWARF with inlines, Go pclntab, kallsyms, perf maps) and written\n"
+	"when the recording stops: after -d, on Ctrl-C or SIGTERM (the samples so far are kept),\n"
+	"or when every target has exited (a second Ctrl-C quits at once, writing nothing).\n"
+	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n"
+	"\n"
+	"targets (exactly one):\n"
+	"  -p, --pid PID[,PID...]   running processes, all their threads, including threads\n"
+	"                           started during the recording\n"
+	"  -a, --all                every process on the machine (labelled by pid and comm)\n"
+	"  -- CMD [ARG...]          start CMD, profile it and the children it forks; singe exits\n"
+	"                           with CMD's exit code (128+N if a signal N killed it). If the\n"
+	"                           recording stops first (-d, Ctrl-C), CMD gets SIGTERM, as\n"
+	"                           with perf record\n"
+	"\n"
+	"options:\n"
+	"  -t, --type TYPE[,TYPE]   what to profile (default cpu). Built: cpu (on-CPU stacks).\n"
+	"                           Not built yet: offcpu, goroutine, alloc, pause\n"
+	"  -F, --freq HZ            samples per second on each CPU (default 99, at most 100000)\n"
+	"  -d, --duration SECONDS   stop after this long (fractions allowed; default: until\n"
+	"                           Ctrl-C or until the targets exit)\n"
+	"  -o, --output FILE        write the profile here; repeat for several files. The format\n"
+	"                           follows the name: .pb.gz/.pprof (pprof), .pb (raw pprof),\n"
+	"                           .folded/.txt (folded stacks), .svg (flame graph). Default:\n"
+	"                           singe-PID-cpu.pb.gz (singe-all-cpu.pb.gz with -a) in the\n"
+	"                           current directory. Outputs are checked before recording\n"
+	"      --unwind MODE        fp: frame pointers, walked in the kernel (default).\n"
+	"                           dwarf (for binaries without frame pointers): not built yet\n"
+	"      --stack-storage-size N  stack-trace map entries (default: 4 x HZ x CPUs, %d to\n"
+	"                           %d); raise it when the summary reports stack collisions\n"
+	"      --max-stacks N       distinct (thread, stack) keys per second (default: 4 x HZ x\n"
+	"                           CPUs, %d to %d); raise it when samples are lost\n"
+	"      --max-depth N        frames per stack, 1..%d (default %d); deeper stacks are\n"
+	"                           truncated and counted\n"
+	"  -q, --quiet              no status line and no summary; errors only\n"
+	"  -v, --verbose            the event used, timings, libbpf's log\n"
+	"  -h, --help               this help\n"
+	"\n"
+	"The cycles hardware event is used where the CPU has a PMU, else the cpu-clock software\n"
+	"event (virtual machines). The pprof has sample types samples/count and cpu/nanoseconds\n"
+	"(count x 1e9/HZ), labels pid, tid and comm, and the kernel frames above the user ones.\n"
+	"The summary reports samples, lost samples, truncated stacks and unknown frames.\n"
+	"\n"
+	"Not built yet: the offcpu, goroutine, alloc and pause types, and --unwind dwarf.\n"
+	"\n"
+	"examples:\n"
+	"  sudo singe record -p 1234 -d 10 -o cpu.pb.gz -o cpu.svg\n"
+	"  sudo singe record -p 1234,1240 -F 999 -o cpu.folded\n"
+	"  sudo singe record -o build.svg -- make -j8\n"
+	"  sudo singe record -a -d 5 -o all.pb.gz && go tool pprof -top all.pb.gz\n";
+
+enum {
+	OPT_UNWIND = 256,
+	OPT_STACK_STORAGE,
+	OPT_MAX_STACKS,
+	OPT_MAX_DEPTH,
+};
+
+#define MAX_OUTPUTS 16
+#define DRAIN_INTERVAL_NS 1000000000ULL
+#define TICK_NS 100000000ULL
+#define TICK_FIRST_NS 5000000ULL
+#define STATUS_INTERVAL_NS 250000000ULL
+
+static const struct option record_options[] = {
+	{"pid", required_argument, NULL, 'p'},
+	{"all", no_argument, NULL, 'a'},
+	{"type", required_argument, NULL, 't'},
+	{"freq", required_argument, NULL, 'F'},
+	{"duration", required_argument, NULL, 'd'},
+	{"output", required_argument, NULL, 'o'},
+	{"unwind", required_argument, NULL, OPT_UNWIND},
+	{"stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE},
+	{"max-stacks", required_argument, NULL, OPT_MAX_STACKS},
+	{"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{0},
+};
+
+struct record_cmd {
+	struct record_opts opts;
+	const char *pid_list;
+	char **cmd_argv;
+	bool all;
+	double duration; /* seconds, 0 = unlimited */
+	const char *outputs[MAX_OUTPUTS];
+	int noutputs;
+	char default_output[64];
+	uint64_t start_ns; /* CLOCK_MONOTONIC when the command started */
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's lines would break the one-line errors: only with -v */
+	(void)level;
+	if (log_verbosity < 1)
+		return 0;
+	fputs("singe: libbpf: ", stderr);
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* -t: only cpu is built; the other designed types are named as such. */
+static int parse_types(const char *list)
+{
+	static const char *const not_built[] = {"offcpu", "goroutine", "alloc", "pause"};
+	char *copy = strdup(list), *item, *save = NULL;
+	int ret = 0;
+	size_t i;
+
+	if (!copy)
+		return -ENOMEM;
+	for (item = strtok_r(copy, ",", &save); item && !ret; item = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(item, "cpu"))
+			continue;
+		ret = -EINVAL;
+		for (i = 0; i < ARRAY_SIZE(not_built); i++)
+			if (!strcmp(item, not_built[i]))
+				break;
+		if (i < ARRAY_SIZE(not_built))
+			pr_err("profile type '%s' is not built yet; available: cpu", item);
+		else
+			pr_err("unknown profile type '%s'; known: cpu, offcpu, goroutine, alloc, "
+			       "pause",
+			       item);
+	}
+	free(copy);
+	return ret;
+}
+
+static int parse_uint(const char *opt, const char *arg, long min, long max, unsigned int *out)
+{
+	long v;
+
+	if (parse_long_range(arg, min, max, &v)) {
+		pr_err("%s: '%s' is not a whole number in %ld..%ld", opt, arg, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/* The option getopt stopped at, for messages (getopt's own are switched off). */
+static const char *optbad = "";
+
+static int parse_option(struct record_cmd *cmd, int c, const char *arg)
+{
+	unsigned int freq;
+
+	switch (c) {
+	case 'p':
+		cmd->pid_list = arg;
+		return 0;
+	case 'a':
+		cmd->all = true;
+		return 0;
+	case 't':
+		return parse_types(arg);
+	case 'F':
+		if (parse_uint("-F", arg, 1, 100000, &freq))
+			return -EINVAL;
+		cmd->opts.freq = freq;
+		return 0;
+	case 'd':
+		if (parse_double_range(arg, 0.001, 365 * 86400.0, &cmd->duration)) {
+			pr_err("-d: '%s' is not a number of seconds (0.001 or more)", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case 'o':
+		if (cmd->noutputs == MAX_OUTPUTS) {
+			pr_err("too many -o outputs (at most %d)", MAX_OUTPUTS);
+			return -EINVAL;
+		}
+		cmd->outputs[cmd->noutputs++] = arg;
+		return 0;
+	case OPT_UNWIND:
+		if (!strcmp(arg, "fp"))
+			return 0;
+		if (!strcmp(arg, "dwarf"))
+			pr_err("--unwind dwarf is not built yet; use --unwind fp (frame pointers)");
+		else
+			pr_err("--unwind: unknown mode '%s'; use fp", arg);
+		return -EINVAL;
+	case OPT_STACK_STORAGE:
+		return parse_uint("--stack-storage-size", arg, 64, 1 << 22,
+				  &cmd->opts.stack_storage);
+	case OPT_MAX_STACKS:
+		return parse_uint("--max-stacks", arg, 64, 1 << 22, &cmd->opts.max_stacks);
+	case OPT_MAX_DEPTH:
+		return parse_uint("--max-depth", arg, 1, CPU_MAX_STACK_DEPTH, &cmd->opts.max_depth);
+	case 'q':
+		log_verbosity = -1;
+		return 0;
+	case 'v':
+		log_verbosity = 1;
+		return 0;
+	case ':':
+		pr_err("option '%s' needs a value; see 'singe record --help'", optbad);
+		return -EINVAL;
+	default:
+		pr_err("unknown option '%s'; see 'singe record --help'", optbad);
+		return -EINVAL;
+	}
+}
+
+static int check_targets(struct record_cmd *cmd)
+{
+	int n = !!cmd->pid_list + cmd->all + !!cmd->cmd_argv;
+
+	if (n == 1)
+		return 0;
+	if (!n)
+		pr_err("nothing to profile: give -p PID, -a, or -- CMD; see 'singe record --help'");
+	else
+		pr_err("give only one of -p PID, -a and -- CMD");
+	return -EINVAL;
+}
+
+/* 1 when --help was printed, 0 to record, or a negative errno after printing an error. */
+static int parse_args(struct record_cmd *cmd, int argc, char **argv)
+{
+	int c, ret;
+
+	optind = 1;
+	opterr = 0;
+	/* '+': stop at the first operand, so the command's own options are left alone */
+	while ((c = getopt_long(argc, argv, "+:p:at:F:d:o:qvh", record_options, NULL)) != -1) {
+		optbad = argv[optind - 1];
+		if (c == 'h') {
+			printf(record_usage, CPU_MIN_STACK_STORAGE, CPU_MAX_AUTO_STACK_STORAGE,
+			       CPU_MIN_MAX_STACKS, CPU_MAX_AUTO_MAX_STACKS, CPU_MAX_STACK_DEPTH,
+			       CPU_MAX_STACK_DEPTH);
+			return 1;
+		}
+		ret = parse_option(cmd, c, optarg);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		cmd->cmd_argv = argv + optind;
+	cmd->opts.all = cmd->all;
+	cmd->opts.follow_forks = cmd->cmd_argv != NULL;
+	record_opts__resolve(&cmd->opts);
+	return check_targets(cmd);
+}
+
+static int resolve_targets(struct record_cmd *cmd, struct target *t)
+{
+	pid_t bad = 0;
+	int ret;
+
+	if (cmd->all) {
+		t->kind = TARGET_ALL;
+		return 0;
+	}
+	if (cmd->pid_list) {
+		ret = target__add_pids(t, cmd->pid_list, &bad);
+		if (ret == -ESRCH)
+			pr_err("no such process: %d", bad);
+		else if (ret == -EINVAL)
+			pr_err("-p: '%s' is not a list of process ids like 1234,1240",
+			       cmd->pid_list);
+		else if (ret)
+			pr_err("-p: %s", strerror(-ret));
+		return ret;
+	}
+	ret = target__spawn(t, cmd->cmd_argv);
+	if (ret)
+		pr_err("cannot start '%s': %s", cmd->cmd_argv[0], strerror(-ret));
+	return ret;
+}
+
+/* Name the default output and check every output can be written, before recording. */
+static int check_outputs(struct record_cmd *cmd, const struct target *t)
+{
+	int i, ret;
+
+	if (!cmd->noutputs) {
+		if (t->kind == TARGET_ALL)
+			snprintf(cmd->default_output, sizeof(cmd->default_output),
+				 "singe-all-cpu.pb.gz");
+		else
+			snprintf(cmd->default_output, sizeof(cmd->default_output),
+				 "singe-%d-cpu.pb.gz", t->pids[0]);
+		cmd->outputs[cmd->noutputs++] = cmd->default_output;
+	}
+	for (i = 0; i < cmd->noutputs; i++) {
+		if (output__format(cmd->outputs[i]) == OUTPUT_UNKNOWN) {
+			pr_err("'%s': unknown output format; name it .pb.gz, .pprof, .pb, .folded, "
+			       ".txt or .svg",
+			       cmd->outputs[i]);
+			return -EINVAL;
+		}
+		ret = output__check_writable(cmd->outputs[i]);
+		if (ret) {
+			pr_err("cannot write '%s': %s", cmd->outputs[i], strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void install_signals(void)
+{
+	/* SA_RESETHAND: the first signal stops gracefully, a second one kills as usual */
+	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = SA_RESETHAND};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static double ms_since(uint64_t t0)
+{
+	return (mono_ns() - t0) / 1e6;
+}
+
+/*
+ * open -> configure -> load -> filter -> attach, then open the targets' files: sampling
+ * starts as early as possible, and a command is let go (exec) only once it is watched.
+ */
+static int start_recording(struct record_cmd *cmd, struct record *r, struct target *t)
+{
+	struct flame_err err = {{0}};
+	size_t i;
+	int ret;
+
+	ret = record__open(r, &err);
+	ret = ret ?: record__load(r, &err);
+	for (i = 0; !ret && t->kind != TARGET_ALL && i < t->npids; i++) {
+		ret = record__filter_pid(r, t->pids[i]);
+		if (ret)
+			flame_err__set(&err, -ret, "cannot follow process %d: %s", t->pids[i],
+				       strerror(-ret));
+	}
+	if (!ret)
+		pr_debug("BPF programs loaded %.1f ms after start", ms_since(cmd->start_ns));
+	ret = ret ?: record__attach(r, &err);
+	if (ret) {
+		pr_err("%s", err.msg);
+		return ret;
+	}
+	pr_debug("sampling with the %s event at %d Hz on %d CPUs, %.1f ms after start; stack "
+		 "storage %u, max stacks %u",
+		 record__event_name(r), cmd->opts.freq, record__nr_cpus(r), ms_since(cmd->start_ns),
+		 cmd->opts.stack_storage, cmd->opts.max_stacks);
+	if (t->kind == TARGET_CMD) {
+		ret = target__start(t);
+		if (ret) {
+			pr_err("cannot run '%s': %s", cmd->cmd_argv[0], strerror(-ret));
+			return ret;
+		}
+	}
+	/* open the targets' files now: a command's only after its exec (singe's image before) */
+	for (i = 0; t->kind != TARGET_ALL && i < t->npids; i++)
+		record__add_target(r, t->pids[i]);
+	if (t->kind != TARGET_ALL)
+		pr_debug("targets' files opened %.1f ms after start", ms_since(cmd->start_ns));
+	return 0;
+}
+
+static void print_status(const struct record_stats *s, double elapsed)
+{
+	fprintf(stderr, "\r\033[Ksinge: recording %.1f s, %llu samples, %llu lost, %zu process%s",
+		elapsed, (unsigned long long)s->samples, (unsigned long long)s->lost, s->processes,
+		s->processes == 1 ? "" : "es");
+	fflush(stderr);
+}
+
+static void clear_status(bool status)
+{
+	if (status) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+}
+
+/* Why the loop stopped, for the summary. */
+static const char *record_loop(struct record_cmd *cmd, struct record *r, struct target *t)
+{
+	uint64_t start = mono_ns(), now, last_drain = start, last_status = 0;
+	uint64_t end = cmd->duration ? start + (uint64_t)(cmd->duration * 1e9) : UINT64_MAX;
+	bool status = log_verbosity >= 0 && isatty(STDERR_FILENO);
+	const char *why = NULL;
+
+	for (now = start; !why;) {
+		/* short ticks in the first second until a sample comes, to measure its latency */
+		bool early = !record__stats(r)->first_sample_ns && now - start < 1000000000ULL;
+		uint64_t tick = early ? TICK_FIRST_NS : TICK_NS;
+
+		if (end - now < tick)
+			tick = end - now;
+		nanosleep(&(struct timespec){0, tick}, NULL);
+		now = mono_ns();
+		if (stop_signal)
+			why = stop_signal == SIGINT ? "interrupted" : "terminated";
+		else if (now >= end)
+			why = "duration reached";
+		else if (!target__alive(t))
+			why = t->kind == TARGET_CMD ? "command exited" : "every target exited";
+		record__poll_stats(r);
+		if (now - last_drain >= DRAIN_INTERVAL_NS) {
+			record__drain(r);
+			last_drain = now;
+		}
+		if (status && now - last_status >= STATUS_INTERVAL_NS) {
+			print_status(record__stats(r), (now - start) / 1e9);
+			last_status = now;
+		}
+	}
+	clear_status(status);
+	return why;
+}
+
+static int write_outputs(struct record_cmd *cmd, const struct profile *p)
+{
+	struct write_opts wopts = {0};
+	struct flame_err err = {{0}};
+	int i, ret;
+
+	svg_opts__init(&wopts.svg);
+	wopts.svg.title = "CPU";
+	for (i = 0; i < cmd->noutputs; i++) {
+		ret = output__write_profile(cmd->outputs[i], OUTPUT_UNKNOWN, p, &wopts, &err);
+		if (ret) {
+			pr_err("%s", err.msg);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static long peak_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static void print_summary(struct record_cmd *cmd, const struct record_stats *s,
+			  const struct profile *p, const char *why)
+{
+	char files[512] = "";
+	size_t n = 0;
+	int i;
+
+	/* a few collisions are expected from a hash table; warn when they cost 1% of samples */
+	if (s->collisions * 100 > s->samples)
+		pr_warn("%llu stacks lost to stack-map hash collisions; raise --stack-storage-size "
+			"(now %u)",
+			(unsigned long long)s->collisions, cmd->opts.stack_storage);
+	if (s->lost)
+		pr_warn("%llu samples lost because the counts map was full; raise --max-stacks "
+			"(now %u)",
+			(unsigned long long)s->lost, cmd->opts.max_stacks);
+	for (i = 0; i < cmd->noutputs && n < sizeof(files); i++)
+		n += snprintf(files + n, sizeof(files) - n, "%s%s", i ? ", " : "", cmd->outputs[i]);
+	pr_info("%s after %.1f s: %llu samples from %zu process%s; lost %llu, truncated %llu, "
+		"unknown frames %llu",
+		why, p->duration_nanos / 1e9, (unsigned long long)s->drained, s->processes,
+		s->processes == 1 ? "" : "es", (unsigned long long)s->lost,
+		(unsigned long long)s->truncated, (unsigned long long)s->unknown_frames);
+	pr_info("wrote %s", files);
+}
+
+static void debug_timings(struct record_cmd *cmd, const struct record_stats *s, uint64_t t0,
+			  uint64_t t1, uint64_t t2)
+{
+	if (s->first_sample_ns > cmd->start_ns)
+		pr_debug("first sample %.1f ms after start",
+			 (s->first_sample_ns - cmd->start_ns) / 1e6);
+	pr_debug("%zu distinct stacks: symbolized in %.1f ms of CPU in all (files opened in "
+		 "%.1f ms), last drain and profile %.1f ms, written in %.1f ms",
+		 s->stacks, s->symbolize_ns / 1e6, s->snapshot_ns / 1e6, (t1 - t0) / 1e6,
+		 (t2 - t1) / 1e6);
+	pr_debug("stacks lost to collisions %llu, without user frames %llu, without kernel frames "
+		 "%llu; forks followed %llu; peak RSS %ld kB",
+		 (unsigned long long)s->collisions, (unsigned long long)s->no_user_stack,
+		 (unsigned long long)s->no_kern_stack, (unsigned long long)s->forks, peak_rss_kb());
+}
+
+static int finish_recording(struct record_cmd *cmd, struct record *r, const char *why)
+{
+	struct flame_err err = {{0}};
+	struct profile *p = NULL;
+	uint64_t t0 = mono_ns(), t1;
+	int ret;
+
+	ret = record__finish(r, &p, &err);
+	if (ret) {
+		pr_err("%s", err.msg);
+		return ret;
+	}
+	t1 = mono_ns();
+	ret = write_outputs(cmd, p);
+	if (!ret) {
+		print_summary(cmd, record__stats(r), p, why);
+		debug_timings(cmd, record__stats(r), t0, t1, mono_ns());
+	}
+	profile__free(p);
+	return ret;
+}
+
+/* The exit code: the command's for -- CMD (stopped with SIGTERM if it outlived the recording). */
+static int command_status(struct target *t)
+{
+	if (target__alive(t)) {
+		pr_debug("recording stopped first: sending SIGTERM to pid %d", t->pids[0]);
+		target__signal_child(t, SIGTERM);
+	}
+	return target__wait_child(t);
+}
+
+static int run(struct record_cmd *cmd)
+{
+	struct flame_err err = {{0}};
+	struct record *r = NULL;
+	struct target t;
+	const char *why;
+	int ret;
+
+	target_init(&t);
+	if (preflight__run(&err)) {
+		pr_err("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	ret = resolve_targets(cmd, &t);
+	ret = ret ?: check_outputs(cmd, &t);
+	if (ret)
+		goto cleanup;
+	libbpf_set_print(libbpf_print);
+	r = record__new(&cmd->opts);
+	if (!r) {
+		ret = -errno;
+		pr_err("cannot set up the recording: %s", strerror(errno));
+		goto cleanup;
+	}
+	install_signals();
+	ret = start_recording(cmd, r, &t);
+	if (ret)
+		goto cleanup;
+	why = record_loop(cmd, r, &t);
+	ret = finish_recording(cmd, r, why);
+	if (!ret && t.kind == TARGET_CMD)
+		ret = command_status(&t);
+cleanup:
+	record__free(r);
+	target_release(&t);
+	return ret < 0 ? EXIT_ERROR : ret;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_cmd cmd = {.start_ns = mono_ns()};
+	int ret;
+
+	record_opts__init(&cmd.opts);
+	ret = parse_args(&cmd, argc, argv);
+	if (ret)
+		return ret > 0 ? EXIT_OK : EXIT_ERROR;
+	return run(&cmd);
+}

@@ -1,0 +1,880 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The cpu recording engine. The BPF side counts samples per (tgid, tid, user stack id,
+ * kernel stack id) in one of two buffers; every drain flips the active buffer, reads the
+ * idle one completely, and clears it, so stack ids are never freed under a writer. Counts
+ * accumulate in user space per distinct (process, exec generation, thread, addresses).
+ *
+ * A process's mappings are snapshotted and its files opened as soon as it is seen (or just
+ * after it execs), while it lives; the addresses are resolved when the recording ends, so
+ * the CPU that symbolization takes (DWARF, mostly) is not taken from the profiled processes
+ * while they are measured. Only an exec forces earlier work: the stacks of the old image
+ * are symbolized before its snapshot is replaced.
+ */
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cpu.h"
+#include "cpu.skel.h"
+#include "hash.h"
+#include "preflight.h"
+#include "profile.h"
+#include "record.h"
+#include "symbolize.h"
+
+/* One distinct sampled stack of one thread, with its count so far. */
+struct raw_stack {
+	uint64_t count;
+	size_t addr_start; /* kernel addresses (leaf first), then user addresses */
+	size_t loc_start;  /* the symbolized location ids, same order */
+	uint32_t nlocs;
+	uint32_t tgid, tid;
+	uint32_t exec_gen;
+	uint16_t nkern, nuser;
+	bool symbolized;
+};
+
+struct proc {
+	uint32_t tgid;
+	uint32_t snap_gen; /* the exec generation the symbolizer's snapshot is of */
+	char comm[TASK_COMM_LEN];
+};
+
+struct record {
+	struct record_opts opts;
+	struct cpu_bpf *skel;
+	struct bpf_link **links; /* one per sampled CPU */
+	int nlinks;
+	int ncpus; /* CPUs sampled, kept after detach */
+	struct bpf_link *fork_link, *exec_link;
+	bool hw_event;
+	int nr_possible;
+	uint64_t *percpu;     /* scratch for per-CPU values */
+	uint64_t *frames;     /* scratch for one stack (max_depth) */
+	struct cpu_key *keys; /* scratch for one drain (max_stacks) */
+
+	struct profile *profile;
+	struct symbolizer *sym;
+	VEC(struct raw_stack) stacks;
+	VEC(uint64_t) addrs;
+	VEC(uint64_t) locs;
+	struct idset stack_index;
+	VEC(struct proc) procs;
+	struct idset proc_index;
+
+	struct ring_buffer *events;	  /* exec events */
+	VEC(struct cpu_exec_event) execs; /* received, not yet handled */
+	struct record_stats stats;
+	int64_t time_nanos;
+	uint64_t start_ns, stop_ns;
+	bool finished;
+};
+
+void record_opts__init(struct record_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->freq = 99;
+	opts->max_depth = CPU_MAX_STACK_DEPTH;
+}
+
+static unsigned int auto_size(unsigned long want, unsigned int min, unsigned int max)
+{
+	unsigned int n = min;
+
+	while (n < want && n < max)
+		n *= 2;
+	return n;
+}
+
+void record_opts__resolve(struct record_opts *opts)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned long want = 4UL * opts->freq * (cpus > 0 ? cpus : 1);
+
+	if (!opts->stack_storage)
+		opts->stack_storage =
+			auto_size(want, CPU_MIN_STACK_STORAGE, CPU_MAX_AUTO_STACK_STORAGE);
+	if (!opts->max_stacks)
+		opts->max_stacks = auto_size(want, CPU_MIN_MAX_STACKS, CPU_MAX_AUTO_MAX_STACKS);
+}
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+struct record *record__new(const struct record_opts *opts)
+{
+	struct record *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->opts = *opts;
+	record_opts__resolve(&r->opts);
+	r->nr_possible = libbpf_num_possible_cpus();
+	if (r->nr_possible <= 0) {
+		errno = r->nr_possible ? -r->nr_possible : EINVAL;
+		free(r);
+		return NULL;
+	}
+	r->percpu = calloc(r->nr_possible, sizeof(*r->percpu));
+	r->frames = calloc(r->opts.max_depth, sizeof(*r->frames));
+	r->keys = calloc(r->opts.max_stacks, sizeof(*r->keys));
+	r->profile = profile__new();
+	if (!r->percpu || !r->frames || !r->keys || !r->profile)
+		goto fail;
+	r->sym = symbolizer__new(r->profile, &(struct symbolizer_opts){0});
+	if (!r->sym)
+		goto fail;
+	return r;
+fail:
+	record__free(r);
+	errno = ENOMEM;
+	return NULL;
+}
+
+static void detach(struct record *r)
+{
+	int i;
+
+	for (i = 0; i < r->nlinks; i++)
+		bpf_link__destroy(r->links[i]); /* closes the perf event fd too */
+	free(r->links);
+	r->links = NULL;
+	r->nlinks = 0;
+	bpf_link__destroy(r->fork_link);
+	bpf_link__destroy(r->exec_link);
+	r->fork_link = r->exec_link = NULL;
+}
+
+void record__free(struct record *r)
+{
+	if (!r)
+		return;
+	detach(r);
+	ring_buffer__free(r->events);
+	cpu_bpf__destroy(r->skel);
+	symbolizer__free(r->sym); /* before the profile it borrows */
+	profile__free(r->profile);
+	vec_free(&r->stacks);
+	vec_free(&r->addrs);
+	vec_free(&r->locs);
+	vec_free(&r->procs);
+	vec_free(&r->execs);
+	idset_release(&r->stack_index);
+	idset_release(&r->proc_index);
+	free(r->percpu);
+	free(r->frames);
+	free(r->keys);
+	free(r);
+}
+
+int record__open(struct record *r, struct flame_err *err)
+{
+	struct cpu_bpf *skel;
+	__u32 value_size = r->opts.max_depth * sizeof(__u64);
+	int ret = 0;
+
+	skel = cpu_bpf__open();
+	if (!skel)
+		return flame_err__set(err, errno, "failed to open the BPF object: %s",
+				      strerror(errno));
+	r->skel = skel;
+	skel->rodata->filter_tgid = !r->opts.all;
+	skel->rodata->follow_forks = r->opts.follow_forks;
+	bpf_program__set_autoload(skel->progs.follow_fork, r->opts.follow_forks);
+
+	/* both buffers have the same shape; sizes come from the options */
+	ret = ret ?: bpf_map__set_value_size(skel->maps.stacks0, value_size);
+	ret = ret ?: bpf_map__set_value_size(skel->maps.stacks1, value_size);
+	ret = ret ?: bpf_map__set_max_entries(skel->maps.stacks0, r->opts.stack_storage);
+	ret = ret ?: bpf_map__set_max_entries(skel->maps.stacks1, r->opts.stack_storage);
+	ret = ret ?: bpf_map__set_max_entries(skel->maps.counts0, r->opts.max_stacks);
+	ret = ret ?: bpf_map__set_max_entries(skel->maps.counts1, r->opts.max_stacks);
+	if (ret)
+		return flame_err__set(err, -ret, "failed to size the BPF maps: %s", strerror(-ret));
+	return 0;
+}
+
+static int on_exec_event(void *ctx, void *data, size_t size)
+{
+	struct record *r = ctx;
+	struct cpu_exec_event ev;
+
+	if (size < sizeof(ev))
+		return 0;
+	memcpy(&ev, data, sizeof(ev));
+	return vec_push(&r->execs, ev);
+}
+
+int record__load(struct record *r, struct flame_err *err)
+{
+	int ret = cpu_bpf__load(r->skel);
+
+	if (ret)
+		return preflight__explain_load(-ret, err);
+	r->events = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_exec_event, r, NULL);
+	if (!r->events)
+		return flame_err__set(err, errno, "cannot read the BPF ring buffer: %s",
+				      strerror(errno));
+	return 0;
+}
+
+static bool proc_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct record *r = ctx;
+
+	return r->procs.data[idx].tgid == *(const uint32_t *)key;
+}
+
+static int proc_find(struct record *r, uint32_t tgid)
+{
+	return idset__find(&r->proc_index, hash_mix(0, tgid), &tgid, proc_eq, r);
+}
+
+/*
+ * The location ids of a new stack, kernel frames first. Return addresses (every frame but the
+ * leaf) are looked up one byte earlier so that a call at the very end of a function is not
+ * charged to the next one.
+ */
+static int symbolize_stack(struct record *r, struct raw_stack *s)
+{
+	const uint64_t *addrs = r->addrs.data + s->addr_start;
+	uint32_t i, n = s->nkern + s->nuser;
+	int64_t id;
+
+	if (vec_reserve(&r->locs, n ? n : 1))
+		return -ENOMEM;
+	s->loc_start = r->locs.len;
+	for (i = 0; i < n; i++) {
+		if (i < s->nkern)
+			id = symbolizer__kernel_location(r->sym, i ? addrs[i] - 1 : addrs[i]);
+		else
+			id = symbolizer__user_location(r->sym, s->tgid, addrs[i], i == s->nkern);
+		if (id < 0)
+			return id;
+		r->locs.data[r->locs.len++] = id;
+	}
+	s->nlocs = n;
+	s->symbolized = true;
+	return 0;
+}
+
+/* Symbolize the stacks not done yet: all of them, or only those of process tgid. */
+static int symbolize_pending(struct record *r, bool all, uint32_t tgid)
+{
+	uint64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < r->stacks.len && !ret; i++) {
+		struct raw_stack *st = &r->stacks.data[i];
+
+		if (!st->symbolized && (all || st->tgid == tgid))
+			ret = symbolize_stack(r, st);
+	}
+	r->stats.symbolize_ns += now_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+	return ret;
+}
+
+static void snapshot(struct record *r, struct proc *p, uint32_t gen, bool again)
+{
+	uint64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+
+	if (again)
+		symbolizer__forget_pid(r->sym, p->tgid);
+	/* a process already gone is not an error: its frames stay module+offset or unknown */
+	if (symbolizer__add_pid(r->sym, p->tgid) == -ESRCH)
+		r->stats.gone_early++;
+	p->snap_gen = gen;
+	r->stats.snapshot_ns += now_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+}
+
+/*
+ * Make sure the symbolizer has tgid's mappings for exec generation gen: opened when the
+ * process is first seen, while it lives, and again when a stack of a newer image shows up.
+ */
+static int proc_see(struct record *r, uint32_t tgid, uint32_t gen)
+{
+	struct proc p = {.tgid = tgid};
+	int64_t idx = proc_find(r, tgid);
+	int ret;
+
+	if (idx >= 0) {
+		if (gen <= r->procs.data[idx].snap_gen)
+			return 0;
+		/* the old image's stacks need the old mappings: symbolize them before they go */
+		ret = symbolize_pending(r, false, tgid);
+		if (!ret)
+			snapshot(r, &r->procs.data[idx], gen, true);
+		return ret;
+	}
+	ret = vec_push(&r->procs, p);
+	if (!ret)
+		ret = idset__insert(&r->proc_index, hash_mix(0, tgid), r->procs.len - 1);
+	if (ret)
+		return ret;
+	r->stats.processes = r->procs.len;
+	snapshot(r, &r->procs.data[r->procs.len - 1], gen, false);
+	return 0;
+}
+
+int record__filter_pid(struct record *r, pid_t pid)
+{
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(r->skel->maps.targets, &pid, sizeof(__u32), &one, sizeof(one),
+				 BPF_ANY))
+		return errno == E2BIG ? -ENOSPC : -errno;
+	return 0;
+}
+
+int record__add_target(struct record *r, pid_t pid)
+{
+	__u32 gen = 0;
+	int ret = record__filter_pid(r, pid);
+
+	if (ret)
+		return ret;
+	/* a command has exec'd once already: its stacks will carry generation 1 */
+	bpf_map__lookup_elem(r->skel->maps.exec_gens, &pid, sizeof(__u32), &gen, sizeof(gen), 0);
+	return proc_see(r, pid, gen);
+}
+
+/* The CPUs in /sys/devices/system/cpu/online ("0-3,6"): sampling runs on each of them. */
+static int online_cpus(int **out)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	int *cpus = NULL, n = 0, a, b, c;
+	char sep;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		sep = fgetc(f);
+		if (sep == '-') {
+			if (fscanf(f, "%d", &b) != 1)
+				break;
+			sep = fgetc(f);
+		}
+		for (c = a; c <= b; c++) {
+			int *grown = realloc(cpus, (n + 1) * sizeof(*cpus));
+
+			if (!grown) {
+				free(cpus);
+				fclose(f);
+				return -ENOMEM;
+			}
+			cpus = grown;
+			cpus[n++] = c;
+		}
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	if (!n) {
+		free(cpus);
+		return -ENOENT;
+	}
+	*out = cpus;
+	return n;
+}
+
+static int open_perf_event(bool hw, int freq, int cpu)
+{
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE,
+		.config = hw ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK,
+		.freq = 1,
+		.sample_freq = freq,
+	};
+	int fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The hardware cycles event where a PMU exists, else the cpu-clock software event (VMs and
+ * containers without PMU access): the first CPU decides for all of them.
+ */
+static int open_event_on(struct record *r, int cpu, bool first)
+{
+	int fd;
+
+	if (first) {
+		fd = open_perf_event(true, r->opts.freq, cpu);
+		r->hw_event = fd >= 0;
+		if (fd >= 0 || (fd != -ENOENT && fd != -EOPNOTSUPP && fd != -ENODEV))
+			return fd;
+	}
+	return open_perf_event(r->hw_event, r->opts.freq, cpu);
+}
+
+static int attach_cpus(struct record *r, struct flame_err *err)
+{
+	int *cpus = NULL, n, i, fd, ret = 0;
+
+	n = online_cpus(&cpus);
+	if (n < 0)
+		return flame_err__set(err, -n, "cannot read the online CPUs: %s", strerror(-n));
+	r->links = calloc(n, sizeof(*r->links));
+	if (!r->links) {
+		free(cpus);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		fd = open_event_on(r, cpus[i], i == 0);
+		if (fd < 0) {
+			ret = preflight__explain_perf_open(-fd, r->opts.freq, err);
+			break;
+		}
+		r->links[r->nlinks] = bpf_program__attach_perf_event(r->skel->progs.sample_cpu, fd);
+		if (!r->links[r->nlinks]) {
+			ret = -errno;
+			close(fd);
+			flame_err__set(err, -ret, "cannot attach to the perf event of CPU %d: %s",
+				       cpus[i], strerror(-ret));
+			break;
+		}
+		r->nlinks++;
+	}
+	r->ncpus = r->nlinks;
+	free(cpus);
+	return ret;
+}
+
+int record__attach(struct record *r, struct flame_err *err)
+{
+	int ret;
+
+	/* forks and execs first, so that nothing a target does after its first sample is missed */
+	if (r->opts.follow_forks) {
+		r->fork_link = bpf_program__attach(r->skel->progs.follow_fork);
+		if (!r->fork_link)
+			return flame_err__set(err, errno,
+					      "cannot attach to tp_btf/sched_process_fork: %s",
+					      strerror(errno));
+	}
+	r->exec_link = bpf_program__attach(r->skel->progs.note_exec);
+	if (!r->exec_link)
+		return flame_err__set(err, errno, "cannot attach to tp_btf/sched_process_exec: %s",
+				      strerror(errno));
+	r->time_nanos = now_ns(CLOCK_REALTIME);
+	r->start_ns = now_ns(CLOCK_MONOTONIC);
+	ret = attach_cpus(r, err);
+	if (ret)
+		detach(r);
+	return ret;
+}
+
+const char *record__event_name(const struct record *r)
+{
+	return r->hw_event ? "cycles" : "cpu-clock";
+}
+
+int record__nr_cpus(const struct record *r)
+{
+	return r->ncpus;
+}
+
+static uint64_t read_stat(struct record *r, __u32 stat)
+{
+	uint64_t sum = 0;
+	int i;
+
+	if (bpf_map__lookup_elem(r->skel->maps.stats, &stat, sizeof(stat), r->percpu,
+				 r->nr_possible * sizeof(*r->percpu), 0))
+		return 0;
+	for (i = 0; i < r->nr_possible; i++)
+		sum += r->percpu[i];
+	return sum;
+}
+
+static void read_stats(struct record *r)
+{
+	struct record_stats *s = &r->stats;
+
+	s->samples = read_stat(r, CPU_STAT_SAMPLES);
+	s->lost = read_stat(r, CPU_STAT_MAP_FULL);
+	s->collisions = read_stat(r, CPU_STAT_COLLISIONS);
+	s->no_user_stack = read_stat(r, CPU_STAT_NO_USER_STACK);
+	s->no_kern_stack = read_stat(r, CPU_STAT_NO_KERN_STACK);
+	s->stack_errors = read_stat(r, CPU_STAT_STACK_ERRORS);
+	s->forks = read_stat(r, CPU_STAT_FORKS);
+	s->targets_full = read_stat(r, CPU_STAT_TARGETS_FULL);
+	if (!s->first_sample_ns && r->skel->bss)
+		s->first_sample_ns = r->skel->bss->first_sample_ns;
+}
+
+/* Copy stack id's frames into r->frames; the number of frames (0 for a missing stack). */
+static unsigned int read_stack(struct record *r, int fd, __s32 id)
+{
+	unsigned int n;
+
+	if (id < 0 || bpf_map_lookup_elem(fd, &id, r->frames))
+		return 0;
+	for (n = 0; n < r->opts.max_depth && r->frames[n]; n++)
+		;
+	return n;
+}
+
+struct stack_probe {
+	uint32_t tgid, tid, exec_gen;
+	uint16_t nkern, nuser;
+	const uint64_t *addrs;
+};
+
+static bool stack_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct record *r = ctx;
+	const struct raw_stack *s = &r->stacks.data[idx];
+	const struct stack_probe *k = key;
+
+	return s->tgid == k->tgid && s->tid == k->tid && s->exec_gen == k->exec_gen &&
+	       s->nkern == k->nkern && s->nuser == k->nuser &&
+	       !memcmp(r->addrs.data + s->addr_start, k->addrs,
+		       (k->nkern + k->nuser) * sizeof(uint64_t));
+}
+
+static uint64_t stack_hash(const struct stack_probe *k)
+{
+	uint64_t h = hash_mix(hash_mix(k->tgid, k->tid),
+			      (uint64_t)k->exec_gen << 32 | (uint64_t)k->nkern << 16 | k->nuser);
+
+	return hash_bytes(k->addrs, (k->nkern + k->nuser) * sizeof(uint64_t), h);
+}
+
+static int add_stack(struct record *r, const struct stack_probe *k, uint64_t count)
+{
+	uint64_t h = stack_hash(k);
+	int64_t idx = idset__find(&r->stack_index, h, k, stack_eq, r);
+	size_t n = k->nkern + k->nuser;
+	struct raw_stack s = {
+		.count = count,
+		.tgid = k->tgid,
+		.tid = k->tid,
+		.exec_gen = k->exec_gen,
+		.nkern = k->nkern,
+		.nuser = k->nuser,
+	};
+	int ret;
+
+	if (idx >= 0) {
+		r->stacks.data[idx].count += count;
+		return 0;
+	}
+	ret = proc_see(r, k->tgid, k->exec_gen);
+	if (ret || (ret = vec_reserve(&r->addrs, n)))
+		return ret;
+	s.addr_start = r->addrs.len;
+	memcpy(r->addrs.data + r->addrs.len, k->addrs, n * sizeof(uint64_t));
+	r->addrs.len += n;
+	ret = vec_push(&r->stacks, s);
+	if (ret)
+		return ret;
+	r->stats.stacks = r->stacks.len;
+	return idset__insert(&r->stack_index, h, r->stacks.len - 1);
+}
+
+/* Read one counts entry with both of its stacks into user space. */
+static int drain_key(struct record *r, int stacks_fd, const struct cpu_key *key, uint64_t count)
+{
+	uint64_t both[2 * CPU_MAX_STACK_DEPTH];
+	struct stack_probe k = {
+		.tgid = key->tgid,
+		.tid = key->pid,
+		.exec_gen = key->exec_gen,
+		.addrs = both,
+	};
+	unsigned int depth = r->opts.max_depth;
+
+	k.nkern = read_stack(r, stacks_fd, key->kern_stack_id);
+	memcpy(both, r->frames, k.nkern * sizeof(uint64_t));
+	k.nuser = read_stack(r, stacks_fd, key->user_stack_id);
+	memcpy(both + k.nkern, r->frames, k.nuser * sizeof(uint64_t));
+	if (k.nkern == depth || k.nuser == depth)
+		r->stats.truncated += count;
+	r->stats.drained += count;
+	return add_stack(r, &k, count);
+}
+
+/* Empty a stack-trace map; ids are bucket indexes, so deleting while walking is safe. */
+static void clear_stacks(int fd)
+{
+	__u32 id, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &id)) {
+		bpf_map_delete_elem(fd, &id);
+		prev = &id;
+	}
+}
+
+/* Older images first, so each stack is symbolized before a newer snapshot replaces its own. */
+static int cmp_keys(const void *a, const void *b)
+{
+	const struct cpu_key *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->exec_gen != y->exec_gen)
+		return x->exec_gen < y->exec_gen ? -1 : 1;
+	return 0;
+}
+
+static int drain_buffer(struct record *r, int buf)
+{
+	struct bpf_map *counts = buf ? r->skel->maps.counts1 : r->skel->maps.counts0;
+	struct bpf_map *stacks = buf ? r->skel->maps.stacks1 : r->skel->maps.stacks0;
+	int counts_fd = bpf_map__fd(counts), stacks_fd = bpf_map__fd(stacks);
+	struct cpu_key *prev = NULL;
+	size_t n = 0, i;
+	uint64_t count;
+	int ret = 0;
+
+	/* nothing writes to this buffer now: collect every key, then read and delete them */
+	while (n < r->opts.max_stacks && !bpf_map_get_next_key(counts_fd, prev, &r->keys[n])) {
+		prev = &r->keys[n];
+		n++;
+	}
+	qsort(r->keys, n, sizeof(*r->keys), cmp_keys);
+	for (i = 0; i < n && !ret; i++) {
+		if (bpf_map_lookup_elem(counts_fd, &r->keys[i], &count) || !count)
+			continue;
+		ret = drain_key(r, stacks_fd, &r->keys[i], count);
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(counts_fd, &r->keys[i]);
+	clear_stacks(stacks_fd);
+	return ret;
+}
+
+/* Copy the comm of every process sampled so far into the process table. */
+static void drain_comms(struct record *r)
+{
+	int fd = bpf_map__fd(r->skel->maps.comms);
+	__u32 tgid, *prev = NULL;
+	struct cpu_comm comm;
+	size_t n = 0;
+	int64_t idx;
+
+	while (!bpf_map_get_next_key(fd, prev, &tgid)) {
+		if (!bpf_map_lookup_elem(fd, &tgid, &comm)) {
+			idx = proc_find(r, tgid);
+			if (idx >= 0)
+				memcpy(r->procs.data[idx].comm, comm.comm, TASK_COMM_LEN);
+		}
+		prev = &tgid;
+		n++;
+	}
+	/*
+	 * Entries stay: the program writes only when a comm changes, so the map holds one entry
+	 * per process. Emptied when nearly full (-a on a busy machine) so new processes get names.
+	 */
+	if (n >= CPU_MAX_COMMS / 4 * 3)
+		while (!bpf_map_get_next_key(fd, NULL, &tgid))
+			bpf_map_delete_elem(fd, &tgid);
+}
+
+/* Flip buffers, let programs still on the old one finish, and read it into user space. */
+int record__drain(struct record *r)
+{
+	__u32 idle = __atomic_load_n(&r->skel->bss->active, __ATOMIC_RELAXED);
+	struct timespec grace = {0, 1000000};
+	int ret;
+
+	__atomic_store_n(&r->skel->bss->active, !idle, __ATOMIC_SEQ_CST);
+	/* a perf_event program runs for microseconds: 1 ms covers any still on the old buffer */
+	nanosleep(&grace, NULL);
+	read_stats(r);
+	ret = drain_buffer(r, idle);
+	drain_comms(r);
+	return ret;
+}
+
+/*
+ * Followed processes that exec'd: drain first, so stacks of the old image are symbolized
+ * against the old snapshot, then snapshot the new image while the process runs, even if it
+ * has not been sampled yet (it may be gone by the next drain). An exec is handled once it is
+ * EXEC_SETTLE_NS old, so that the dynamic loader has mapped the shared libraries by then.
+ * With -a only processes already seen are refreshed: snapshotting every exec on the machine
+ * would cost more than it saves.
+ */
+#define EXEC_SETTLE_NS 50000000ULL
+
+static int handle_execs(struct record *r)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	size_t i, kept = 0;
+	int ret = 0;
+	bool drained = false;
+
+	if (ring_buffer__consume(r->events) < 0 || !r->execs.len)
+		return 0;
+	for (i = 0; i < r->execs.len && !ret; i++) {
+		struct cpu_exec_event ev = r->execs.data[i];
+
+		if (now - ev.time_ns < EXEC_SETTLE_NS) {
+			r->execs.data[kept++] = ev;
+			continue;
+		}
+		if (!drained) {
+			ret = record__drain(r);
+			drained = true;
+		}
+		if (!ret && (!r->opts.all || proc_find(r, ev.tgid) >= 0))
+			ret = proc_see(r, ev.tgid, ev.exec_gen);
+	}
+	r->execs.len = kept;
+	return ret;
+}
+
+int record__poll_stats(struct record *r)
+{
+	r->stats.samples = read_stat(r, CPU_STAT_SAMPLES);
+	r->stats.lost = read_stat(r, CPU_STAT_MAP_FULL);
+	if (!r->stats.first_sample_ns)
+		r->stats.first_sample_ns = r->skel->bss->first_sample_ns;
+	return handle_execs(r);
+}
+
+const struct record_stats *record__stats(const struct record *r)
+{
+	return &r->stats;
+}
+
+static int add_sample_types(struct profile *p, int freq)
+{
+	int ret = profile__add_sample_type(p, "samples", "count");
+	int64_t cpu, ns;
+
+	if (ret < 0 || (ret = profile__add_sample_type(p, "cpu", "nanoseconds")) < 0)
+		return ret;
+	cpu = profile__intern_str(p, "cpu");
+	ns = profile__intern_str(p, "nanoseconds");
+	if (cpu < 0 || ns < 0)
+		return -ENOMEM;
+	p->period_type.type = cpu;
+	p->period_type.unit = ns;
+	p->period = 1000000000LL / freq;
+	return 0;
+}
+
+/* A pseudo-frame for samples with neither a kernel nor a user stack, so totals stay right. */
+static int64_t missing_stack_location(struct profile *p)
+{
+	int64_t name = profile__intern_str(p, "[missing stack]"), fid;
+	struct line line = {0};
+
+	if (name < 0)
+		return name;
+	fid = profile__intern_function(p, &(struct function){.name = name, .system_name = name});
+	if (fid < 0)
+		return fid;
+	line.function_id = fid;
+	return profile__intern_location(p, 0, 0, &line, 1);
+}
+
+static int add_samples(struct record *r)
+{
+	struct profile *p = r->profile;
+	int64_t pid_key = profile__intern_str(p, "pid"), tid_key = profile__intern_str(p, "tid");
+	int64_t comm_key = profile__intern_str(p, "comm"), missing = 0;
+	size_t i;
+	int ret;
+
+	if (pid_key < 0 || tid_key < 0 || comm_key < 0)
+		return -ENOMEM;
+	for (i = 0; i < r->stacks.len; i++) {
+		const struct raw_stack *s = &r->stacks.data[i];
+		int64_t idx = proc_find(r, s->tgid), comm;
+		int64_t values[2] = {s->count, (int64_t)s->count * p->period};
+		uint64_t loc;
+		const char *name = idx >= 0 && r->procs.data[idx].comm[0] ? r->procs.data[idx].comm
+									  : "[unknown]";
+		struct label labels[3] = {
+			{.key = pid_key, .num = s->tgid},
+			{.key = tid_key, .num = s->tid},
+			{.key = comm_key},
+		};
+
+		comm = profile__intern(p, name, strnlen(name, TASK_COMM_LEN));
+		if (comm < 0)
+			return comm;
+		labels[2].str = comm;
+		if (!s->nlocs && !missing && (missing = missing_stack_location(p)) < 0)
+			return missing;
+		loc = missing;
+		ret = profile__add_sample(p, s->nlocs ? r->locs.data + s->loc_start : &loc,
+					  s->nlocs ? s->nlocs : 1, values, labels, 3);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int add_comments(struct record *r)
+{
+	char text[256];
+	int ret;
+
+	snprintf(text, sizeof(text), "singe record -t cpu: %s event at %d Hz on %d CPUs",
+		 record__event_name(r), r->opts.freq, r->ncpus);
+	ret = profile__add_comment(r->profile, text);
+	if (ret || !(r->stats.collisions || r->stats.no_user_stack))
+		return ret;
+	snprintf(text, sizeof(text),
+		 "stacks lost: %llu to stack-map collisions, %llu user stacks unreadable",
+		 (unsigned long long)r->stats.collisions,
+		 (unsigned long long)r->stats.no_user_stack);
+	return profile__add_comment(r->profile, text);
+}
+
+int record__finish(struct record *r, struct profile **out, struct flame_err *err)
+{
+	int ret;
+
+	if (r->finished)
+		return flame_err__set(err, EINVAL, "recording already finished");
+	r->finished = true;
+	detach(r);
+	r->stop_ns = now_ns(CLOCK_MONOTONIC);
+	nanosleep(&(struct timespec){0, 1000000}, NULL); /* programs still running finish */
+	read_stats(r);
+	/* nothing is writing any more: both buffers can be read */
+	ret = drain_buffer(r, 0);
+	ret = ret ?: drain_buffer(r, 1);
+	drain_comms(r);
+	ret = ret ?: symbolize_pending(r, true, 0);
+	ret = ret ?: add_sample_types(r->profile, r->opts.freq);
+	ret = ret ?: add_samples(r);
+	ret = ret ?: add_comments(r);
+	if (ret)
+		return flame_err__set(err, -ret, "cannot build the profile: %s", strerror(-ret));
+	r->stats.unknown_frames = symbolizer__stats(r->sym)->unknown_frames;
+	r->profile->time_nanos = r->time_nanos;
+	r->profile->duration_nanos = r->start_ns ? r->stop_ns - r->start_ns : 0;
+	r->profile->quality.lost = r->stats.lost;
+	r->profile->quality.truncated = r->stats.truncated;
+	r->profile->quality.unknown_frames = r->stats.unknown_frames;
+	/* the symbolizer borrows the profile: free it before handing the profile over */
+	symbolizer__free(r->sym);
+	r->sym = NULL;
+	*out = r->profile;
+	r->profile = NULL;
+	return 0;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The recording engine of the cpu profile type: the bpf/cpu.bpf.c skeleton's lifecycle,
+ * one perf event per online CPU, periodic draining of the in-kernel counts, and the
+ * symbolized struct profile at the end.
+ *
+ *   r = record__new(&opts);
+ *   record__open(r, &err);          open the skeleton, size maps, set rodata
+ *   record__load(r, &err);          verify and load
+ *   record__add_target(r, pid);     per -p process (not with opts.all); for -- CMD:
+ *                                   record__filter_pid() before attach, add_target after exec
+ *   record__attach(r, &err);        perf events on every online CPU: sampling starts
+ *   loop: record__drain(r);         about once a second, so maps never fill up
+ *   record__finish(r, &p, &err);    detach, drain, symbolize; *p is the caller's
+ *   record__free(r);
+ *
+ * Functions return 0 or a negative errno, with a one-line message in err where they take
+ * one. Nothing here prints.
+ */
+#ifndef SINGE_CLI_RECORD_H
+#define SINGE_CLI_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct profile;
+struct flame_err;
+struct record;
+
+struct record_opts {
+	bool all;		    /* every process (-a); otherwise only added targets */
+	bool follow_forks;	    /* children forked by a target become targets (-- CMD) */
+	int freq;		    /* samples per second per CPU (-F) */
+	unsigned int stack_storage; /* stack-trace map entries per buffer; 0 = from freq, CPUs */
+	unsigned int max_stacks;    /* counts map entries per buffer; 0 = from freq, CPUs */
+	unsigned int max_depth;	    /* frames per stack, <= kernel.perf_event_max_stack */
+};
+
+/* Defaults: 99 Hz, map sizes chosen by record_opts__resolve(). */
+void record_opts__init(struct record_opts *opts);
+/* Turn sizes left at 0 into 4 x freq x online CPUs, within the bounds of bpf/cpu.h. */
+void record_opts__resolve(struct record_opts *opts);
+
+struct record_stats {
+	uint64_t samples;	  /* samples of targets seen by the BPF program */
+	uint64_t lost;		  /* dropped because the counts map was full */
+	uint64_t collisions;	  /* stacks lost to stack-map hash collisions */
+	uint64_t no_user_stack;	  /* user stacks that could not be read */
+	uint64_t no_kern_stack;	  /* kernel stacks that could not be read */
+	uint64_t stack_errors;	  /* other bpf_get_stackid failures */
+	uint64_t truncated;	  /* samples whose stack hit max_depth */
+	uint64_t forks;		  /* children that joined the filter */
+	uint64_t targets_full;	  /* children that could not join it */
+	uint64_t drained;	  /* samples read into user space */
+	uint64_t first_sample_ns; /* CLOCK_MONOTONIC of the first sample, 0 if none yet */
+	uint64_t unknown_frames;  /* frames left unsymbolized (after record__finish) */
+	uint64_t snapshot_ns;	  /* CPU time spent opening targets' files */
+	uint64_t symbolize_ns;	  /* time spent symbolizing new stacks, over every drain */
+	uint64_t gone_early;	  /* processes that exited before their files could be opened */
+	size_t processes;	  /* distinct processes sampled */
+	size_t stacks;		  /* distinct (pid, tid, stack) keys */
+};
+
+/* NULL and errno on failure. */
+struct record *record__new(const struct record_opts *opts);
+/* NULL is fine. Detaches whatever is still attached. */
+void record__free(struct record *r);
+
+int record__open(struct record *r, struct flame_err *err);
+int record__load(struct record *r, struct flame_err *err);
+/* Profile process pid (a tgid) and open its files for symbolization; 0, -ENOSPC, -ENOMEM. */
+int record__add_target(struct record *r, pid_t pid);
+/* Profile pid without opening its files yet: a command stopped before its exec. */
+int record__filter_pid(struct record *r, pid_t pid);
+int record__attach(struct record *r, struct flame_err *err);
+/* The perf event sampling uses: "cycles" (hardware) or "cpu-clock" (software fallback). */
+const char *record__event_name(const struct record *r);
+/* Number of CPUs sampled. */
+int record__nr_cpus(const struct record *r);
+
+/* Move the samples gathered so far from the kernel maps into user space. */
+int record__drain(struct record *r);
+/* Refresh the cheap counters (samples, lost) for a status line; drains early after an exec. */
+int record__poll_stats(struct record *r);
+const struct record_stats *record__stats(const struct record *r);
+
+/*
+ * Stop sampling, drain, symbolize and build the profile: sample types samples/count and
+ * cpu/nanoseconds, labels pid, tid, comm; kernel frames leaf first, then user frames.
+ * *out is owned by the caller. Call once.
+ */
+int record__finish(struct record *r, struct profile **out, struct flame_err *err);
+
+#endif /* SINGE_CLI_RECORD_H */
