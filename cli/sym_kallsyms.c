@@ -17,34 +17,6 @@ struct entry {
 	bool global;
 };
 
-static bool parse_hex(const char **p, const char *end, uint64_t *out)
-{
-	const char *s = *p;
-	uint64_t v = 0;
-	int n = 0;
-
-	for (; s < end; s++, n++) {
-		int d;
-
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			break;
-		if (n >= 16)
-			return false;
-		v = v << 4 | (uint64_t)d;
-	}
-	if (!n)
-		return false;
-	*p = s;
-	*out = v;
-	return true;
-}
-
 enum line_kind { LINE_BAD, LINE_SKIP, LINE_TEXT };
 
 /* "ADDR TYPE NAME[\t[MODULE]]"; NUL-terminates name and module in place. */
@@ -53,7 +25,7 @@ static enum line_kind parse_line(char *line, size_t len, struct entry *out)
 	const char *p = line, *end = line + len;
 	char *name, *tab, type;
 
-	if (!parse_hex(&p, end, &out->sym.addr) || end - p < 3 || p[0] != ' ' || p[2] != ' ')
+	if (!text__parse_hex(&p, end, &out->sym.addr) || end - p < 3 || p[0] != ' ' || p[2] != ' ')
 		return LINE_BAD;
 	type = p[1];
 	name = line + (p + 3 - line);

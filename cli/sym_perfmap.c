@@ -18,35 +18,12 @@ struct sym_entry {
 	size_t order; /* line number, so that the newest definition wins */
 };
 
-static bool parse_hex(const char **p, const char *end, uint64_t *out)
+/* perf maps come from many JITs: some write "0x7f00…", most plain hex */
+static bool parse_addr(const char **p, const char *end, uint64_t *out)
 {
-	const char *s = *p;
-	uint64_t v = 0;
-	int n = 0;
-
-	if (end - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	for (; s < end; s++, n++) {
-		int d;
-
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			break;
-		/* leading zeros are fine ("0x0000000000000078"), overflow is not */
-		if (v >> 60)
-			return false;
-		v = v << 4 | (uint64_t)d;
-	}
-	if (!n)
-		return false;
-	*p = s;
-	*out = v;
-	return true;
+	if (end - *p > 2 && (*p)[0] == '0' && ((*p)[1] == 'x' || (*p)[1] == 'X'))
+		*p += 2;
+	return text__parse_hex(p, end, out);
 }
 
 static bool is_blank(char c)
@@ -63,11 +40,11 @@ static bool parse_line(char *line, size_t len, struct perfmap_sym *out)
 
 	while (end > p && (end[-1] == '\r' || is_blank(end[-1])))
 		end--;
-	if (!parse_hex(&p, end, &out->start) || p >= end || !is_blank(*p))
+	if (!parse_addr(&p, end, &out->start) || p >= end || !is_blank(*p))
 		return false;
 	while (p < end && is_blank(*p))
 		p++;
-	if (!parse_hex(&p, end, &size) || p >= end || !is_blank(*p))
+	if (!parse_addr(&p, end, &size) || p >= end || !is_blank(*p))
 		return false;
 	while (p < end && is_blank(*p))
 		p++;

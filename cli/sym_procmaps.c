@@ -12,7 +12,7 @@
 /* /proc files report st_size 0, so read in chunks; a maps file beyond this is not real */
 #define MAPS_MAX_BYTES (256u << 20)
 
-static bool parse_hex(const char **p, const char *end, uint64_t *out)
+bool text__parse_hex(const char **p, const char *end, uint64_t *out)
 {
 	const char *s = *p;
 	uint64_t v = 0;
@@ -29,7 +29,8 @@ static bool parse_hex(const char **p, const char *end, uint64_t *out)
 			d = *s - 'A' + 10;
 		else
 			break;
-		if (n >= 16)
+		/* leading zeros are fine ("0000000000000078"), overflow is not */
+		if (v >> 60)
 			return false;
 		v = v << 4 | (uint64_t)d;
 	}
@@ -89,11 +90,13 @@ int procmap__parse_line(const char *line, size_t len, struct procmap *out, size_
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	if (!parse_hex(&p, end, &out->start) || !expect(&p, end, '-') ||
-	    !parse_hex(&p, end, &out->end) || !expect(&p, end, ' ') || !parse_perms(&p, end, out) ||
-	    !expect(&p, end, ' ') || !parse_hex(&p, end, &out->offset) || !expect(&p, end, ' ') ||
-	    !parse_hex(&p, end, &major) || !expect(&p, end, ':') || !parse_hex(&p, end, &minor) ||
-	    !expect(&p, end, ' ') || !parse_dec(&p, end, &out->inode))
+	if (!text__parse_hex(&p, end, &out->start) || !expect(&p, end, '-') ||
+	    !text__parse_hex(&p, end, &out->end) || !expect(&p, end, ' ') ||
+	    !parse_perms(&p, end, out) || !expect(&p, end, ' ') ||
+	    !text__parse_hex(&p, end, &out->offset) || !expect(&p, end, ' ') ||
+	    !text__parse_hex(&p, end, &major) || !expect(&p, end, ':') ||
+	    !text__parse_hex(&p, end, &minor) || !expect(&p, end, ' ') ||
+	    !parse_dec(&p, end, &out->inode))
 		return -EINVAL;
 	if (out->end <= out->start || major > UINT32_MAX || minor > UINT32_MAX)
 		return -EINVAL;

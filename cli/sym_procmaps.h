@@ -66,4 +66,11 @@ int procmap__map_files_path(const struct procmap *m, pid_t pid, char *buf, size_
  */
 char *procfs__read_file(const char *path, size_t max, size_t *len);
 
+/*
+ * Parse hex digits (no "0x") at *p, stopping before end; on success advance *p past them.
+ * Shared by the /proc/PID/maps, kallsyms and perf-map readers. False when there is no digit
+ * or the number does not fit 64 bits (leading zeros are fine).
+ */
+bool text__parse_hex(const char **p, const char *end, uint64_t *out);
+
 #endif /* SINGE_CLI_SYM_PROCMAPS_H */
