@@ -140,7 +140,8 @@ install: singe
 	$(Q)install -D -m 0644 docs/singe.1 $(DESTDIR)$(PREFIX)/share/man/man1/singe.1
 
 format:
-	$(Q)clang-format -i $(FLAME_SRCS) $(CLI_SRCS) flame/*.h cli/*.h $(UNIT_SRCS) $(FUZZ_SRCS)
+	$(Q)clang-format -i $(FLAME_SRCS) $(CLI_SRCS) flame/*.h cli/*.h bpf/*.h $(BPF_SRCS) \
+		examples/c/*.c bench/*.c $(UNIT_SRCS) $(FUZZ_SRCS)
 
 clean:
 	$(Q)rm -rf $(OUTPUT) singe

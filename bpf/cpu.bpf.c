@@ -3,7 +3,8 @@
  * On-CPU sampling: a perf_event program fired at -F Hz on every CPU counts samples per
  * (tgid, tid, user stack, kernel stack) in the kernel, as bcc's libbpf-tools/profile does.
  * Processes are filtered by tgid, so threads created during the recording are included;
- * with follow_forks the children of a target join the filter when they are forked.
+ * for -- CMD the children of a target join the filter when they are forked and leave it when
+ * they exit (those two programs are loaded only then).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -18,8 +19,6 @@
 #define EEXIST 17
 
 const volatile bool filter_tgid = false; /* false: every process (-a) */
-const volatile bool follow_forks = false;
-const volatile bool include_idle = false;
 
 /* Which buffer samples go to; flipped by user space before it drains the other one. */
 __u32 active = 0;
@@ -141,7 +140,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 
 	key.tgid = id >> 32;
 	key.pid = (__u32)id;
-	if (!key.pid && !include_idle)
+	if (!key.pid) /* the idle task: not what anyone profiles */
 		return 0;
 	if (filter_tgid && !bpf_map_lookup_elem(&targets, &key.tgid))
 		return 0;
@@ -209,6 +208,21 @@ int BPF_PROG(note_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	ev.time_ns = bpf_ktime_get_ns();
 	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
 		stat_inc(CPU_STAT_EVENTS_LOST);
+	return 0;
+}
+
+/*
+ * A followed process whose last thread exits leaves the filter: the map keeps room for new
+ * children (a build forks thousands), and a later process reusing the pid is not profiled.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(forget_exit, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+
+	if (BPF_CORE_READ(p, signal, live.counter))
+		return 0; /* other threads still run */
+	bpf_map_delete_elem(&targets, &tgid);
 	return 0;
 }
 

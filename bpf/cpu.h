@@ -24,19 +24,18 @@
 #define CPU_MAX_AUTO_MAX_STACKS 65536
 /* The counts maps' size in the object; user space always sets it before load. */
 #define CPU_DEFAULT_MAX_STACKS CPU_MIN_MAX_STACKS
-/* Target processes the filter can hold (-p list plus the forks of -- CMD). */
+/* Live target processes the filter can hold (-p list, or -- CMD and its children). */
 #define CPU_MAX_TARGETS 8192
-/* Processes whose comm is remembered per drain period. */
+/* Processes whose comm is remembered (emptied by user space when nearly full). */
 #define CPU_MAX_COMMS 8192
 /* Processes whose exec generation is remembered (an LRU: the oldest are forgotten). */
 #define CPU_MAX_EXECS 8192
 
 /*
- * Samples go into one of two buffers (counts + stacks), chosen by the global 'active'; user
- * space flips it, then drains and clears the idle buffer while BPF fills the other one, so a
- * stack id is never deleted while a key that refers to it can still be written.
+ * Samples go into one of two buffers (counts0/stacks0, counts1/stacks1), chosen by the global
+ * 'active'; user space flips it, then drains and clears the idle buffer while BPF fills the
+ * other one, so a stack id is never deleted while a key that refers to it can be written.
  */
-#define CPU_NR_BUFFERS 2
 
 struct cpu_key {
 	__u32 tgid;

@@ -509,6 +509,10 @@ static void print_summary(struct record_cmd *cmd, const struct record_stats *s,
 		pr_warn("%llu stacks lost to stack-map hash collisions; raise --stack-storage-size "
 			"(now %u)",
 			(unsigned long long)s->collisions, cmd->opts.stack_storage);
+	if (s->targets_full)
+		pr_warn("%llu child processes were not followed: more than %d processes lived at "
+			"once",
+			(unsigned long long)s->targets_full, CPU_MAX_TARGETS);
 	if (s->lost)
 		pr_warn("%llu samples lost because the counts map was full; raise --max-stacks "
 			"(now %u)",

@@ -56,7 +56,7 @@ struct record {
 	struct bpf_link **links; /* one per sampled CPU */
 	int nlinks;
 	int ncpus; /* CPUs sampled, kept after detach */
-	struct bpf_link *fork_link, *exec_link;
+	struct bpf_link *fork_link, *exit_link, *exec_link;
 	bool hw_event;
 	int nr_possible;
 	uint64_t *percpu;     /* scratch for per-CPU values */
@@ -156,8 +156,9 @@ static void detach(struct record *r)
 	r->links = NULL;
 	r->nlinks = 0;
 	bpf_link__destroy(r->fork_link);
+	bpf_link__destroy(r->exit_link);
 	bpf_link__destroy(r->exec_link);
-	r->fork_link = r->exec_link = NULL;
+	r->fork_link = r->exit_link = r->exec_link = NULL;
 }
 
 void record__free(struct record *r)
@@ -194,8 +195,9 @@ int record__open(struct record *r, struct flame_err *err)
 				      strerror(errno));
 	r->skel = skel;
 	skel->rodata->filter_tgid = !r->opts.all;
-	skel->rodata->follow_forks = r->opts.follow_forks;
+	/* children are followed (and forgotten when they exit) only for -- CMD */
 	bpf_program__set_autoload(skel->progs.follow_fork, r->opts.follow_forks);
+	bpf_program__set_autoload(skel->progs.forget_exit, r->opts.follow_forks);
 
 	/* both buffers have the same shape; sizes come from the options */
 	ret = ret ?: bpf_map__set_value_size(skel->maps.stacks0, value_size);
@@ -468,6 +470,11 @@ int record__attach(struct record *r, struct flame_err *err)
 		if (!r->fork_link)
 			return flame_err__set(err, errno,
 					      "cannot attach to tp_btf/sched_process_fork: %s",
+					      strerror(errno));
+		r->exit_link = bpf_program__attach(r->skel->progs.forget_exit);
+		if (!r->exit_link)
+			return flame_err__set(err, errno,
+					      "cannot attach to tp_btf/sched_process_exit: %s",
 					      strerror(errno));
 	}
 	r->exec_link = bpf_program__attach(r->skel->progs.note_exec);
