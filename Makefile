@@ -94,7 +94,7 @@ $(OUTPUT)/san/%.o: %.c $(wildcard flame/*.h cli/*.h bpf/*.h) $(SKELS) | $(OUTPUT
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/test.h $(SAN_FLAME_OBJS) $(SAN_CLI_OBJS)
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/test.h $(wildcard tests/unit/*.h) $(SAN_FLAME_OBJS) $(SAN_CLI_OBJS)
 	$(call msg,TEST-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests -o $@ $< $(SAN_FLAME_OBJS) $(SAN_CLI_OBJS) \

@@ -8,46 +8,7 @@
 
 #include "sym_elf.h"
 
-/* The fixtures of tests/data/sym, built once for the group by build.sh into a temp dir. */
-static char fx_dir[256];
-
-static const char *fx(const char *name)
-{
-	static char paths[8][512];
-	static int next;
-	char *p = paths[next++ % 8];
-
-	snprintf(p, sizeof(paths[0]), "%s/%s", fx_dir, name);
-	return p;
-}
-
-static int build_fixtures(void **state)
-{
-	static const char *const scripts[] = {"data/sym/build.sh", "tests/data/sym/build.sh"};
-	char cmd[1024];
-	size_t i;
-
-	(void)state;
-	snprintf(fx_dir, sizeof(fx_dir), "/tmp/singe-test-sym-elf-XXXXXX");
-	if (!mkdtemp(fx_dir))
-		return -1;
-	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
-		if (access(scripts[i], R_OK))
-			continue;
-		snprintf(cmd, sizeof(cmd), "sh %s %s", scripts[i], fx_dir);
-		return system(cmd) ? -1 : 0;
-	}
-	return -1;
-}
-
-static int remove_fixtures(void **state)
-{
-	char cmd[512];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx_dir);
-	return system(cmd) ? -1 : 0;
-}
+#include "sym_fixtures.h"
 
 static struct elf_file *open_file(const char *path)
 {
