@@ -2,7 +2,8 @@
 /*
  * The symbolization fixtures of tests/data/sym (a PIE, a shared library, debug-link and
  * build-id variants), built once per test group by tests/data/sym/build.sh into a temporary
- * directory. Shared by test_sym_elf.c and test_symbolize.c; include after "test.h".
+ * directory, and helpers that ask binutils about them. Shared by test_sym_elf.c and
+ * test_symbolize.c; include after "test.h".
  */
 #ifndef SINGE_TESTS_SYM_FIXTURES_H
 #define SINGE_TESTS_SYM_FIXTURES_H
@@ -40,6 +41,30 @@ static int build_fixtures(void **state)
 		return system(cmd) ? -1 : 0;
 	}
 	return -1;
+}
+
+/* Run a command and return its first output line (trailing newline removed). */
+static void first_line(const char *cmd, char *buf, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+
+	assert_non_null(p);
+	buf[0] = '\0';
+	if (!fgets(buf, (int)size, p))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	pclose(p);
+}
+
+/* The address nm gives for sym in bin (fails the test when there is none). */
+static uint64_t nm_addr(const char *bin, const char *sym)
+{
+	char cmd[1024], line[256];
+
+	snprintf(cmd, sizeof(cmd), "nm '%s' | awk '$3 == \"%s\" { print $1 }'", bin, sym);
+	first_line(cmd, line, sizeof(line));
+	assert_true(line[0]);
+	return strtoull(line, NULL, 16);
 }
 
 /* The matching group teardown. */

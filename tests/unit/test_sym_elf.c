@@ -22,29 +22,6 @@ static struct elf_file *open_file(const char *path)
 	return f;
 }
 
-/* Run a command and return its first output line (trailing newline removed). */
-static void first_line(const char *cmd, char *buf, size_t size)
-{
-	FILE *p = popen(cmd, "r");
-
-	assert_non_null(p);
-	buf[0] = '\0';
-	if (!fgets(buf, (int)size, p))
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	pclose(p);
-}
-
-static uint64_t nm_addr(const char *bin, const char *sym)
-{
-	char cmd[1024], line[256];
-
-	snprintf(cmd, sizeof(cmd), "nm '%s' | awk '$3 == \"%s\" { print $1 }'", bin, sym);
-	first_line(cmd, line, sizeof(line));
-	assert_true(line[0]);
-	return strtoull(line, NULL, 16);
-}
-
 static uint64_t nm_size(const char *bin, const char *sym)
 {
 	char cmd[1024], line[256];
