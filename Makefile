@@ -105,7 +105,7 @@ $(OUTPUT):
 
 unit: $(UNIT_BINS)
 
-# Fuzz targets: libFuzzer with clang. Each target also links a replay main for gcc builds.
+# Fuzz targets: libFuzzer with clang; given files instead of a corpus dir, they replay them.
 # They link flame/ and the file parsers of cli/ (cli/sym_*.c: ELF, DWARF, pclntab, kallsyms,
 # perf maps), which need elfutils but not libbpf.
 SYM_SRCS := $(sort $(wildcard cli/sym_*.c))

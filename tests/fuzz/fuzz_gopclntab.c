@@ -12,8 +12,8 @@
  * When a table loads, pcs around the usual text start (0x401000) and the header's textStart
  * are looked up.
  *
- * Build with the Makefile (clang -fsanitize=fuzzer); a gcc build can replay inputs with
- * -DSINGE_FUZZ_REPLAY: ./fuzz_gopclntab FILE...
+ * Build with the Makefile (clang -fsanitize=fuzzer); the binary replays inputs given as
+ * files: ./fuzz_gopclntab FILE...
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -181,35 +181,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	return 0;
 }
-
-#ifdef SINGE_FUZZ_REPLAY
-int main(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		uint8_t *buf = NULL;
-		size_t len = 0, cap = 0, r;
-
-		if (!f) {
-			perror(argv[i]);
-			return 1;
-		}
-		do {
-			if (len == cap) {
-				cap = cap ? cap * 2 : 65536;
-				buf = realloc(buf, cap);
-				if (!buf)
-					return 1;
-			}
-			r = fread(buf + len, 1, cap - len, f);
-			len += r;
-		} while (r);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, len);
-		free(buf);
-	}
-	return 0;
-}
-#endif

@@ -5,8 +5,8 @@
  * profile that parses must validate and write as folded text to /dev/null, and that text,
  * read back, must count every sample once.
  *
- * Build with the Makefile (clang -fsanitize=fuzzer); a gcc build can replay inputs with
- * -DSINGE_FUZZ_REPLAY: ./fuzz_perfscript FILE...
+ * Build with the Makefile (clang -fsanitize=fuzzer); the binary replays inputs given as
+ * files: ./fuzz_perfscript FILE...
  */
 #include <errno.h>
 #include <stdint.h>
@@ -86,34 +86,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	profile__free(p);
 	return 0;
 }
-
-#ifdef SINGE_FUZZ_REPLAY
-int main(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		uint8_t *buf = NULL;
-		size_t len = 0, cap = 0, r;
-
-		if (!f) {
-			perror(argv[i]);
-			return 1;
-		}
-		do {
-			if (len == cap) {
-				cap = cap ? cap * 2 : 65536;
-				buf = realloc(buf, cap);
-				CHECK(buf, "out of memory");
-			}
-			r = fread(buf + len, 1, cap - len, f);
-			len += r;
-		} while (r);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, len);
-		free(buf);
-	}
-	return 0;
-}
-#endif
