@@ -4,6 +4,7 @@
 #include <linux/capability.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -22,6 +23,27 @@
 #define LOCKDOWN_PATH "/sys/kernel/security/lockdown"
 #define PARANOID_PATH "/proc/sys/kernel/perf_event_paranoid"
 #define MAX_RATE_PATH "/proc/sys/kernel/perf_event_max_sample_rate"
+
+/*
+ * The kernel's files are read under a root directory, "" normally. Tests point it at a made-up
+ * tree (SINGE_SYSROOT, or preflight__set_root()) to reach the refusals a test machine cannot
+ * produce: a kernel without BTF, lockdown, a strict perf_event_paranoid. It only ever makes
+ * singe refuse sooner; the kernel still enforces the real settings.
+ */
+static const char *sysroot;
+
+void preflight__set_root(const char *dir)
+{
+	sysroot = dir;
+}
+
+static const char *kernel_path(const char *path, char *buf, size_t len)
+{
+	if (!sysroot)
+		sysroot = getenv("SINGE_SYSROOT") ?: "";
+	snprintf(buf, len, "%s%s", sysroot, path);
+	return buf;
+}
 
 /* The effective capability set (glibc has no capget wrapper, and libcap is not a dependency). */
 static bool has_cap(int cap)
@@ -58,19 +80,21 @@ int preflight__privileges(struct flame_err *err)
 
 int preflight__btf(struct flame_err *err)
 {
-	if (!access(BTF_PATH, R_OK))
+	char path[PATH_MAX];
+
+	if (!access(kernel_path(BTF_PATH, path, sizeof(path)), R_OK))
 		return 0;
 	return flame_err__set(err, ENOENT,
 			      "the kernel has no BTF type information (%s: %s); singe needs a "
 			      "kernel built with CONFIG_DEBUG_INFO_BTF=y",
-			      BTF_PATH, strerror(errno));
+			      path, strerror(errno));
 }
 
 /* "none [integrity] confidentiality": the bracketed word is the active mode. */
 static int lockdown_mode(char *mode, size_t len)
 {
-	char buf[128], *open, *close;
-	FILE *f = fopen(LOCKDOWN_PATH, "re");
+	char buf[128], path[PATH_MAX], *open, *close;
+	FILE *f = fopen(kernel_path(LOCKDOWN_PATH, path, sizeof(path)), "re");
 	int ret = -ENOENT;
 
 	if (!f)
@@ -108,9 +132,10 @@ int preflight__run(struct flame_err *err)
 	return ret;
 }
 
-static int read_int_file(const char *path, int fallback)
+static int read_int_file(const char *kpath, int fallback)
 {
-	FILE *f = fopen(path, "re");
+	char path[PATH_MAX];
+	FILE *f = fopen(kernel_path(kpath, path, sizeof(path)), "re");
 	int v = fallback;
 
 	if (!f)

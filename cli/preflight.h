@@ -26,6 +26,11 @@ int preflight__perf_paranoid(void);
  * EINVAL with a too-high frequency...); returns -err for tail calls.
  */
 int preflight__explain_perf_open(int err, int freq, struct flame_err *ferr);
+/*
+ * Read the kernel's files (/sys, /proc) under dir instead of / (NULL: $SINGE_SYSROOT, else /).
+ * For tests only; see preflight.c.
+ */
+void preflight__set_root(const char *dir);
 /* Explain why loading the BPF programs failed with errno err; returns -err. */
 int preflight__explain_load(int err, struct flame_err *ferr);
 
