@@ -10,4 +10,12 @@ mkdir -p .output/bench
 		echo
 		if ((EUID == 0)); then bash bench/record_overhead.sh; else echo "record benchmarks need root: skipped"; fi
 	fi
+	if [[ -f bench/diff_quality.sh ]]; then
+		echo
+		if ((EUID == 0)); then bash bench/diff_quality.sh; else echo "diff quality needs root: skipped"; fi
+	fi
+	if [[ -f bench/unwind.sh ]]; then
+		echo
+		if ((EUID == 0)); then bash bench/unwind.sh; else echo "unwind benchmarks need root: skipped"; fi
+	fi
 } | tee .output/bench/results.md

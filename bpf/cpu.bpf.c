@@ -18,7 +18,9 @@
 #define EFAULT 14
 #define EEXIST 17
 
-const volatile bool filter_tgid = false; /* false: every process (-a) */
+const volatile bool filter_tgid = false;		  /* false: every process (-a) */
+const volatile __u32 unwind_mode = CPU_UNWIND_FP;	  /* enum cpu_unwind_mode */
+const volatile __u32 stack_size = CPU_DEFAULT_STACK_COPY; /* <= CPU_MAX_STACK_COPY */
 
 /* Which buffer samples go to; flipped by user space before it drains the other one. */
 __u32 active = 0;
@@ -32,11 +34,14 @@ struct {
 	__type(value, __u8);
 } targets SEC(".maps");
 
-/* value_size (depth * 8) and max_entries are set by user space before load. */
+/*
+ * value_size (depth * 8) and max_entries are set by user space before load. overflow<buf>
+ * holds the stacks that collided in stacks<buf> (see stack_id()).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__type(key, __u32);
-} stacks0 SEC(".maps"), stacks1 SEC(".maps");
+} stacks0 SEC(".maps"), stacks1 SEC(".maps"), overflow0 SEC(".maps"), overflow1 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -68,6 +73,38 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, CPU_EVENTS_SIZE);
 } events SEC(".maps");
+
+/* --unwind dwarf: stack samples (max_entries set by user space from -F and the CPUs). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, CPU_SAMPLES_MIN_SIZE);
+} samples SEC(".maps");
+
+/*
+ * Where a stack sample is built: too big for the 512-byte BPF stack, and for a per-CPU
+ * array value (32 KiB at most), so one entry per CPU of a plain array, indexed by the CPU
+ * (a perf_event program does not migrate or nest). One chunk of slack after the largest
+ * copy lets the verifier see every chunk in bounds. max_entries is set by user space.
+ */
+struct stack_scratch {
+	struct cpu_stack_sample s;
+	__u8 bytes[CPU_MAX_STACK_COPY + CPU_STACK_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_scratch);
+} scratch SEC(".maps");
+
+/* --unwind auto: the processes user space found to need DWARF unwinding. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CPU_MAX_DWARF_PIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} dwarf_pids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -112,11 +149,33 @@ static __always_inline void remember_comm(struct task_struct *task, __u32 tgid)
 	bpf_map_update_elem(&comms, &tgid, &comm, BPF_ANY);
 }
 
-static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx, void *map, __u64 flags,
-				      bool user, bool expect)
-{
-	__s32 id = bpf_get_stackid(ctx, map, flags);
+/* The stack maps of the active buffer. */
+struct stack_maps {
+	void *main;
+	void *overflow;
+};
 
+/*
+ * A stack's id in the main map, or on a collision there (its bucket holds another stack
+ * until the next drain) in the overflow map, flagged CPU_STACK_ID_OVERFLOW. Without it, every
+ * sample of the colliding stack would be lost until the drain. The kernel hashes a stack the
+ * same way in every stack map (jhash2, seed 0, masked to the buckets), so two stacks that
+ * collide in the main map would also meet in a smaller overflow map: it works because it holds
+ * only the stacks that lost a collision, and is nearly empty. What collides in both is lost.
+ */
+static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx,
+				      const struct stack_maps *maps, __u64 flags, bool user,
+				      bool expect)
+{
+	__s32 id = bpf_get_stackid(ctx, maps->main, flags);
+
+	if (id == -EEXIST) {
+		id = bpf_get_stackid(ctx, maps->overflow, flags);
+		if (id >= 0) {
+			stat_inc(CPU_STAT_OVERFLOWS);
+			return id | CPU_STACK_ID_OVERFLOW;
+		}
+	}
 	if (id >= 0)
 		return id;
 	if (id == -EEXIST)
@@ -128,14 +187,120 @@ static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx, void *map
 	return id;
 }
 
+static __always_inline bool wants_stack_copy(__u32 tgid)
+{
+	if (unwind_mode == CPU_UNWIND_DWARF)
+		return true;
+	return unwind_mode == CPU_UNWIND_AUTO && bpf_map_lookup_elem(&dwarf_pids, &tgid);
+}
+
+/*
+ * The user registers: the ones saved at the top of the task's kernel stack when it entered
+ * the kernel, which is also where an interrupt taken in user mode saves them.
+ */
+static __always_inline int read_user_regs(struct task_struct *task, __u64 *regs)
+{
+	struct pt_regs *tr = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct pt_regs r;
+
+	if (!tr || bpf_probe_read_kernel(&r, sizeof(r), tr))
+		return -EFAULT;
+	regs[CPU_REG_AX] = r.ax;
+	regs[CPU_REG_DX] = r.dx;
+	regs[CPU_REG_CX] = r.cx;
+	regs[CPU_REG_BX] = r.bx;
+	regs[CPU_REG_SI] = r.si;
+	regs[CPU_REG_DI] = r.di;
+	regs[CPU_REG_BP] = r.bp;
+	regs[CPU_REG_SP] = r.sp;
+	regs[CPU_REG_R8] = r.r8;
+	regs[CPU_REG_R9] = r.r9;
+	regs[CPU_REG_R10] = r.r10;
+	regs[CPU_REG_R11] = r.r11;
+	regs[CPU_REG_R12] = r.r12;
+	regs[CPU_REG_R13] = r.r13;
+	regs[CPU_REG_R14] = r.r14;
+	regs[CPU_REG_R15] = r.r15;
+	regs[CPU_REG_IP] = r.ip;
+	return 0;
+}
+
+/*
+ * Copy the user stack from sp upwards, a page at a time: a read that touches an unmapped or
+ * absent page fails whole, so the copy ends at the first such page instead of being lost.
+ */
+static __always_inline void copy_user_stack(struct stack_scratch *sc)
+{
+	__u64 sp = sc->s.regs[CPU_REG_SP];
+	__u64 len = 0, want, chunk, limit = stack_size;
+	int i;
+
+	if (limit > CPU_MAX_STACK_COPY)
+		limit = CPU_MAX_STACK_COPY;
+	/* 64-bit arithmetic throughout: the verifier then tracks every bound */
+	chunk = CPU_STACK_CHUNK - (sp & (CPU_STACK_CHUNK - 1));
+	for (i = 0; i <= CPU_MAX_STACK_COPY / CPU_STACK_CHUNK; i++) {
+		if (len >= limit || len > CPU_MAX_STACK_COPY)
+			break;
+		want = limit - len;
+		if (want > chunk)
+			want = chunk;
+		if (want > CPU_STACK_CHUNK)
+			break;
+		if (bpf_probe_read_user(sc->bytes + len, want, (void *)(sp + len)))
+			break;
+		len += want;
+		chunk = CPU_STACK_CHUNK;
+	}
+	sc->s.stack_len = len;
+	sc->s.flags = len == limit ? CPU_SAMPLE_COPY_FULL : 0;
+}
+
+/*
+ * --unwind dwarf: send registers and stack to user space. Returns false when the sample is
+ * not a user task's (the caller then counts it as usual).
+ */
+static __always_inline bool send_stack_sample(struct bpf_perf_event_data *ctx,
+					      struct task_struct *task, struct cpu_key *key,
+					      const struct stack_maps *stacks, __u32 buf)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct stack_scratch *sc = bpf_map_lookup_elem(&scratch, &cpu);
+	__u32 size;
+
+	if (!sc)
+		return false;
+	if (read_user_regs(task, sc->s.regs)) {
+		stat_inc(CPU_STAT_REGS_ERRORS);
+		return false;
+	}
+	sc->s.tgid = key->tgid;
+	sc->s.pid = key->pid;
+	sc->s.exec_gen = key->exec_gen;
+	sc->s.buf = buf;
+	sc->s.pad = 0;
+	sc->s.kern_stack_id = -EFAULT;
+	if (!in_user_mode(ctx))
+		sc->s.kern_stack_id = stack_id(ctx, stacks, 0, false, true);
+	copy_user_stack(sc);
+	size = sizeof(sc->s) + sc->s.stack_len;
+	if (size > sizeof(*sc))
+		return true;
+	if (bpf_ringbuf_output(&samples, sc, size, 0))
+		stat_inc(CPU_STAT_STACKS_LOST);
+	return true;
+}
+
 SEC("perf_event")
 int sample_cpu(struct bpf_perf_event_data *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 id = bpf_get_current_pid_tgid(), zero = 0, *count;
 	struct cpu_key key = {};
+	struct stack_maps stacks;
 	bool kthread;
-	void *stacks, *counts;
+	void *counts;
+	__u32 buf;
 	__u32 *gen;
 
 	key.tgid = id >> 32;
@@ -148,22 +313,30 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	if (!first_sample_ns)
 		first_sample_ns = bpf_ktime_get_ns();
 
-	if (*(volatile __u32 *)&active) {
-		stacks = &stacks1;
+	buf = *(volatile __u32 *)&active;
+	if (buf) {
+		stacks.main = &stacks1;
+		stacks.overflow = &overflow1;
 		counts = &counts1;
 	} else {
-		stacks = &stacks0;
+		stacks.main = &stacks0;
+		stacks.overflow = &overflow0;
 		counts = &counts0;
 	}
 	gen = bpf_map_lookup_elem(&exec_gens, &key.tgid);
 	key.exec_gen = gen ? *gen : 0;
 	kthread = task->flags & PF_KTHREAD;
+	if (!kthread && wants_stack_copy(key.tgid) &&
+	    send_stack_sample(ctx, task, &key, &stacks, buf)) {
+		remember_comm(task, key.tgid);
+		return 0;
+	}
 	/*
 	 * -EFAULT is normal for the user stack of a kernel thread and for the kernel stack of a
 	 * sample taken in user mode; it is counted only where a stack was expected.
 	 */
-	key.user_stack_id = stack_id(ctx, stacks, BPF_F_USER_STACK, true, !kthread);
-	key.kern_stack_id = stack_id(ctx, stacks, 0, false, !in_user_mode(ctx));
+	key.user_stack_id = stack_id(ctx, &stacks, BPF_F_USER_STACK, true, !kthread);
+	key.kern_stack_id = stack_id(ctx, &stacks, 0, false, !in_user_mode(ctx));
 
 	count = bpf_map_lookup_or_try_init(counts, &key, &zero);
 	if (!count) {

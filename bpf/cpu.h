@@ -21,6 +21,15 @@
 #define CPU_MIN_STACK_STORAGE 8192
 #define CPU_MAX_AUTO_STACK_STORAGE 32768
 #define CPU_MIN_MAX_STACKS 8192
+/*
+ * Each buffer also has an overflow stack-trace map for the stacks that collided in the main
+ * one (bpf_get_stackid's -EEXIST): main / CPU_OVERFLOW_DIVISOR entries, at least
+ * CPU_MIN_OVERFLOW_STORAGE. Ids from it carry CPU_STACK_ID_OVERFLOW (ids are bucket indexes,
+ * below 2^23, so the bit is free and the id stays positive).
+ */
+#define CPU_OVERFLOW_DIVISOR 8
+#define CPU_MIN_OVERFLOW_STORAGE 1024
+#define CPU_STACK_ID_OVERFLOW (1 << 30)
 #define CPU_MAX_AUTO_MAX_STACKS 65536
 /* The counts maps' size in the object; user space always sets it before load. */
 #define CPU_DEFAULT_MAX_STACKS CPU_MIN_MAX_STACKS
@@ -32,15 +41,17 @@
 #define CPU_MAX_EXECS 8192
 
 /*
- * Samples go into one of two buffers (counts0/stacks0, counts1/stacks1), chosen by the global
- * 'active'; user space flips it, then drains and clears the idle buffer while BPF fills the
- * other one, so a stack id is never deleted while a key that refers to it can be written.
+ * Samples go into one of two buffers (counts0/stacks0/overflow0, counts1/stacks1/overflow1),
+ * chosen by the global 'active'; user space flips it, then drains and clears the idle buffer
+ * while BPF fills the other one, so a stack id is never deleted while a key that refers to it
+ * can be written.
  */
 
 struct cpu_key {
 	__u32 tgid;
 	__u32 pid;	     /* the thread */
-	__s32 user_stack_id; /* < 0: no user stack (a -errno from bpf_get_stackid) */
+	__s32 user_stack_id; /* < 0: no user stack (a -errno from bpf_get_stackid); may carry
+			      * CPU_STACK_ID_OVERFLOW, as may kern_stack_id */
 	__s32 kern_stack_id; /* < 0: the sample was taken in user mode */
 	__u32 exec_gen;	     /* execs of the process seen so far: which image the stack is in */
 	__u32 pad;
@@ -63,7 +74,7 @@ struct cpu_exec_event {
 /* Counters in a per-CPU array, summed by user space. */
 enum cpu_stat {
 	CPU_STAT_SAMPLES = 0,	/* samples of target processes */
-	CPU_STAT_COLLISIONS,	/* a stack lost to a hash collision (-EEXIST) */
+	CPU_STAT_COLLISIONS,	/* a stack lost to a hash collision in both stack maps */
 	CPU_STAT_NO_USER_STACK, /* a user task whose user stack could not be read (-EFAULT) */
 	CPU_STAT_NO_KERN_STACK, /* a kernel-mode sample without a kernel stack */
 	CPU_STAT_STACK_ERRORS,	/* any other bpf_get_stackid error (-ENOMEM...) */
@@ -71,7 +82,77 @@ enum cpu_stat {
 	CPU_STAT_TARGETS_FULL,	/* a fork of a target could not be added to the filter */
 	CPU_STAT_FORKS,		/* children added to the filter by sched_process_fork */
 	CPU_STAT_EVENTS_LOST,	/* exec events dropped: the ring buffer was full */
+	CPU_STAT_STACKS_LOST,	/* --unwind dwarf: stack copies dropped, the ring buffer was full */
+	CPU_STAT_REGS_ERRORS,	/* --unwind dwarf: the user registers could not be read */
+	CPU_STAT_OVERFLOWS,	/* a stack kept in the overflow map after a main-map collision */
 	CPU_STAT_NR,
 };
+
+/*
+ * --unwind dwarf: instead of a frame-pointer walk, the program sends the user registers and
+ * the top of the user stack through the 'samples' ring buffer; user space unwinds them with
+ * the binaries' CFI (cli/unwind.c). unwind_mode selects which samples do that.
+ */
+enum cpu_unwind_mode {
+	CPU_UNWIND_FP = 0,    /* frame pointers, walked in the kernel */
+	CPU_UNWIND_DWARF = 1, /* every user task: copy registers and stack */
+	CPU_UNWIND_AUTO = 2,  /* processes in the dwarf_pids map copy, the others walk FP */
+};
+
+/* The user registers sent, in DWARF x86-64 numbering (16 is the return address: rip). */
+enum cpu_reg {
+	CPU_REG_AX = 0,
+	CPU_REG_DX,
+	CPU_REG_CX,
+	CPU_REG_BX,
+	CPU_REG_SI,
+	CPU_REG_DI,
+	CPU_REG_BP,
+	CPU_REG_SP,
+	CPU_REG_R8,
+	CPU_REG_R9,
+	CPU_REG_R10,
+	CPU_REG_R11,
+	CPU_REG_R12,
+	CPU_REG_R13,
+	CPU_REG_R14,
+	CPU_REG_R15,
+	CPU_REG_IP,
+	CPU_NR_REGS,
+};
+
+/* Bytes of user stack copied per sample: the default and the most (--stack-size). */
+#define CPU_DEFAULT_STACK_COPY (16 * 1024)
+#define CPU_MAX_STACK_COPY (64 * 1024)
+/* The stack is read page by page, so that an unmapped page above it only ends the copy. */
+#define CPU_STACK_CHUNK 4096
+
+enum cpu_sample_flags {
+	CPU_SAMPLE_COPY_FULL =
+		1 << 0, /* the copy stopped at stack_size, not at unreadable memory */
+};
+
+/*
+ * Ring buffer record of --unwind dwarf: one sample, immediately followed by stack_len bytes
+ * of stack (the struct is a multiple of 8 bytes, so they start aligned).
+ */
+struct cpu_stack_sample {
+	__u32 tgid;
+	__u32 pid;
+	__u32 exec_gen;
+	__s32 kern_stack_id; /* in stacks<buf> (overflow<buf> with CPU_STACK_ID_OVERFLOW); < 0:
+			      * the sample was taken in user mode */
+	__u32 buf;	     /* the buffer ('active') the kernel stack id belongs to */
+	__u32 stack_len;     /* bytes copied from regs[CPU_REG_SP] upwards */
+	__u32 flags;	     /* cpu_sample_flags */
+	__u32 pad;
+	__u64 regs[CPU_NR_REGS];
+};
+
+/* The ring buffer of stack samples: its size when user space does not set one. */
+#define CPU_SAMPLES_MIN_SIZE (1024 * 1024)
+#define CPU_SAMPLES_MAX_SIZE (64 * 1024 * 1024)
+/* Processes auto mode unwinds with DWARF. */
+#define CPU_MAX_DWARF_PIDS 8192
 
 #endif /* __SINGE_CPU_H */

@@ -59,10 +59,22 @@ static const char record_usage[] =
 	"                           .folded/.txt (folded stacks), .svg (flame graph). Default:\n"
 	"                           singe-PID-cpu.pb.gz (singe-all-cpu.pb.gz with -a) in the\n"
 	"                           current directory. Outputs are checked before recording\n"
-	"      --unwind MODE        fp: frame pointers, walked in the kernel (default).\n"
-	"                           dwarf (for binaries without frame pointers): not built yet\n"
+	"      --unwind MODE        how user stacks are walked (default auto):\n"
+	"                           fp: frame pointers, in the kernel (cheapest; broken through\n"
+	"                           code built without them, such as Debian's libc)\n"
+	"                           dwarf: copy the registers and the top of the user stack\n"
+	"                           and unwind it in singe with the binaries' CFI (.eh_frame,\n"
+	"                           .debug_frame) through libdwfl; kernel stacks stay in-kernel\n"
+	"                           auto: fp for processes whose binaries keep frame pointers\n"
+	"                           (Go, -fno-omit-frame-pointer), dwarf as soon as a stack\n"
+	"                           goes through a binary without them (decided per binary from\n"
+	"                           its code, reported in the summary and the profile)\n"
+	"      --stack-size BYTES   user stack copied per sample for dwarf (default %d, 512 to\n"
+	"                           %d, a multiple of 8); deeper stacks are counted truncated\n"
 	"      --stack-storage-size N  stack-trace map entries (default: 4 x HZ x CPUs, %d to\n"
-	"                           %d); raise it when the summary reports stack collisions\n"
+	"                           %d); stacks that collide in it go to an overflow map of\n"
+	"                           N/%d entries (at least %d); raise N when the summary reports\n"
+	"                           stacks lost to collisions\n"
 	"      --max-stacks N       distinct (thread, stack) keys per second (default: 4 x HZ x\n"
 	"                           CPUs, %d to %d); raise it when samples are lost\n"
 	"      --max-depth N        frames per stack, 1..%d (default %d); deeper stacks are\n"
@@ -74,21 +86,26 @@ static const char record_usage[] =
 	"The cycles hardware event is used where the CPU has a PMU, else the cpu-clock software\n"
 	"event (virtual machines). The pprof has sample types samples/count and cpu/nanoseconds\n"
 	"(count x 1e9/HZ), labels pid, tid and comm, and the kernel frames above the user ones.\n"
-	"The summary reports samples, lost samples, truncated stacks and unknown frames.\n"
+	"The summary reports samples, lost samples, truncated stacks and unknown frames; with\n"
+	"dwarf or auto also the choice per binary and how the copied stacks unwound (complete,\n"
+	"truncated by --stack-size, failed per reason), which the pprof keeps as comments\n"
+	"(singe:unwind, singe:unwind-quality) and the SVG shows in its subtitle.\n"
 	"\n"
-	"Not built yet: the offcpu, goroutine, alloc and pause types, and --unwind dwarf.\n"
+	"Not built yet: the offcpu, goroutine, alloc and pause types.\n"
 	"\n"
 	"examples:\n"
 	"  sudo singe record -p 1234 -d 10 -o cpu.pb.gz -o cpu.svg\n"
 	"  sudo singe record -p 1234,1240 -F 999 -o cpu.folded\n"
 	"  sudo singe record -o build.svg -- make -j8\n"
-	"  sudo singe record -a -d 5 -o all.pb.gz && go tool pprof -top all.pb.gz\n";
+	"  sudo singe record -a -d 5 -o all.pb.gz && go tool pprof -top all.pb.gz\n"
+	"  sudo singe record --unwind dwarf -o py.svg -- python3 script.py\n";
 
 enum {
 	OPT_UNWIND = 256,
 	OPT_STACK_STORAGE,
 	OPT_MAX_STACKS,
 	OPT_MAX_DEPTH,
+	OPT_STACK_SIZE,
 };
 
 #define MAX_OUTPUTS 16
@@ -108,6 +125,7 @@ static const struct option record_options[] = {
 	{"stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE},
 	{"max-stacks", required_argument, NULL, OPT_MAX_STACKS},
 	{"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+	{"stack-size", required_argument, NULL, OPT_STACK_SIZE},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -227,12 +245,24 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 		return 0;
 	case OPT_UNWIND:
 		if (!strcmp(arg, "fp"))
-			return 0;
-		if (!strcmp(arg, "dwarf"))
-			pr_err("--unwind dwarf is not built yet; use --unwind fp (frame pointers)");
-		else
-			pr_err("--unwind: unknown mode '%s'; use fp", arg);
-		return -EINVAL;
+			cmd->opts.unwind = CPU_UNWIND_FP;
+		else if (!strcmp(arg, "dwarf"))
+			cmd->opts.unwind = CPU_UNWIND_DWARF;
+		else if (!strcmp(arg, "auto"))
+			cmd->opts.unwind = CPU_UNWIND_AUTO;
+		else {
+			pr_err("--unwind: unknown mode '%s'; use fp, dwarf or auto", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_STACK_SIZE:
+		if (parse_uint("--stack-size", arg, 512, CPU_MAX_STACK_COPY, &cmd->opts.stack_size))
+			return -EINVAL;
+		if (cmd->opts.stack_size % 8) {
+			pr_err("--stack-size: %u is not a multiple of 8", cmd->opts.stack_size);
+			return -EINVAL;
+		}
+		return 0;
 	case OPT_STACK_STORAGE:
 		return parse_uint("--stack-storage-size", arg, 64, 1 << 22,
 				  &cmd->opts.stack_storage);
@@ -279,9 +309,10 @@ static int parse_args(struct record_cmd *cmd, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:p:at:F:d:o:qvh", record_options, NULL)) != -1) {
 		optbad = argv[optind - 1];
 		if (c == 'h') {
-			printf(record_usage, CPU_MIN_STACK_STORAGE, CPU_MAX_AUTO_STACK_STORAGE,
-			       CPU_MIN_MAX_STACKS, CPU_MAX_AUTO_MAX_STACKS, CPU_MAX_STACK_DEPTH,
-			       CPU_MAX_STACK_DEPTH);
+			printf(record_usage, CPU_DEFAULT_STACK_COPY, CPU_MAX_STACK_COPY,
+			       CPU_MIN_STACK_STORAGE, CPU_MAX_AUTO_STACK_STORAGE,
+			       CPU_OVERFLOW_DIVISOR, CPU_MIN_OVERFLOW_STORAGE, CPU_MIN_MAX_STACKS,
+			       CPU_MAX_AUTO_MAX_STACKS, CPU_MAX_STACK_DEPTH, CPU_MAX_STACK_DEPTH);
 			return 1;
 		}
 		ret = parse_option(cmd, c, optarg);
@@ -393,9 +424,9 @@ static int start_recording(struct record_cmd *cmd, struct record *r, struct targ
 		return ret;
 	}
 	pr_debug("sampling with the %s event at %d Hz on %d CPUs, %.1f ms after start; stack "
-		 "storage %u, max stacks %u",
+		 "storage %u (overflow %u), max stacks %u",
 		 record__event_name(r), cmd->opts.freq, record__nr_cpus(r), ms_since(cmd->start_ns),
-		 cmd->opts.stack_storage, cmd->opts.max_stacks);
+		 cmd->opts.stack_storage, cmd->opts.overflow_storage, cmd->opts.max_stacks);
 	if (t->kind == TARGET_CMD) {
 		ret = target__start(t);
 		if (ret) {
@@ -431,6 +462,12 @@ static void clear_status(bool status)
 static const char *record_loop(struct record_cmd *cmd, struct record *r, struct target *t)
 {
 	uint64_t start = mono_ns(), now, last_drain = start, last_status = 0;
+	/*
+	 * auto decides from the first stacks which processes need DWARF: drain early (50 ms,
+	 * then doubling up to the usual second) so that few samples keep a broken FP walk
+	 */
+	uint64_t drain_every =
+		cmd->opts.unwind == CPU_UNWIND_AUTO ? TICK_NS / 2 : DRAIN_INTERVAL_NS;
 	uint64_t end = cmd->duration ? start + (uint64_t)(cmd->duration * 1e9) : UINT64_MAX;
 	bool status = log_verbosity >= 0 && isatty(STDERR_FILENO);
 	const char *why = NULL;
@@ -451,9 +488,11 @@ static const char *record_loop(struct record_cmd *cmd, struct record *r, struct 
 		else if (!target__alive(t))
 			why = t->kind == TARGET_CMD ? "command exited" : "every target exited";
 		record__poll_stats(r);
-		if (now - last_drain >= DRAIN_INTERVAL_NS) {
+		if (now - last_drain >= drain_every) {
 			record__drain(r);
 			last_drain = now;
+			drain_every = drain_every * 2 < DRAIN_INTERVAL_NS ? drain_every * 2
+									  : DRAIN_INTERVAL_NS;
 		}
 		if (status && now - last_status >= STATUS_INTERVAL_NS) {
 			print_status(record__stats(r), (now - start) / 1e9);
@@ -464,14 +503,35 @@ static const char *record_loop(struct record_cmd *cmd, struct record *r, struct 
 	return why;
 }
 
-static int write_outputs(struct record_cmd *cmd, const struct profile *p)
+/* The SVG subtitle: how complete the stacks are, when some were unwound with DWARF. */
+static void unwind_subtitle(struct record_cmd *cmd, const struct record_stats *s, char *buf,
+			    size_t size)
+{
+	uint64_t failed = s->unwound - s->unwind[UNWIND_COMPLETE] - s->unwind[UNWIND_TRUNCATED];
+
+	buf[0] = '\0';
+	if (cmd->opts.unwind == CPU_UNWIND_FP || !s->unwound)
+		return;
+	snprintf(buf, size,
+		 "unwind %s: %llu stacks by frame pointer, %llu by DWARF (%.1f%% complete, %llu "
+		 "truncated, %llu failed)",
+		 record__unwind_name(cmd->opts.unwind), (unsigned long long)s->fp_walks,
+		 (unsigned long long)s->unwound, 100.0 * s->unwind[UNWIND_COMPLETE] / s->unwound,
+		 (unsigned long long)s->unwind[UNWIND_TRUNCATED], (unsigned long long)failed);
+}
+
+static int write_outputs(struct record_cmd *cmd, const struct record *r, const struct profile *p)
 {
 	struct write_opts wopts = {0};
 	struct flame_err err = {{0}};
+	char subtitle[256];
 	int i, ret;
 
 	svg_opts__init(&wopts.svg);
 	wopts.svg.title = "CPU";
+	unwind_subtitle(cmd, record__stats(r), subtitle, sizeof(subtitle));
+	if (subtitle[0] && !wopts.svg.subtitle)
+		wopts.svg.subtitle = subtitle;
 	for (i = 0; i < cmd->noutputs; i++) {
 		ret = output__write_profile(cmd->outputs[i], OUTPUT_UNKNOWN, p, &wopts, &err);
 		if (ret) {
@@ -497,8 +557,58 @@ static long peak_rss_kb(void)
 	return kb;
 }
 
-static void print_summary(struct record_cmd *cmd, const struct record_stats *s,
-			  const struct profile *p, const char *why)
+/* "qsort_hot=fp libc.so.6=dwarf": what each binary the samples went through needs. */
+static void format_choices(const struct record *r, char *buf, size_t size)
+{
+	const struct record_unwind_choice *c;
+	size_t n = 0, i, len = record__unwind_choices(r, &c);
+
+	buf[0] = '\0';
+	for (i = 0; i < len && n < size; i++)
+		n += snprintf(buf + n, size - n, "%s%s=%s", i ? " " : "", c[i].name,
+			      c[i].fp == UNWIND_FP_KEPT ? "fp" : "dwarf");
+}
+
+/* The unwind mode, the per-binary choice and how the stack copies unwound. */
+static void print_unwind_summary(struct record_cmd *cmd, const struct record *r,
+				 const struct record_stats *s)
+{
+	char choices[512], failed[512] = "";
+	uint64_t nfailed = 0;
+	size_t n = 0;
+	int i;
+
+	if (cmd->opts.unwind == CPU_UNWIND_FP)
+		return;
+	format_choices(r, choices, sizeof(choices));
+	for (i = UNWIND_MAX_DEPTH; i < UNWIND_NR_RESULTS && n < sizeof(failed); i++) {
+		if (!s->unwind[i])
+			continue;
+		nfailed += s->unwind[i];
+		n += snprintf(failed + n, sizeof(failed) - n, "%s %s %llu", n ? "," : " (",
+			      unwind_result__name(i), (unsigned long long)s->unwind[i]);
+	}
+	if (n && n < sizeof(failed))
+		snprintf(failed + n, sizeof(failed) - n, ")");
+	pr_info("unwind %s: %s%s%llu stacks walked by frame pointer, %llu unwound with DWARF in "
+		"%zu process%s: %llu complete, %llu truncated at --stack-size %u, %llu failed%s",
+		record__unwind_name(cmd->opts.unwind), choices, choices[0] ? "; " : "",
+		(unsigned long long)s->fp_walks, (unsigned long long)s->unwound,
+		cmd->opts.unwind == CPU_UNWIND_DWARF ? s->processes : s->dwarf_processes,
+		(cmd->opts.unwind == CPU_UNWIND_DWARF ? s->processes : s->dwarf_processes) == 1
+			? ""
+			: "es",
+		(unsigned long long)s->unwind[UNWIND_COMPLETE],
+		(unsigned long long)s->unwind[UNWIND_TRUNCATED], cmd->opts.stack_size,
+		(unsigned long long)nfailed, failed);
+	if (s->stacks_lost)
+		pr_warn("%llu stack copies lost because the ring buffer was full; lower -F or "
+			"--stack-size (now %u)",
+			(unsigned long long)s->stacks_lost, cmd->opts.stack_size);
+}
+
+static void print_summary(struct record_cmd *cmd, const struct record *r,
+			  const struct record_stats *s, const struct profile *p, const char *why)
 {
 	char files[512] = "";
 	size_t n = 0;
@@ -524,6 +634,7 @@ static void print_summary(struct record_cmd *cmd, const struct record_stats *s,
 		why, p->duration_nanos / 1e9, (unsigned long long)s->drained, s->processes,
 		s->processes == 1 ? "" : "es", (unsigned long long)s->lost,
 		(unsigned long long)s->truncated, (unsigned long long)s->unknown_frames);
+	print_unwind_summary(cmd, r, s);
 	pr_info("wrote %s", files);
 }
 
@@ -537,10 +648,17 @@ static void debug_timings(struct record_cmd *cmd, const struct record_stats *s, 
 		 "%.1f ms), last drain and profile %.1f ms, written in %.1f ms",
 		 s->stacks, s->symbolize_ns / 1e6, s->snapshot_ns / 1e6, (t1 - t0) / 1e6,
 		 (t2 - t1) / 1e6);
-	pr_debug("stacks lost to collisions %llu, without user frames %llu, without kernel frames "
-		 "%llu; forks followed %llu; peak RSS %ld kB",
-		 (unsigned long long)s->collisions, (unsigned long long)s->no_user_stack,
-		 (unsigned long long)s->no_kern_stack, (unsigned long long)s->forks, peak_rss_kb());
+	if (cmd->opts.unwind != CPU_UNWIND_FP && s->unwound)
+		pr_debug("unwound %llu stack copies in %.1f ms of CPU (%.0f per second), %.1f KiB "
+			 "copied per sample on average",
+			 (unsigned long long)s->unwound, s->unwind_ns / 1e6,
+			 s->unwind_ns ? s->unwound * 1e9 / s->unwind_ns : 0.0,
+			 s->stack_bytes / 1024.0 / s->unwound);
+	pr_debug("stacks kept in the overflow map %llu, lost to collisions %llu, without user "
+		 "frames %llu, without kernel frames %llu; forks followed %llu; peak RSS %ld kB",
+		 (unsigned long long)s->overflows, (unsigned long long)s->collisions,
+		 (unsigned long long)s->no_user_stack, (unsigned long long)s->no_kern_stack,
+		 (unsigned long long)s->forks, peak_rss_kb());
 }
 
 static int finish_recording(struct record_cmd *cmd, struct record *r, const char *why)
@@ -556,9 +674,9 @@ static int finish_recording(struct record_cmd *cmd, struct record *r, const char
 		return ret;
 	}
 	t1 = mono_ns();
-	ret = write_outputs(cmd, p);
+	ret = write_outputs(cmd, r, p);
 	if (!ret) {
-		print_summary(cmd, record__stats(r), p, why);
+		print_summary(cmd, r, record__stats(r), p, why);
 		debug_timings(cmd, record__stats(r), t0, t1, mono_ns());
 	}
 	profile__free(p);

@@ -30,6 +30,7 @@
 #include "preflight.h"
 #include "profile.h"
 #include "record.h"
+#include "sym_procmaps.h"
 #include "symbolize.h"
 
 /* One distinct sampled stack of one thread, with its count so far. */
@@ -47,6 +48,8 @@ struct raw_stack {
 struct proc {
 	uint32_t tgid;
 	uint32_t snap_gen; /* the exec generation the symbolizer's snapshot is of */
+	bool dwarf;	   /* --unwind auto moved it to DWARF unwinding */
+	uint64_t snap_ns;  /* CLOCK_MONOTONIC of the last snapshot */
 	char comm[TASK_COMM_LEN];
 };
 
@@ -72,7 +75,11 @@ struct record {
 	VEC(struct proc) procs;
 	struct idset proc_index;
 
-	struct ring_buffer *events;	  /* exec events */
+	struct ring_buffer *events; /* exec events, and stack samples (dwarf, auto) */
+	struct unwinder *unwinder;  /* NULL with --unwind fp */
+	const char *dump_dir;	    /* $SINGE_UNWIND_DUMP: save stack samples for tests */
+	unsigned int dumped;
+	VEC(struct record_unwind_choice) choices;
 	VEC(struct cpu_exec_event) execs; /* received, not yet handled */
 	struct record_stats stats;
 	int64_t time_nanos;
@@ -85,6 +92,20 @@ void record_opts__init(struct record_opts *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->freq = 99;
 	opts->max_depth = CPU_MAX_STACK_DEPTH;
+	opts->unwind = CPU_UNWIND_AUTO;
+	opts->stack_size = CPU_DEFAULT_STACK_COPY;
+}
+
+const char *record__unwind_name(int mode)
+{
+	switch (mode) {
+	case CPU_UNWIND_FP:
+		return "fp";
+	case CPU_UNWIND_DWARF:
+		return "dwarf";
+	default:
+		return "auto";
+	}
 }
 
 static unsigned int auto_size(unsigned long want, unsigned int min, unsigned int max)
@@ -104,8 +125,18 @@ void record_opts__resolve(struct record_opts *opts)
 	if (!opts->stack_storage)
 		opts->stack_storage =
 			auto_size(want, CPU_MIN_STACK_STORAGE, CPU_MAX_AUTO_STACK_STORAGE);
+	if (!opts->overflow_storage) {
+		opts->overflow_storage = opts->stack_storage / CPU_OVERFLOW_DIVISOR;
+		if (opts->overflow_storage < CPU_MIN_OVERFLOW_STORAGE)
+			opts->overflow_storage = CPU_MIN_OVERFLOW_STORAGE;
+	}
 	if (!opts->max_stacks)
 		opts->max_stacks = auto_size(want, CPU_MIN_MAX_STACKS, CPU_MAX_AUTO_MAX_STACKS);
+	if (!opts->ring_size)
+		opts->ring_size =
+			auto_size((unsigned long)opts->freq * (cpus > 0 ? cpus : 1) *
+					  (opts->stack_size + sizeof(struct cpu_stack_sample)) / 2,
+				  CPU_SAMPLES_MIN_SIZE, CPU_SAMPLES_MAX_SIZE);
 }
 
 static uint64_t now_ns(clockid_t clock)
@@ -139,6 +170,9 @@ struct record *record__new(const struct record_opts *opts)
 	r->sym = symbolizer__new(r->profile, &(struct symbolizer_opts){0});
 	if (!r->sym)
 		goto fail;
+	if (r->opts.unwind != CPU_UNWIND_FP && !(r->unwinder = unwinder__new()))
+		goto fail;
+	r->dump_dir = getenv("SINGE_UNWIND_DUMP");
 	return r;
 fail:
 	record__free(r);
@@ -169,6 +203,8 @@ void record__free(struct record *r)
 	ring_buffer__free(r->events);
 	cpu_bpf__destroy(r->skel);
 	symbolizer__free(r->sym); /* before the profile it borrows */
+	unwinder__free(r->unwinder);
+	vec_free(&r->choices);
 	profile__free(r->profile);
 	vec_free(&r->stacks);
 	vec_free(&r->addrs);
@@ -198,14 +234,29 @@ int record__open(struct record *r, struct flame_err *err)
 	/* children are followed (and forgotten when they exit) only for -- CMD */
 	bpf_program__set_autoload(skel->progs.follow_fork, r->opts.follow_forks);
 	bpf_program__set_autoload(skel->progs.forget_exit, r->opts.follow_forks);
+	skel->rodata->unwind_mode = r->opts.unwind;
+	skel->rodata->stack_size = r->opts.stack_size;
 
 	/* both buffers have the same shape; sizes come from the options */
 	ret = ret ?: bpf_map__set_value_size(skel->maps.stacks0, value_size);
 	ret = ret ?: bpf_map__set_value_size(skel->maps.stacks1, value_size);
 	ret = ret ?: bpf_map__set_max_entries(skel->maps.stacks0, r->opts.stack_storage);
 	ret = ret ?: bpf_map__set_max_entries(skel->maps.stacks1, r->opts.stack_storage);
+	ret = ret ?: bpf_map__set_value_size(skel->maps.overflow0, value_size);
+	ret = ret ?: bpf_map__set_value_size(skel->maps.overflow1, value_size);
+	ret = ret ?: bpf_map__set_max_entries(skel->maps.overflow0, r->opts.overflow_storage);
+	ret = ret ?: bpf_map__set_max_entries(skel->maps.overflow1, r->opts.overflow_storage);
 	ret = ret ?: bpf_map__set_max_entries(skel->maps.counts0, r->opts.max_stacks);
 	ret = ret ?: bpf_map__set_max_entries(skel->maps.counts1, r->opts.max_stacks);
+	/* the stack copies' ring buffer and scratch space: minimal when nothing copies stacks */
+	ret = ret
+		      ?: bpf_map__set_max_entries(
+				 skel->maps.samples,
+				 r->opts.unwind == CPU_UNWIND_FP ? 4096 : r->opts.ring_size);
+	ret = ret
+		      ?: bpf_map__set_max_entries(skel->maps.scratch,
+						  r->opts.unwind == CPU_UNWIND_FP ? 1
+										  : r->nr_possible);
 	if (ret)
 		return flame_err__set(err, -ret, "failed to size the BPF maps: %s", strerror(-ret));
 	return 0;
@@ -222,6 +273,8 @@ static int on_exec_event(void *ctx, void *data, size_t size)
 	return vec_push(&r->execs, ev);
 }
 
+static int on_stack_sample(void *ctx, void *data, size_t size);
+
 int record__load(struct record *r, struct flame_err *err)
 {
 	int ret = cpu_bpf__load(r->skel);
@@ -232,6 +285,11 @@ int record__load(struct record *r, struct flame_err *err)
 	if (!r->events)
 		return flame_err__set(err, errno, "cannot read the BPF ring buffer: %s",
 				      strerror(errno));
+	if (r->opts.unwind != CPU_UNWIND_FP &&
+	    (ret = ring_buffer__add(r->events, bpf_map__fd(r->skel->maps.samples), on_stack_sample,
+				    r)))
+		return flame_err__set(err, -ret, "cannot read the BPF ring buffer: %s",
+				      strerror(-ret));
 	return 0;
 }
 
@@ -292,6 +350,44 @@ static int symbolize_pending(struct record *r, bool all, uint32_t tgid)
 	return ret;
 }
 
+static void use_dwarf(struct record *r, struct proc *p)
+{
+	__u8 one = 1;
+
+	if (p->dwarf || r->opts.unwind != CPU_UNWIND_AUTO)
+		return;
+	p->dwarf = true;
+	if (!bpf_map__update_elem(r->skel->maps.dwarf_pids, &p->tgid, sizeof(p->tgid), &one,
+				  sizeof(one), BPF_ANY))
+		r->stats.dwarf_processes++;
+}
+
+/* --unwind auto: a main executable without frame pointers needs DWARF from the start. */
+static void check_main_binary(struct record *r, struct proc *p)
+{
+	char path[64];
+	struct procmaps *maps;
+	char exe[4096];
+	ssize_t n;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", p->tgid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	maps = procmaps__load(p->tgid);
+	for (i = 0; maps && i < maps->len; i++) {
+		if (!maps->maps[i].executable || strcmp(maps->maps[i].path, exe))
+			continue;
+		if (unwinder__frame_pointers(r->unwinder, p->tgid, maps->maps[i].start, NULL) ==
+		    UNWIND_FP_OMITTED)
+			use_dwarf(r, p);
+		break;
+	}
+	procmaps__free(maps);
+}
+
 static void snapshot(struct record *r, struct proc *p, uint32_t gen, bool again)
 {
 	uint64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -301,7 +397,15 @@ static void snapshot(struct record *r, struct proc *p, uint32_t gen, bool again)
 	/* a process already gone is not an error: its frames stay module+offset or unknown */
 	if (symbolizer__add_pid(r->sym, p->tgid) == -ESRCH)
 		r->stats.gone_early++;
+	if (r->unwinder) {
+		if (again)
+			unwinder__forget_pid(r->unwinder, p->tgid);
+		unwinder__add_pid(r->unwinder, p->tgid);
+		if (r->opts.unwind == CPU_UNWIND_AUTO && !p->dwarf)
+			check_main_binary(r, p);
+	}
 	p->snap_gen = gen;
+	p->snap_ns = now_ns(CLOCK_MONOTONIC);
 	r->stats.snapshot_ns += now_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 }
 
@@ -519,21 +623,36 @@ static void read_stats(struct record *r)
 	s->samples = read_stat(r, CPU_STAT_SAMPLES);
 	s->lost = read_stat(r, CPU_STAT_MAP_FULL);
 	s->collisions = read_stat(r, CPU_STAT_COLLISIONS);
+	s->overflows = read_stat(r, CPU_STAT_OVERFLOWS);
 	s->no_user_stack = read_stat(r, CPU_STAT_NO_USER_STACK);
 	s->no_kern_stack = read_stat(r, CPU_STAT_NO_KERN_STACK);
 	s->stack_errors = read_stat(r, CPU_STAT_STACK_ERRORS);
 	s->forks = read_stat(r, CPU_STAT_FORKS);
+	s->stacks_lost = read_stat(r, CPU_STAT_STACKS_LOST);
+	s->regs_errors = read_stat(r, CPU_STAT_REGS_ERRORS);
 	s->targets_full = read_stat(r, CPU_STAT_TARGETS_FULL);
 	if (!s->first_sample_ns && r->skel->bss)
 		s->first_sample_ns = r->skel->bss->first_sample_ns;
 }
 
-/* Copy stack id's frames into r->frames; the number of frames (0 for a missing stack). */
-static unsigned int read_stack(struct record *r, int fd, __s32 id)
+/*
+ * Copy the frames of stack id of buffer buf into r->frames: from its main stack map, or its
+ * overflow map when the id is flagged so. The number of frames (0 for a missing stack).
+ */
+static unsigned int read_stack(struct record *r, int buf, __s32 id)
 {
+	const struct bpf_map *map;
+	__u32 bucket;
 	unsigned int n;
 
-	if (id < 0 || bpf_map_lookup_elem(fd, &id, r->frames))
+	if (id < 0)
+		return 0;
+	if (id & CPU_STACK_ID_OVERFLOW)
+		map = buf ? r->skel->maps.overflow1 : r->skel->maps.overflow0;
+	else
+		map = buf ? r->skel->maps.stacks1 : r->skel->maps.stacks0;
+	bucket = id & ~CPU_STACK_ID_OVERFLOW;
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &bucket, r->frames))
 		return 0;
 	for (n = 0; n < r->opts.max_depth && r->frames[n]; n++)
 		;
@@ -566,7 +685,58 @@ static uint64_t stack_hash(const struct stack_probe *k)
 	return hash_bytes(k->addrs, (k->nkern + k->nuser) * sizeof(uint64_t), h);
 }
 
-static int add_stack(struct record *r, const struct stack_probe *k, uint64_t count)
+static struct proc *proc_of(struct record *r, uint32_t tgid)
+{
+	int64_t idx = proc_find(r, tgid);
+
+	return idx >= 0 ? &r->procs.data[idx] : NULL;
+}
+
+/* Remember what a binary the samples go through needs, for the summary and the profile. */
+static int note_choice(struct record *r, const char *name, enum unwind_fp fp)
+{
+	struct record_unwind_choice c = {.name = name, .fp = fp};
+	size_t i;
+
+	for (i = 0; i < r->choices.len; i++)
+		if (!strcmp(r->choices.data[i].name, name))
+			return 0;
+	return vec_push(&r->choices, c);
+}
+
+/*
+ * The binaries a new stack goes through (dwarf, auto): noted for the report, and with auto a
+ * frame-pointer walk through a binary without frame pointers moves its process to DWARF.
+ * Only the frames up to that binary are trusted: the walk goes astray after it.
+ */
+static int check_stack_binaries(struct record *r, const struct stack_probe *k, bool fp_walk)
+{
+	const uint64_t *user = k->addrs + k->nkern;
+	bool omitted = false;
+	const char *name;
+	enum unwind_fp fp;
+	uint16_t i;
+	int ret;
+
+	for (i = 0; i < k->nuser && !(fp_walk && omitted); i++) {
+		fp = unwinder__frame_pointers(r->unwinder, k->tgid, i ? user[i] - 1 : user[i],
+					      &name);
+		if (fp == UNWIND_FP_UNKNOWN || !name)
+			continue;
+		if ((ret = note_choice(r, name, fp)))
+			return ret;
+		omitted |= fp == UNWIND_FP_OMITTED;
+	}
+	if (fp_walk && omitted) {
+		struct proc *p = proc_of(r, k->tgid);
+
+		if (p)
+			use_dwarf(r, p);
+	}
+	return 0;
+}
+
+static int add_stack(struct record *r, const struct stack_probe *k, uint64_t count, bool fp_walk)
 {
 	uint64_t h = stack_hash(k);
 	int64_t idx = idset__find(&r->stack_index, h, k, stack_eq, r);
@@ -586,6 +756,8 @@ static int add_stack(struct record *r, const struct stack_probe *k, uint64_t cou
 		return 0;
 	}
 	ret = proc_see(r, k->tgid, k->exec_gen);
+	if (!ret && r->unwinder)
+		ret = check_stack_binaries(r, k, fp_walk);
 	if (ret || (ret = vec_reserve(&r->addrs, n)))
 		return ret;
 	s.addr_start = r->addrs.len;
@@ -599,7 +771,7 @@ static int add_stack(struct record *r, const struct stack_probe *k, uint64_t cou
 }
 
 /* Read one counts entry with both of its stacks into user space. */
-static int drain_key(struct record *r, int stacks_fd, const struct cpu_key *key, uint64_t count)
+static int drain_key(struct record *r, int buf, const struct cpu_key *key, uint64_t count)
 {
 	uint64_t both[2 * CPU_MAX_STACK_DEPTH];
 	struct stack_probe k = {
@@ -610,14 +782,116 @@ static int drain_key(struct record *r, int stacks_fd, const struct cpu_key *key,
 	};
 	unsigned int depth = r->opts.max_depth;
 
-	k.nkern = read_stack(r, stacks_fd, key->kern_stack_id);
+	k.nkern = read_stack(r, buf, key->kern_stack_id);
 	memcpy(both, r->frames, k.nkern * sizeof(uint64_t));
-	k.nuser = read_stack(r, stacks_fd, key->user_stack_id);
+	k.nuser = read_stack(r, buf, key->user_stack_id);
 	memcpy(both + k.nkern, r->frames, k.nuser * sizeof(uint64_t));
 	if (k.nkern == depth || k.nuser == depth)
 		r->stats.truncated += count;
 	r->stats.drained += count;
-	return add_stack(r, &k, count);
+	if (k.nuser)
+		r->stats.fp_walks += count;
+	return add_stack(r, &k, count, true);
+}
+
+/*
+ * SINGE_UNWIND_DUMP=DIR: save the first stack samples as received (DIR/sample-N.bin) with their
+ * process's maps (DIR/maps-N.txt), the raw material of tests/data/unwind's snapshots. A
+ * debugging aid: failures are ignored.
+ */
+#define UNWIND_DUMP_MAX 16
+
+static void dump_sample(struct record *r, const void *data, size_t size, uint32_t tgid)
+{
+	char path[4096], maps[64];
+	size_t len;
+	char *text;
+	FILE *f;
+
+	if (!r->dump_dir || r->dumped >= UNWIND_DUMP_MAX)
+		return;
+	snprintf(maps, sizeof(maps), "/proc/%u/maps", tgid);
+	text = procfs__read_file(maps, 64 << 20, &len);
+	if (!text)
+		return;
+	snprintf(path, sizeof(path), "%s/maps-%u.txt", r->dump_dir, r->dumped);
+	f = fopen(path, "we");
+	if (f) {
+		fwrite(text, 1, len, f);
+		fclose(f);
+	}
+	free(text);
+	snprintf(path, sizeof(path), "%s/sample-%u.bin", r->dump_dir, r->dumped);
+	f = fopen(path, "we");
+	if (f) {
+		fwrite(data, 1, size, f);
+		fclose(f);
+	}
+	r->dumped++;
+}
+
+/*
+ * --unwind dwarf: one sample from the ring buffer. Its kernel stack is in the stack map of the
+ * buffer it was taken in (drain reads the ring buffer before it clears that map); its user
+ * stack is unwound here, while the process most likely still runs, and the addresses join
+ * the frame-pointer stacks' aggregation.
+ */
+static int on_stack_sample(void *ctx, void *data, size_t size)
+{
+	struct record *r = ctx;
+	struct cpu_stack_sample h;
+	struct unwind_sample us = {0};
+	uint64_t both[2 * CPU_MAX_STACK_DEPTH];
+	struct stack_probe k = {.addrs = both};
+	enum unwind_result res;
+	int n, ret;
+
+	if (size < sizeof(h))
+		return 0;
+	memcpy(&h, data, sizeof(h));
+	if (h.stack_len > size - sizeof(h))
+		return 0;
+	k.tgid = h.tgid;
+	k.tid = h.pid;
+	k.exec_gen = h.exec_gen;
+	dump_sample(r, data, sizeof(h) + h.stack_len, h.tgid);
+	/* the process's files and maps first: the unwinder needs them */
+	ret = proc_see(r, h.tgid, h.exec_gen);
+	if (ret)
+		return ret;
+	k.nkern = read_stack(r, h.buf ? 1 : 0, h.kern_stack_id);
+	memcpy(both, r->frames, k.nkern * sizeof(uint64_t));
+	memcpy(us.regs, h.regs, sizeof(us.regs));
+	us.stack = (const uint8_t *)data + sizeof(h);
+	us.stack_len = h.stack_len;
+	us.copy_full = h.flags & CPU_SAMPLE_COPY_FULL;
+	n = unwinder__unwind(r->unwinder, h.tgid, h.pid, &us, both + k.nkern, r->opts.max_depth,
+			     &res);
+	if (n < 0)
+		return n;
+	if (unwinder__take_refreshed(r->unwinder, h.tgid)) {
+		/* libraries were mapped since the snapshot: the symbolizer needs them too */
+		symbolizer__forget_pid(r->sym, h.tgid);
+		symbolizer__add_pid(r->sym, h.tgid);
+	}
+	k.nuser = n;
+	r->stats.unwound++;
+	r->stats.unwind[res]++;
+	r->stats.stack_bytes += h.stack_len;
+	if (res == UNWIND_MAX_DEPTH || k.nkern == r->opts.max_depth)
+		r->stats.truncated++;
+	r->stats.drained++;
+	return add_stack(r, &k, 1, false);
+}
+
+/* Read the stack samples waiting in the ring buffer (and exec events, kept for later). */
+static int consume_rings(struct record *r)
+{
+	int ret = ring_buffer__consume(r->events);
+
+	if (r->unwinder)
+		r->stats.unwind_ns = unwinder__stats(r->unwinder)->unwind_ns;
+	return ret < 0 ? ret : 0;
 }
 
 /* Empty a stack-trace map; ids are bucket indexes, so deleting while walking is safe. */
@@ -647,7 +921,8 @@ static int drain_buffer(struct record *r, int buf)
 {
 	struct bpf_map *counts = buf ? r->skel->maps.counts1 : r->skel->maps.counts0;
 	struct bpf_map *stacks = buf ? r->skel->maps.stacks1 : r->skel->maps.stacks0;
-	int counts_fd = bpf_map__fd(counts), stacks_fd = bpf_map__fd(stacks);
+	struct bpf_map *overflow = buf ? r->skel->maps.overflow1 : r->skel->maps.overflow0;
+	int counts_fd = bpf_map__fd(counts);
 	struct cpu_key *prev = NULL;
 	size_t n = 0, i;
 	uint64_t count;
@@ -662,11 +937,12 @@ static int drain_buffer(struct record *r, int buf)
 	for (i = 0; i < n && !ret; i++) {
 		if (bpf_map_lookup_elem(counts_fd, &r->keys[i], &count) || !count)
 			continue;
-		ret = drain_key(r, stacks_fd, &r->keys[i], count);
+		ret = drain_key(r, buf, &r->keys[i], count);
 	}
 	for (i = 0; i < n; i++)
 		bpf_map_delete_elem(counts_fd, &r->keys[i]);
-	clear_stacks(stacks_fd);
+	clear_stacks(bpf_map__fd(stacks));
+	clear_stacks(bpf_map__fd(overflow));
 	return ret;
 }
 
@@ -708,7 +984,9 @@ int record__drain(struct record *r)
 	/* a perf_event program runs for microseconds: 1 ms covers any still on the old buffer */
 	nanosleep(&grace, NULL);
 	read_stats(r);
-	ret = drain_buffer(r, idle);
+	/* stack samples refer to the idle buffer's stack map: read them before it is cleared */
+	ret = consume_rings(r);
+	ret = ret ?: drain_buffer(r, idle);
 	drain_comms(r);
 	return ret;
 }
@@ -723,6 +1001,20 @@ int record__drain(struct record *r)
  */
 #define EXEC_SETTLE_NS 50000000ULL
 
+/*
+ * A snapshot of this image taken before the loader had time to map the libraries (a command
+ * is snapshotted right after its exec, or a sample came first) is taken again: the new one is
+ * a superset, so the stacks recorded so far resolve against it as well.
+ */
+static void resnapshot_if_early(struct record *r, const struct cpu_exec_event *ev)
+{
+	int64_t idx = proc_find(r, ev->tgid);
+	struct proc *p = idx >= 0 ? &r->procs.data[idx] : NULL;
+
+	if (p && p->snap_gen == ev->exec_gen && p->snap_ns < ev->time_ns + EXEC_SETTLE_NS)
+		snapshot(r, p, ev->exec_gen, true);
+}
+
 static int handle_execs(struct record *r)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC);
@@ -730,7 +1022,7 @@ static int handle_execs(struct record *r)
 	int ret = 0;
 	bool drained = false;
 
-	if (ring_buffer__consume(r->events) < 0 || !r->execs.len)
+	if (consume_rings(r) < 0 || !r->execs.len)
 		return 0;
 	for (i = 0; i < r->execs.len && !ret; i++) {
 		struct cpu_exec_event ev = r->execs.data[i];
@@ -745,6 +1037,8 @@ static int handle_execs(struct record *r)
 		}
 		if (!ret && (!r->opts.all || proc_find(r, ev.tgid) >= 0))
 			ret = proc_see(r, ev.tgid, ev.exec_gen);
+		if (!ret)
+			resnapshot_if_early(r, &ev);
 	}
 	r->execs.len = kept;
 	return ret;
@@ -754,6 +1048,7 @@ int record__poll_stats(struct record *r)
 {
 	r->stats.samples = read_stat(r, CPU_STAT_SAMPLES);
 	r->stats.lost = read_stat(r, CPU_STAT_MAP_FULL);
+	r->stats.stacks_lost = read_stat(r, CPU_STAT_STACKS_LOST);
 	if (!r->stats.first_sample_ns)
 		r->stats.first_sample_ns = r->skel->bss->first_sample_ns;
 	return handle_execs(r);
@@ -762,6 +1057,12 @@ int record__poll_stats(struct record *r)
 const struct record_stats *record__stats(const struct record *r)
 {
 	return &r->stats;
+}
+
+size_t record__unwind_choices(const struct record *r, const struct record_unwind_choice **out)
+{
+	*out = r->choices.data;
+	return r->choices.len;
 }
 
 static int add_sample_types(struct profile *p, int freq)
@@ -834,6 +1135,38 @@ static int add_samples(struct record *r)
 	return 0;
 }
 
+/*
+ * "singe:unwind auto qsort_hot=fp libc.so.6=dwarf": the mode and what each binary the samples
+ * went through needs; "singe:unwind-quality ...": how the stack copies unwound.
+ */
+static int add_unwind_comments(struct record *r)
+{
+	const struct record_stats *s = &r->stats;
+	char text[1024];
+	size_t n, i;
+	int ret;
+
+	n = snprintf(text, sizeof(text), "singe:unwind %s", record__unwind_name(r->opts.unwind));
+	for (i = 0; i < r->choices.len && n < sizeof(text); i++)
+		n += snprintf(text + n, sizeof(text) - n, " %s=%s", r->choices.data[i].name,
+			      r->choices.data[i].fp == UNWIND_FP_KEPT ? "fp" : "dwarf");
+	if ((ret = profile__add_comment(r->profile, text)))
+		return ret;
+	if (r->opts.unwind == CPU_UNWIND_FP)
+		return 0;
+	n = snprintf(text, sizeof(text),
+		     "singe:unwind-quality fp_walks=%llu dwarf=%llu complete=%llu truncated=%llu "
+		     "lost=%llu",
+		     (unsigned long long)s->fp_walks, (unsigned long long)s->unwound,
+		     (unsigned long long)s->unwind[UNWIND_COMPLETE],
+		     (unsigned long long)s->unwind[UNWIND_TRUNCATED],
+		     (unsigned long long)s->stacks_lost);
+	for (i = UNWIND_MAX_DEPTH; i < UNWIND_NR_RESULTS && n < sizeof(text); i++)
+		n += snprintf(text + n, sizeof(text) - n, " failed:%s=%llu", unwind_result__name(i),
+			      (unsigned long long)s->unwind[i]);
+	return profile__add_comment(r->profile, text);
+}
+
 static int add_comments(struct record *r)
 {
 	char text[256];
@@ -842,6 +1175,7 @@ static int add_comments(struct record *r)
 	snprintf(text, sizeof(text), "singe record -t cpu: %s event at %d Hz on %d CPUs",
 		 record__event_name(r), r->opts.freq, r->ncpus);
 	ret = profile__add_comment(r->profile, text);
+	ret = ret ?: add_unwind_comments(r);
 	if (ret || !(r->stats.collisions || r->stats.no_user_stack))
 		return ret;
 	snprintf(text, sizeof(text),
@@ -863,7 +1197,8 @@ int record__finish(struct record *r, struct profile **out, struct flame_err *err
 	nanosleep(&(struct timespec){0, 1000000}, NULL); /* programs still running finish */
 	read_stats(r);
 	/* nothing is writing any more: both buffers can be read */
-	ret = drain_buffer(r, 0);
+	ret = consume_rings(r);
+	ret = ret ?: drain_buffer(r, 0);
 	ret = ret ?: drain_buffer(r, 1);
 	drain_comms(r);
 	ret = ret ?: symbolize_pending(r, true, 0);
@@ -875,8 +1210,8 @@ int record__finish(struct record *r, struct profile **out, struct flame_err *err
 	r->stats.unknown_frames = symbolizer__stats(r->sym)->unknown_frames;
 	r->profile->time_nanos = r->time_nanos;
 	r->profile->duration_nanos = r->start_ns ? r->stop_ns - r->start_ns : 0;
-	r->profile->quality.lost = r->stats.lost;
-	r->profile->quality.truncated = r->stats.truncated;
+	r->profile->quality.lost = r->stats.lost + r->stats.stacks_lost;
+	r->profile->quality.truncated = r->stats.truncated + r->stats.unwind[UNWIND_TRUNCATED];
 	r->profile->quality.unknown_frames = r->stats.unknown_frames;
 	/* the symbolizer borrows the profile: free it before handing the profile over */
 	symbolizer__free(r->sym);

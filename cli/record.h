@@ -24,28 +24,39 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "unwind.h"
+
 struct profile;
 struct flame_err;
 struct record;
 
 struct record_opts {
-	bool all;		    /* every process (-a); otherwise only added targets */
-	bool follow_forks;	    /* children forked by a target become targets (-- CMD) */
-	int freq;		    /* samples per second per CPU (-F) */
-	unsigned int stack_storage; /* stack-trace map entries per buffer; 0 = from freq, CPUs */
-	unsigned int max_stacks;    /* counts map entries per buffer; 0 = from freq, CPUs */
-	unsigned int max_depth;	    /* frames per stack, <= kernel.perf_event_max_stack */
+	bool all;		       /* every process (-a); otherwise only added targets */
+	bool follow_forks;	       /* children forked by a target become targets (-- CMD) */
+	int freq;		       /* samples per second per CPU (-F) */
+	unsigned int stack_storage;    /* stack-trace map entries per buffer; 0 = from freq, CPUs */
+	unsigned int overflow_storage; /* overflow stack map entries; 0 = from stack_storage */
+	unsigned int max_stacks;       /* counts map entries per buffer; 0 = from freq, CPUs */
+	unsigned int max_depth;	       /* frames per stack, <= kernel.perf_event_max_stack */
+	int unwind;		       /* enum cpu_unwind_mode (bpf/cpu.h): fp, dwarf or auto */
+	unsigned int stack_size;       /* bytes of user stack copied per sample (dwarf, auto) */
+	unsigned int ring_size;	       /* stack-sample ring buffer bytes; 0 = from freq, CPUs */
 };
 
-/* Defaults: 99 Hz, map sizes chosen by record_opts__resolve(). */
+/* Defaults: 99 Hz, --unwind auto, map sizes chosen by record_opts__resolve(). */
 void record_opts__init(struct record_opts *opts);
-/* Turn sizes left at 0 into 4 x freq x online CPUs, within the bounds of bpf/cpu.h. */
+/*
+ * Turn sizes left at 0 into 4 x freq x online CPUs, within the bounds of bpf/cpu.h; the ring
+ * buffer of stack samples holds half a second of them; the overflow stack map is an eighth of
+ * the main one, at least CPU_MIN_OVERFLOW_STORAGE.
+ */
 void record_opts__resolve(struct record_opts *opts);
 
 struct record_stats {
 	uint64_t samples;	  /* samples of targets seen by the BPF program */
 	uint64_t lost;		  /* dropped because the counts map was full */
-	uint64_t collisions;	  /* stacks lost to stack-map hash collisions */
+	uint64_t collisions;	  /* stacks lost to hash collisions in both stack maps */
+	uint64_t overflows;	  /* stacks kept in the overflow map after a collision */
 	uint64_t no_user_stack;	  /* user stacks that could not be read */
 	uint64_t no_kern_stack;	  /* kernel stacks that could not be read */
 	uint64_t stack_errors;	  /* other bpf_get_stackid failures */
@@ -60,6 +71,21 @@ struct record_stats {
 	uint64_t gone_early;	  /* processes that exited before their files could be opened */
 	size_t processes;	  /* distinct processes sampled */
 	size_t stacks;		  /* distinct (pid, tid, stack) keys */
+	/* --unwind dwarf and auto */
+	uint64_t stacks_lost;		    /* stack copies the full ring buffer dropped */
+	uint64_t regs_errors;		    /* samples whose user registers were unreadable */
+	uint64_t unwound;		    /* stack copies unwound in user space */
+	uint64_t unwind[UNWIND_NR_RESULTS]; /* how those unwinds ended */
+	uint64_t unwind_ns;		    /* CPU time spent unwinding them */
+	uint64_t stack_bytes;		    /* bytes of stack copied, over all samples */
+	uint64_t fp_walks;		    /* samples walked by frame pointer in the kernel */
+	size_t dwarf_processes;		    /* processes unwound with DWARF (auto) */
+};
+
+/* What --unwind auto decided for one binary seen in the samples. */
+struct record_unwind_choice {
+	const char *name;  /* file name of the mapping, owned by the recording */
+	enum unwind_fp fp; /* UNWIND_FP_KEPT: fp; UNWIND_FP_OMITTED: dwarf */
 };
 
 /* NULL and errno on failure. */
@@ -84,6 +110,10 @@ int record__drain(struct record *r);
 /* Refresh the cheap counters (samples, lost) for a status line; drains early after an exec. */
 int record__poll_stats(struct record *r);
 const struct record_stats *record__stats(const struct record *r);
+/* The binaries the samples went through and what they need, in order of first sight. */
+size_t record__unwind_choices(const struct record *r, const struct record_unwind_choice **out);
+/* "fp", "dwarf" or "auto". */
+const char *record__unwind_name(int mode);
 
 /*
  * Stop sampling, drain, symbolize and build the profile: sample types samples/count and

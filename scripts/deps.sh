@@ -7,7 +7,8 @@ packages=(
 	make gcc clang llvm lld binutils pkg-config
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev bpftool
 	libclang-rt-14-dev
-	bc golang-go libxml2-utils linux-perf hyperfine valgrind time
+	python3.11
+	bc golang-go jq libxml2-utils linux-perf hyperfine valgrind time
 	chromium nodejs
 )
 

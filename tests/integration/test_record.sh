@@ -169,8 +169,8 @@ expect_exit "unknown -t exits 2" 2 "$SINGE" record -t bogus -a
 stderr_one_line "unknown -t message" "^singe: unknown profile type 'bogus'; known: cpu, offcpu, goroutine, alloc, pause$"
 expect_exit "not-built -t exits 2" 2 "$SINGE" record -t cpu,offcpu -a
 stderr_one_line "not-built -t message" "^singe: profile type 'offcpu' is not built yet; available: cpu$"
-expect_exit "--unwind dwarf exits 2" 2 "$SINGE" record --unwind dwarf -a
-stderr_one_line "--unwind dwarf message" "^singe: --unwind dwarf is not built yet"
+expect_exit "--unwind with an unknown mode exits 2" 2 "$SINGE" record --unwind lbr -a
+stderr_one_line "--unwind unknown mode message" "^singe: --unwind: unknown mode 'lbr'; use fp, dwarf or auto"
 expect_exit "bad -F exits 2" 2 "$SINGE" record -F 0 -a
 stderr_one_line "bad -F message" "^singe: -F: '0' is not a whole number"
 expect_exit "no target exits 2" 2 "$SINGE" record -d 1

@@ -1,0 +1,832 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DWARF unwinding of copied user stacks with libdwfl (elfutils), as perf's unwind-libdw.c and
+ * ddprof do. libdwfl asks three things through Dwfl_Thread_Callbacks: the thread to unwind
+ * (always the sample's), its initial registers (the sample's), and memory words (from the
+ * sample's stack copy; outside it, from the read-only segments of the mapped files, where
+ * constants and PLT data live). It reads the CFI of each module itself, and steps frames
+ * without CFI by their frame pointer (its x86-64 backend's fallback).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <elfutils/libdwfl.h>
+
+#include "hash.h"
+#include "profile.h"
+#include "sym_procmaps.h"
+#include "unwind.h"
+
+/* Re-read a process's maps at most this often when a pc falls outside its modules. */
+#define UNWIND_REFRESH_NS 1000000000ULL
+/* Largest /proc/PID/maps read (a JVM with thousands of mappings stays far below). */
+#define MAPS_MAX (64 << 20)
+/* Functions looked at per file to decide whether it keeps frame pointers. */
+#define FP_MAX_FUNCS 4000
+#define FP_MIN_FUNCS 4
+/* How far into a function its frame-pointer set-up is looked for. */
+#define FP_PROLOGUE_BYTES 48
+
+struct uproc {
+	pid_t pid;
+	Dwfl *dwfl;	  /* NULL until the first sample, or when it could not open */
+	bool dwfl_failed; /* opening failed with these maps: do not retry per sample */
+	char *maps_text;  /* the snapshot the session is built from */
+	size_t maps_len;
+	struct procmaps *maps; /* parsed, for --unwind auto */
+	uint32_t *fp;	       /* per mapping: index in fp_files + 1, 0 = not looked up yet */
+	uint64_t refreshed_ns;
+	bool refreshed;		/* the maps were read again since unwinder__take_refreshed */
+	unsigned int refreshes; /* since the last add_pid or set_maps */
+	unsigned int loads;	/* maps snapshots taken, ever */
+};
+
+/* What --unwind auto decided per file. */
+struct fp_file {
+	uint64_t dev, ino;
+	enum unwind_fp fp;
+	char *name;
+};
+
+struct unwinder {
+	VEC(struct uproc *) procs;
+	struct idset index;
+	VEC(struct fp_file) fp_files;
+
+	/* The sample being unwound, for the callbacks. */
+	const struct unwind_sample *cur;
+	pid_t cur_tid;
+	bool read_failed;
+	uint64_t failed_addr;
+	int failed_at; /* frames produced when the read failed */
+	const struct walk *walk;
+
+	struct unwinder_stats stats;
+	char error[160];
+	char name_buf[256];
+};
+
+static const char *const result_names[UNWIND_NR_RESULTS] = {
+	[UNWIND_COMPLETE] = "complete",
+	[UNWIND_TRUNCATED] = "truncated",
+	[UNWIND_MAX_DEPTH] = "max-depth",
+	[UNWIND_NO_PROCESS] = "no-process",
+	[UNWIND_NO_MODULE] = "no-module",
+	[UNWIND_NO_CFI] = "no-cfi",
+	[UNWIND_OUTSIDE_COPY] = "outside-copy",
+	[UNWIND_BAD_REGS] = "bad-registers",
+	[UNWIND_OTHER] = "other",
+};
+
+const char *unwind_result__name(enum unwind_result r)
+{
+	return r < UNWIND_NR_RESULTS ? result_names[r] : "?";
+}
+
+static uint64_t thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* --- libdwfl callbacks ---------------------------------------------------------------- */
+
+struct walk {
+	uint64_t *pcs;
+	int max, n;
+	bool full;
+};
+
+static char *debuginfo_path; /* NULL: libdwfl's default, ":.debug:/usr/lib/debug" */
+
+/*
+ * The vDSO: every process of one kernel maps the same image, so singe's own copy serves for
+ * all of them (dwfl_linux_proc_maps_report skips "[vdso]" lines; reading it from each
+ * process's memory would cost a read of /proc/PID/mem per process).
+ */
+static char *vdso_image;
+static size_t vdso_size;
+
+static void load_own_vdso(void)
+{
+	struct procmaps *maps = procmaps__load(getpid());
+	size_t i;
+
+	for (i = 0; maps && i < maps->len && !vdso_image; i++) {
+		const struct procmap *m = &maps->maps[i];
+
+		if (strcmp(m->path, "[vdso]"))
+			continue;
+		vdso_image = malloc(m->end - m->start);
+		if (vdso_image) {
+			memcpy(vdso_image, (const void *)(uintptr_t)m->start, m->end - m->start);
+			vdso_size = m->end - m->start;
+		}
+	}
+	procmaps__free(maps);
+}
+
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+		    char **file_name, Elf **elfp)
+{
+	if (strcmp(name, "[vdso]"))
+		return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+	*elfp = vdso_image ? elf_memory(vdso_image, vdso_size) : NULL;
+	return -1;
+}
+
+static const Dwfl_Callbacks proc_callbacks = {
+	.find_elf = find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct unwinder *u = arg;
+
+	(void)dwfl;
+	if (*thread_argp)
+		return 0;
+	*thread_argp = u;
+	return u->cur_tid;
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	(void)dwfl;
+	(void)tid;
+	*thread_argp = arg;
+	return true;
+}
+
+/* A word of a read-only segment of the file mapped at addr (text, rodata, eh_frame...). */
+static bool read_from_elf(Dwfl *dwfl, uint64_t addr, Dwarf_Word *out)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
+	Dwarf_Addr bias;
+	size_t n, i, size;
+	Elf *elf;
+	char *raw;
+
+	if (!mod || !(elf = dwfl_module_getelf(mod, &bias)) || elf_getphdrnum(elf, &n))
+		return false;
+	raw = elf_rawfile(elf, &size);
+	if (!raw)
+		return false;
+	addr -= bias;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || (ph.p_flags & PF_W))
+			continue;
+		if (addr < ph.p_vaddr || ph.p_filesz < 8 || addr - ph.p_vaddr > ph.p_filesz - 8)
+			continue;
+		if (ph.p_offset + (addr - ph.p_vaddr) > size - 8 || size < 8)
+			return false;
+		memcpy(out, raw + ph.p_offset + (addr - ph.p_vaddr), sizeof(*out));
+		return true;
+	}
+	return false;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct unwinder *u = arg;
+	const struct unwind_sample *s = u->cur;
+	uint64_t sp = s->regs[UNWIND_REG_SP];
+
+	if (addr >= sp && addr - sp <= s->stack_len && s->stack_len - (addr - sp) >= 8) {
+		memcpy(result, s->stack + (addr - sp), sizeof(*result));
+		return true;
+	}
+	if (read_from_elf(dwfl, addr, result)) {
+		u->stats.elf_reads++;
+		return true;
+	}
+	/* the last failure counts: an earlier one may have cost only a callee-saved register */
+	u->read_failed = true;
+	u->failed_addr = addr;
+	u->failed_at = u->walk ? u->walk->n : 0;
+	return false;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	struct unwinder *u = arg;
+	Dwarf_Word regs[UNWIND_NR_REGS];
+
+	memcpy(regs, u->cur->regs, sizeof(regs));
+	if (!dwfl_thread_state_registers(thread, 0, UNWIND_NR_REGS, regs))
+		return false;
+	dwfl_thread_state_register_pc(thread, regs[UNWIND_REG_IP]);
+	return true;
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+/* --- processes ------------------------------------------------------------------------ */
+
+struct unwinder *unwinder__new(void)
+{
+	struct unwinder *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		errno = ENOMEM;
+	elf_version(EV_CURRENT);
+	if (!vdso_image)
+		load_own_vdso();
+	return u;
+}
+
+static void proc_reset(struct uproc *p)
+{
+	if (p->dwfl)
+		dwfl_end(p->dwfl);
+	p->dwfl = NULL;
+	p->dwfl_failed = false;
+	free(p->maps_text);
+	p->maps_text = NULL;
+	p->maps_len = 0;
+	procmaps__free(p->maps);
+	p->maps = NULL;
+	free(p->fp);
+	p->fp = NULL;
+	p->refreshes = 0;
+}
+
+void unwinder__free(struct unwinder *u)
+{
+	size_t i;
+
+	if (!u)
+		return;
+	for (i = 0; i < u->procs.len; i++) {
+		proc_reset(u->procs.data[i]);
+		free(u->procs.data[i]);
+	}
+	for (i = 0; i < u->fp_files.len; i++)
+		free(u->fp_files.data[i].name);
+	vec_free(&u->procs);
+	vec_free(&u->fp_files);
+	idset_release(&u->index);
+	free(u);
+}
+
+static bool proc_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct unwinder *u = ctx;
+
+	return u->procs.data[idx]->pid == *(const pid_t *)key;
+}
+
+static struct uproc *proc_find(struct unwinder *u, pid_t pid)
+{
+	int64_t idx = idset__find(&u->index, hash_mix(0, pid), &pid, proc_eq, u);
+
+	return idx >= 0 ? u->procs.data[idx] : NULL;
+}
+
+static struct uproc *proc_get(struct unwinder *u, pid_t pid)
+{
+	struct uproc *p = proc_find(u, pid);
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	if (vec_push(&u->procs, p) ||
+	    idset__insert(&u->index, hash_mix(0, pid), u->procs.len - 1)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Keep a copy of the maps text and its parse; the libdwfl session opens on first use. */
+static int proc_set_maps(struct uproc *p, const char *maps, size_t len)
+{
+	char *copy = malloc(len + 1);
+	struct procmaps *parsed;
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, maps, len);
+	copy[len] = '\0';
+	parsed = procmaps__parse(copy, len);
+	if (!parsed) {
+		free(copy);
+		return -ENOMEM;
+	}
+	proc_reset(p);
+	p->maps_text = copy;
+	p->maps_len = len;
+	p->maps = parsed;
+	p->fp = calloc(parsed->len ? parsed->len : 1, sizeof(*p->fp));
+	p->refreshed_ns = mono_ns();
+	p->loads++;
+	return p->fp ? 0 : -ENOMEM;
+}
+
+int unwinder__set_maps(struct unwinder *u, pid_t pid, const char *maps, size_t len)
+{
+	struct uproc *p = proc_get(u, pid);
+
+	return p ? proc_set_maps(p, maps, len) : -ENOMEM;
+}
+
+static int proc_load_maps(struct uproc *p)
+{
+	char path[64];
+	size_t len;
+	char *text;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)p->pid);
+	text = procfs__read_file(path, MAPS_MAX, &len);
+	if (!text)
+		return errno == ENOENT ? -ESRCH : -errno;
+	ret = proc_set_maps(p, text, len);
+	free(text);
+	return ret;
+}
+
+int unwinder__add_pid(struct unwinder *u, pid_t pid)
+{
+	struct uproc *p = proc_get(u, pid);
+
+	if (!p)
+		return -ENOMEM;
+	return p->maps_text ? 0 : proc_load_maps(p);
+}
+
+void unwinder__forget_pid(struct unwinder *u, pid_t pid)
+{
+	struct uproc *p = proc_find(u, pid);
+
+	if (p)
+		proc_reset(p);
+}
+
+/* Open the libdwfl session of a process: its file mappings as modules, then attach. */
+static Dwfl *open_session(struct unwinder *u, struct uproc *p)
+{
+	Dwfl *dwfl;
+	size_t i;
+	FILE *f;
+	int ret;
+
+	if (!p->maps_text || !p->maps_len)
+		return NULL;
+	dwfl = dwfl_begin(&proc_callbacks);
+	if (!dwfl)
+		return NULL;
+	f = fmemopen(p->maps_text, p->maps_len, "r");
+	if (!f) {
+		dwfl_end(dwfl);
+		return NULL;
+	}
+	dwfl_report_begin(dwfl);
+	ret = dwfl_linux_proc_maps_report(dwfl, f);
+	fclose(f);
+	for (i = 0; !ret && p->maps && i < p->maps->len; i++)
+		if (!strcmp(p->maps->maps[i].path, "[vdso]"))
+			dwfl_report_module(dwfl, "[vdso]", p->maps->maps[i].start,
+					   p->maps->maps[i].end);
+	if (ret || dwfl_report_end(dwfl, NULL, NULL) ||
+	    !dwfl_attach_state(dwfl, NULL, p->pid, &thread_callbacks, u)) {
+		snprintf(u->error, sizeof(u->error), "pid %d: %s", (int)p->pid, dwfl_errmsg(-1));
+		dwfl_end(dwfl);
+		return NULL;
+	}
+	u->stats.sessions++;
+	return dwfl;
+}
+
+static Dwfl *proc_session(struct unwinder *u, struct uproc *p)
+{
+	if (!p->dwfl && !p->dwfl_failed) {
+		p->dwfl = open_session(u, p);
+		p->dwfl_failed = !p->dwfl;
+	}
+	return p->dwfl;
+}
+
+/* A pc outside every module: a library loaded since the snapshot? Read the maps again. */
+static Dwfl *refresh_session(struct unwinder *u, struct uproc *p)
+{
+	uint64_t now = mono_ns();
+
+	/* the first refresh at once: a snapshot taken just after exec lacks the libraries */
+	if (p->refreshes && now - p->refreshed_ns < UNWIND_REFRESH_NS)
+		return p->dwfl;
+	if (proc_load_maps(p)) {
+		p->refreshed_ns = now; /* gone: do not try again at once */
+		return p->dwfl;
+	}
+	p->refreshed = true;
+	p->refreshes++;
+	return proc_session(u, p);
+}
+
+/* --- unwinding ------------------------------------------------------------------------ */
+
+static int on_frame(Dwfl_Frame *frame, void *arg)
+{
+	struct walk *w = arg;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (!dwfl_frame_pc(frame, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if (w->n == w->max) {
+		w->full = true;
+		return DWARF_CB_ABORT;
+	}
+	w->pcs[w->n++] = pc;
+	return DWARF_CB_OK;
+}
+
+/* Is there CFI (.eh_frame or .debug_frame) for pc in its module? */
+static bool has_cfi(Dwfl_Module *mod, uint64_t pc)
+{
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi;
+	Dwarf_Frame *frame;
+
+	cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (cfi && !dwarf_cfi_addrframe(cfi, pc - bias, &frame)) {
+		free(frame);
+		return true;
+	}
+	cfi = dwfl_module_dwarf_cfi(mod, &bias);
+	if (cfi && !dwarf_cfi_addrframe(cfi, pc - bias, &frame)) {
+		free(frame);
+		return true;
+	}
+	return false;
+}
+
+/* Why a walk that libdwfl ended with an error stopped. */
+static enum unwind_result failure_reason(struct unwinder *u, Dwfl *dwfl,
+					 const struct unwind_sample *s, const struct walk *w)
+{
+	uint64_t last = w->pcs[w->n - 1], lookup = w->n > 1 ? last - 1 : last;
+	uint64_t end = s->regs[UNWIND_REG_SP] + s->stack_len;
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
+
+	if (!last)
+		return UNWIND_BAD_REGS;
+	if (!mod)
+		return UNWIND_NO_MODULE;
+	if (!has_cfi(mod, lookup))
+		return UNWIND_NO_CFI;
+	if (u->read_failed)
+		return s->copy_full && u->failed_addr >= end ? UNWIND_TRUNCATED
+							     : UNWIND_OUTSIDE_COPY;
+	snprintf(u->error, sizeof(u->error), "%s", dwfl_errmsg(-1));
+	return UNWIND_OTHER;
+}
+
+static int walk_stack(struct unwinder *u, struct uproc *p, pid_t tid, const struct unwind_sample *s,
+		      struct walk *w, enum unwind_result *result)
+{
+	uint64_t pc = s->regs[UNWIND_REG_IP];
+	Dwfl *dwfl = proc_session(u, p);
+	unsigned int before;
+	bool retried = false;
+	int ret;
+
+	if (!dwfl) {
+		*result = UNWIND_NO_PROCESS;
+		return 0;
+	}
+	if (!dwfl_addrmodule(dwfl, pc) && !(dwfl = refresh_session(u, p))) {
+		*result = UNWIND_NO_PROCESS;
+		return 0;
+	}
+	if (!dwfl_addrmodule(dwfl, pc)) {
+		*result = UNWIND_NO_MODULE;
+		return 0;
+	}
+	for (;;) {
+		u->cur = s;
+		u->cur_tid = tid;
+		u->read_failed = false;
+		u->walk = w;
+		w->n = 0;
+		w->full = false;
+		ret = dwfl_getthread_frames(dwfl, tid, on_frame, w);
+		u->cur = NULL;
+		u->walk = NULL;
+		if (w->full)
+			*result = UNWIND_MAX_DEPTH;
+		else if (!ret && u->read_failed && u->failed_at + 1 >= w->n && w->n)
+			/*
+			 * libdwfl ends quietly when the return address cannot be read; it steps
+			 * from a frame before reporting it, hence the read failing at n - 1
+			 */
+			*result = failure_reason(u, dwfl, s, w);
+		else if (!ret)
+			*result = UNWIND_COMPLETE;
+		else if (!w->n)
+			*result = UNWIND_OTHER;
+		else
+			*result = failure_reason(u, dwfl, s, w);
+		/* a return address in a library mapped since the snapshot: read the maps again */
+		if (*result != UNWIND_NO_MODULE || retried)
+			return 0;
+		retried = true;
+		before = p->loads;
+		dwfl = refresh_session(u, p);
+		if (!dwfl || p->loads == before)
+			return 0;
+	}
+}
+
+int unwinder__unwind(struct unwinder *u, pid_t pid, pid_t tid, const struct unwind_sample *s,
+		     uint64_t *pcs, int max, enum unwind_result *result)
+{
+	uint64_t t0 = thread_ns();
+	struct walk w = {.pcs = pcs, .max = max};
+	struct uproc *p;
+	int ret = 0;
+
+	u->stats.samples++;
+	u->stats.stack_bytes += s->stack_len;
+	if (max <= 0) {
+		*result = UNWIND_MAX_DEPTH;
+		goto out;
+	}
+	if (!s->regs[UNWIND_REG_IP] || !s->regs[UNWIND_REG_SP]) {
+		*result = UNWIND_BAD_REGS;
+		goto out;
+	}
+	p = proc_find(u, pid);
+	if (!p && unwinder__add_pid(u, pid) == -ENOMEM)
+		ret = -ENOMEM;
+	p = proc_find(u, pid);
+	if (!p) {
+		*result = UNWIND_NO_PROCESS;
+	} else {
+		ret = walk_stack(u, p, tid, s, &w, result);
+	}
+out:
+	/* whatever happened, the sampled pc itself is known */
+	if (!w.n && max > 0 && s->regs[UNWIND_REG_IP])
+		pcs[w.n++] = s->regs[UNWIND_REG_IP];
+	if (*result == UNWIND_COMPLETE && w.n == 1 && w.pcs[0] != s->regs[UNWIND_REG_IP])
+		*result = UNWIND_OTHER;
+	u->stats.results[*result]++;
+	u->stats.frames += w.n;
+	u->stats.unwind_ns += thread_ns() - t0;
+	return ret < 0 ? ret : w.n;
+}
+
+bool unwinder__take_refreshed(struct unwinder *u, pid_t pid)
+{
+	struct uproc *p = proc_find(u, pid);
+	bool refreshed = p && p->refreshed;
+
+	if (p)
+		p->refreshed = false;
+	return refreshed;
+}
+
+const char *unwinder__last_error(const struct unwinder *u)
+{
+	return u->error;
+}
+
+const char *unwinder__symbol(struct unwinder *u, pid_t pid, uint64_t pc)
+{
+	struct uproc *p = proc_find(u, pid);
+	Dwfl *dwfl = p ? proc_session(u, p) : NULL;
+	Dwfl_Module *mod = dwfl ? dwfl_addrmodule(dwfl, pc) : NULL;
+	const char *name = mod ? dwfl_module_addrname(mod, pc) : NULL;
+
+	if (!name)
+		return NULL;
+	snprintf(u->name_buf, sizeof(u->name_buf), "%s", name);
+	return u->name_buf;
+}
+
+const struct unwinder_stats *unwinder__stats(const struct unwinder *u)
+{
+	return &u->stats;
+}
+
+/* --- does a binary keep frame pointers? ----------------------------------------------- */
+
+static bool has_section(Elf *elf, size_t shstrndx, const char *want)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	const char *name;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && !strcmp(name, want))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does the function set up a frame pointer: "mov %rsp,%rbp" (either encoding) among its first
+ * bytes? Compilers schedule other instructions around "push %rbp", so the exact prologue
+ * varies; code built without frame pointers almost never copies rsp to rbp.
+ */
+static bool has_fp_prologue(const uint8_t *code, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 3 <= len; i++)
+		if (code[i] == 0x48 && ((code[i + 1] == 0x89 && code[i + 2] == 0xe5) ||
+					(code[i + 1] == 0x8b && code[i + 2] == 0xec)))
+			return true;
+	return false;
+}
+
+/* Count functions of one symbol table and those with a frame-pointer prologue. */
+static void count_prologues(Elf *elf, Elf_Scn *symscn, const char *raw, size_t size, size_t *funcs,
+			    size_t *with_fp)
+{
+	GElf_Shdr sh, text;
+	Elf_Data *data;
+	size_t i, n, len;
+
+	if (!gelf_getshdr(symscn, &sh) || !sh.sh_entsize || !(data = elf_getdata(symscn, NULL)))
+		return;
+	n = sh.sh_size / sh.sh_entsize;
+	for (i = 0; i < n && *funcs < FP_MAX_FUNCS; i++) {
+		GElf_Sym sym;
+		Elf_Scn *scn;
+		uint64_t off;
+
+		if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE || sym.st_size < 16)
+			continue;
+		scn = elf_getscn(elf, sym.st_shndx);
+		if (!scn || !gelf_getshdr(scn, &text) || text.sh_type != SHT_PROGBITS ||
+		    sym.st_value < text.sh_addr || sym.st_value - text.sh_addr >= text.sh_size)
+			continue;
+		off = text.sh_offset + (sym.st_value - text.sh_addr);
+		len = sym.st_size < FP_PROLOGUE_BYTES ? sym.st_size : FP_PROLOGUE_BYTES;
+		if (off >= size || size - off < len)
+			continue;
+		(*funcs)++;
+		*with_fp += has_fp_prologue((const uint8_t *)raw + off, len);
+	}
+}
+
+static enum unwind_fp classify_elf(Elf *elf)
+{
+	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
+	size_t shstrndx, size, funcs = 0, with_fp = 0;
+	GElf_Shdr sh;
+	char *raw = elf_rawfile(elf, &size);
+
+	if (!raw || elf_getshdrstrndx(elf, &shstrndx))
+		return UNWIND_FP_UNKNOWN;
+	/* Go keeps frame pointers on amd64 since 1.7; its binaries carry .gopclntab */
+	if (has_section(elf, shstrndx, ".gopclntab") || has_section(elf, shstrndx, ".go.buildinfo"))
+		return UNWIND_FP_KEPT;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_SYMTAB)
+			symtab = scn;
+		else if (sh.sh_type == SHT_DYNSYM)
+			dynsym = scn;
+	}
+	count_prologues(elf, symtab ? symtab : dynsym, raw, size, &funcs, &with_fp);
+	if (funcs < FP_MIN_FUNCS && symtab && dynsym)
+		count_prologues(elf, dynsym, raw, size, &funcs, &with_fp);
+	if (funcs < FP_MIN_FUNCS)
+		return UNWIND_FP_UNKNOWN;
+	/* -fno-omit-frame-pointer gives every compiled function the prologue; allow for asm */
+	return with_fp * 10 >= funcs * 6 ? UNWIND_FP_KEPT : UNWIND_FP_OMITTED;
+}
+
+static enum unwind_fp classify_fd(int fd)
+{
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	enum unwind_fp fp = UNWIND_FP_UNKNOWN;
+
+	if (elf && elf_kind(elf) == ELF_K_ELF)
+		fp = classify_elf(elf);
+	elf_end(elf);
+	return fp;
+}
+
+enum unwind_fp unwind__classify_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	enum unwind_fp fp;
+
+	if (fd < 0)
+		return UNWIND_FP_UNKNOWN;
+	elf_version(EV_CURRENT);
+	fp = classify_fd(fd);
+	close(fd);
+	return fp;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* The decision for one mapping's file, cached per device and inode. */
+static struct fp_file *fp_file_of(struct unwinder *u, pid_t pid, const struct procmap *m)
+{
+	uint64_t dev = (uint64_t)m->dev_major << 32 | m->dev_minor;
+	struct fp_file f = {.dev = dev, .ino = m->inode};
+	char path[96];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < u->fp_files.len; i++)
+		if (u->fp_files.data[i].dev == dev && u->fp_files.data[i].ino == m->inode)
+			return &u->fp_files.data[i];
+	/* through map_files: the process's view of the file, even if deleted or replaced */
+	fd = -1;
+	if (!procmap__map_files_path(m, pid, path, sizeof(path)))
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		f.fp = classify_fd(fd);
+		close(fd);
+	}
+	f.name = strdup(base_name(m->path));
+	if (!f.name || vec_push(&u->fp_files, f)) {
+		free(f.name);
+		return NULL;
+	}
+	return &u->fp_files.data[u->fp_files.len - 1];
+}
+
+enum unwind_fp unwinder__frame_pointers(struct unwinder *u, pid_t pid, uint64_t addr,
+					const char **name)
+{
+	struct uproc *p = proc_find(u, pid);
+	const struct procmap *m;
+	struct fp_file *f;
+	size_t idx;
+
+	if (name)
+		*name = NULL;
+	if (!p || !p->maps)
+		return UNWIND_FP_UNKNOWN;
+	m = procmaps__find(p->maps, addr);
+	if (!m)
+		return UNWIND_FP_UNKNOWN;
+	if (!strcmp(m->path, "[vdso]")) {
+		/* a few leaf functions: not worth a stack copy for every sample that calls them */
+		if (name)
+			*name = "[vdso]";
+		return UNWIND_FP_KEPT;
+	}
+	if (!procmap__is_file(m) || !m->executable)
+		return UNWIND_FP_UNKNOWN;
+	idx = m - p->maps->maps;
+	if (!p->fp[idx]) {
+		f = fp_file_of(u, pid, m);
+		if (!f)
+			return UNWIND_FP_UNKNOWN;
+		p->fp[idx] = f - u->fp_files.data + 1;
+	}
+	f = &u->fp_files.data[p->fp[idx] - 1];
+	if (name)
+		*name = f->name; /* stable: the maps may be replaced, the file table is not */
+	return f->fp;
+}

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# singe record --unwind dwarf|auto|fp end to end (needs root): complete stacks through Debian's
+# libc (qsort calling back into the program), through a program built -fomit-frame-pointer,
+# and through CPython 3.11 (Debian's /usr/bin/python3.11, no frame pointers); fp loses them.
+# auto picks per binary and says so; the quality counters reach the summary, the pprof
+# comments and the SVG subtitle; --stack-size is checked and a small copy is counted as
+# truncated.
+cd "$(dirname "$0")/../.." || exit 2
+. tests/integration/lib.sh
+
+if ((EUID != 0)); then
+	skip "unwind tests" "need root to load BPF programs (run: sudo make test)"
+	exit 0
+fi
+if ! examples/c/build.sh >"$TMP/build.log" 2>&1; then
+	fail "build examples/c" "$(head -c 300 "$TMP/build.log")"
+	exit 1
+fi
+EX=.output/examples
+PY=/usr/bin/python3.11
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null; rm -rf "$TMP"' EXIT
+
+# start CMD...: run CMD in the background, its pid in $bg_pid, after a moment to start up
+start() {
+	"$@" >"$TMP/bg.out" 2>&1 &
+	bg_pid=$!
+	PIDS+=("$bg_pid")
+	sleep 0.5
+}
+
+# to_folded PROFILE OUT: sample counts as folded stacks
+to_folded() { "$SINGE" convert --sample-type samples "$1" -o "$2" >/dev/null 2>&1; }
+
+# share FOLDED REGEX [FILTER]: "matching total" over the samples whose stack matches FILTER
+# (every sample when empty): how many of them also match REGEX
+share() {
+	awk -v re="$2" -v filter="${3:-}" '{ n = $NF; $NF = ""; if (filter != "" && $0 !~ filter) next
+		t += n; if ($0 ~ re) m += n } END { print m + 0, t + 0 }' "$1"
+}
+
+# at_least NAME MATCHING TOTAL PERCENT: PASS when MATCHING >= PERCENT% of TOTAL (> 0)
+at_least() {
+	if (($3 > 0 && $2 * 100 >= $3 * $4)); then
+		pass "$1 ($2 of $3)"
+	else
+		fail "$1" "$2 of $3 samples, wanted at least $4%"
+	fi
+}
+
+# --- qsort (Debian libc, no frame pointers) calling back into a program that keeps them
+start "$EX/qsort_hot" -d 30
+for mode in dwarf fp auto; do
+	expect_exit "qsort_hot: record --unwind $mode" 0 "$SINGE" record -p "$bg_pid" -F 199 -d 2 \
+		--unwind "$mode" -o "$TMP/q-$mode.pb.gz" -o "$TMP/q-$mode.svg"
+	cp "$TMP/stderr" "$TMP/q-$mode.log"
+	to_folded "$TMP/q-$mode.pb.gz" "$TMP/q-$mode.folded"
+done
+read -r m t < <(share "$TMP/q-dwarf.folded" '(^|;)main;')
+((t > 0 && m == t)) && pass "dwarf: every qsort_hot sample reaches main ($m of $t)" ||
+	fail "dwarf: every qsort_hot sample reaches main" "$m of $t: $(grep -v ';main;' "$TMP/q-dwarf.folded" | head -2)"
+read -r m t < <(share "$TMP/q-dwarf.folded" 'qsort.*;compare_keys' 'compare_keys')
+at_least "dwarf: compare_keys is under qsort" "$m" "$t" 100
+read -r m t < <(share "$TMP/q-fp.folded" '(^|;)main;')
+((t > 0 && m * 2 < t)) && pass "fp: the frame-pointer walk loses main through qsort ($m of $t reach it)" ||
+	fail "fp: the frame-pointer walk loses main through qsort" "$m of $t reach main"
+read -r m t < <(share "$TMP/q-auto.folded" '(^|;)main;')
+# auto walks frame pointers until the first stacks show libc: the first ~100 ms of 2 s
+at_least "auto: qsort_hot samples reach main" "$m" "$t" 80
+grep -q 'unwind auto: .*qsort_hot=fp' "$TMP/q-auto.log" && grep -q 'libc.so.6=dwarf' "$TMP/q-auto.log" &&
+	pass "auto: the summary names qsort_hot=fp and libc.so.6=dwarf" ||
+	fail "auto: the summary names qsort_hot=fp and libc.so.6=dwarf" "$(grep unwind "$TMP/q-auto.log")"
+grep -Eq 'unwind dwarf: .*, [0-9]+ unwound with DWARF in 1 process: [0-9]+ complete' "$TMP/q-dwarf.log" &&
+	pass "dwarf: the summary counts complete stacks" ||
+	fail "dwarf: the summary counts complete stacks" "$(grep unwind "$TMP/q-dwarf.log")"
+grep -q 'id="subtitle"[^<]*by DWARF ([0-9.]*% complete' "$TMP/q-dwarf.svg" &&
+	pass "dwarf: the SVG subtitle shows the unwind quality" ||
+	fail "dwarf: the SVG subtitle shows the unwind quality" "no subtitle"
+if command -v go >/dev/null; then
+	go tool pprof -raw "$TMP/q-auto.pb.gz" >"$TMP/raw.txt" 2>&1
+	grep -q 'Comment: singe:unwind auto .*libc.so.6=dwarf' "$TMP/raw.txt" &&
+		grep -Eq 'Comment: singe:unwind-quality fp_walks=[0-9]+ dwarf=[1-9][0-9]* complete=[1-9]' "$TMP/raw.txt" &&
+		pass "auto: the pprof carries the unwind choice and quality comments" ||
+		fail "auto: the pprof carries the unwind choice and quality comments" "$(grep Comment "$TMP/raw.txt")"
+else
+	skip "pprof unwind comments" "go not installed"
+fi
+# a copy too small for the stack: counted as truncated
+expect_exit "--stack-size 512 records" 0 "$SINGE" record -p "$bg_pid" -F 99 -d 1 --unwind dwarf \
+	--stack-size 512 -o "$TMP/small.pb.gz"
+grep -Eq 'complete, [1-9][0-9]* truncated at --stack-size 512' "$TMP/stderr" &&
+	pass "a 512-byte copy counts truncated stacks" ||
+	fail "a 512-byte copy counts truncated stacks" "$(grep unwind "$TMP/stderr")"
+kill "$bg_pid" 2>/dev/null
+wait "$bg_pid" 2>/dev/null
+
+# --- a program built -O2 -fomit-frame-pointer: threads end at clone3, main at _start
+start "$EX/cpu_split_nofp" -d 30
+for mode in dwarf fp; do
+	"$SINGE" record -q -p "$bg_pid" -F 199 -d 2 --unwind "$mode" -o "$TMP/n-$mode.pb.gz"
+	to_folded "$TMP/n-$mode.pb.gz" "$TMP/n-$mode.folded"
+done
+read -r m t < <(share "$TMP/n-dwarf.folded" '^(clone3|_start);' '(hot_a|hot_b|syscall_heavy|late_thread_work)')
+at_least "dwarf: cpu_split_nofp stacks are complete (from clone3 or _start)" "$m" "$t" 99
+read -r m t < <(share "$TMP/n-dwarf.folded" '^clone3;start_thread;split_thread;hot_a' 'hot_a')
+at_least "dwarf: hot_a under split_thread and start_thread" "$m" "$t" 99
+read -r m t < <(share "$TMP/n-fp.folded" '^(clone3|_start);' '(hot_a|hot_b|syscall_heavy|late_thread_work)')
+((t > 0 && m * 2 < t)) && pass "fp: frame-pointer walks of cpu_split_nofp are incomplete ($m of $t)" ||
+	fail "fp: frame-pointer walks of cpu_split_nofp are incomplete" "$m of $t complete"
+kill "$bg_pid" 2>/dev/null
+wait "$bg_pid" 2>/dev/null
+
+# --- CPython 3.11 (Debian's, without frame pointers): the interpreter's C stack is complete
+if [[ -x $PY ]]; then
+	cat >"$TMP/busy.py" <<-'EOF'
+		import time
+		def fib(n):
+		    return n if n < 2 else fib(n - 1) + fib(n - 2)
+		end = time.time() + 30
+		while time.time() < end:
+		    fib(20)
+	EOF
+	start "$PY" "$TMP/busy.py"
+	for mode in dwarf auto; do
+		expect_exit "python3.11: record --unwind $mode" 0 "$SINGE" record -p "$bg_pid" -F 199 -d 2 \
+			--unwind "$mode" -o "$TMP/py-$mode.pb.gz"
+		to_folded "$TMP/py-$mode.pb.gz" "$TMP/py-$mode.folded"
+	done
+	# Debian's main() tail-calls Py_BytesMain, so main itself is never on the stack
+	read -r m t < <(share "$TMP/py-dwarf.folded" \
+		'^_start;__libc_start_main[^;]*;__libc_start_call_main;Py_BytesMain;Py_RunMain;.*_PyEval_EvalFrameDefault' \
+		'_PyEval_EvalFrameDefault')
+	at_least "dwarf: python3.11 _PyEval_EvalFrameDefault under Py_RunMain, down to _start" "$m" "$t" 99
+	read -r m t < <(share "$TMP/py-auto.folded" '^_start;.*Py_RunMain;.*_PyEval_EvalFrameDefault' '_PyEval_EvalFrameDefault')
+	at_least "auto: python3.11 (no frame pointers) is unwound with DWARF" "$m" "$t" 99
+	kill "$bg_pid" 2>/dev/null
+	wait "$bg_pid" 2>/dev/null
+else
+	skip "python3.11 unwinding" "$PY not installed (scripts/deps.sh installs python3.11)"
+fi
+
+# --- auto on a Go binary (frame pointers kept): no stack copies at all
+if command -v go >/dev/null && examples/go/build.sh .output/examples/go cpu >"$TMP/gobuild.log" 2>&1; then
+	expect_exit "go: record (auto)" 0 "$SINGE" record -F 199 -o "$TMP/go.pb.gz" -- \
+		.output/examples/go/cpu -duration 1.5
+	grep -Eq 'unwind auto: cpu=fp; [1-9][0-9]* stacks walked by frame pointer, 0 unwound with DWARF' \
+		"$TMP/stderr" && pass "auto: a Go binary keeps the frame-pointer walk" ||
+		fail "auto: a Go binary keeps the frame-pointer walk" "$(grep unwind "$TMP/stderr")"
+else
+	skip "auto on Go" "go missing or examples/go/build.sh failed: $(head -c 200 "$TMP/gobuild.log")"
+fi
+
+# --- option errors: one line, exit 2
+for bad in 100 1000000 513; do
+	expect_exit "--stack-size $bad exits 2" 2 "$SINGE" record --stack-size "$bad" -a -d 1
+	stderr_one_line "--stack-size $bad message" "^singe: --stack-size: "
+done
+exit 0

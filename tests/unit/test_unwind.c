@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The DWARF unwinder without BPF: a saved snapshot (registers + stack bytes of a sample that
+ * `singe record --unwind dwarf` took of tests/data/unwind/chain, a program without frame
+ * pointers) is replayed against its expected frames, with the ways an unwind can end; and a
+ * snapshot of this test's own stack, taken inside a qsort callback, is unwound through the
+ * machine's libc (built without frame pointers on Debian) back to main.
+ */
+#include "test.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <unistd.h>
+
+#include <linux/types.h>
+
+#include "cpu.h"
+#include "sym_elf.h"
+#include "sym_procmaps.h"
+#include "unwind.h"
+
+#define FAKE_PID 999999999 /* the replayed process: any pid that does not exist */
+
+struct snapshot {
+	struct cpu_stack_sample h;
+	struct unwind_sample s;
+	char *raw;
+	char *maps;
+	size_t maps_len;
+};
+
+/* The maps of the saved sample, with @DIR@ replaced by the absolute data directory. */
+static char *load_maps(const char *path, size_t *len)
+{
+	char *text = test_read_file(path, NULL), *out, *at, *p;
+	char dir[PATH_MAX];
+	size_t cap;
+
+	assert_non_null(realpath("data/unwind", dir));
+	cap = strlen(text) * 2 + 16 * strlen(dir) + 1;
+	out = calloc(1, cap);
+	assert_non_null(out);
+	for (p = text; (at = strstr(p, "@DIR@")); p = at + 5) {
+		strncat(out, p, at - p);
+		strcat(out, dir);
+	}
+	strcat(out, p);
+	free(text);
+	*len = strlen(out);
+	return out;
+}
+
+static void load_snapshot(struct snapshot *snap)
+{
+	size_t len;
+
+	snap->raw = test_read_file("data/unwind/chain.sample", &len);
+	assert_true(len >= sizeof(snap->h));
+	memcpy(&snap->h, snap->raw, sizeof(snap->h));
+	assert_int_equal(len, sizeof(snap->h) + snap->h.stack_len);
+	memcpy(snap->s.regs, snap->h.regs, sizeof(snap->s.regs));
+	snap->s.stack = (const uint8_t *)snap->raw + sizeof(snap->h);
+	snap->s.stack_len = snap->h.stack_len;
+	snap->s.copy_full = snap->h.flags & CPU_SAMPLE_COPY_FULL;
+	snap->maps = load_maps("data/unwind/chain.maps", &snap->maps_len);
+}
+
+static void free_snapshot(struct snapshot *snap)
+{
+	free(snap->raw);
+	free(snap->maps);
+}
+
+/* The replayed sample belongs to the committed binary: same build-id. */
+static void test_snapshot_matches_binary(void **state)
+{
+	char *want = test_read_file("data/unwind/chain.build-id", NULL);
+	struct elf_file *f;
+	FILE *bin = fopen("data/unwind/chain", "rb");
+
+	(void)state;
+	assert_non_null(bin);
+	f = elf_file__open_fd(fileno(bin));
+	fclose(bin);
+	assert_non_null(f);
+	want[strcspn(want, "\n")] = '\0';
+	if (strcmp(elf_file__build_id(f), want))
+		fail_msg("data/unwind/chain has build-id %s, the snapshot was taken of %s: run "
+			 "tests/data/unwind/regen.sh",
+			 elf_file__build_id(f), want);
+	assert_int_equal(unwind__classify_file("data/unwind/chain"), UNWIND_FP_OMITTED);
+	elf_file__free(f);
+	free(want);
+}
+
+static int replay(struct unwinder *u, struct snapshot *snap, uint64_t *pcs, int max,
+		  enum unwind_result *res)
+{
+	assert_int_equal(unwinder__set_maps(u, FAKE_PID, snap->maps, snap->maps_len), 0);
+	return unwinder__unwind(u, FAKE_PID, FAKE_PID, &snap->s, pcs, max, res);
+}
+
+/* chain.c: _start -> run -> sort_all -> insertion_sort -> compare -> mix, sampled in mix. */
+static void test_replay_complete(void **state)
+{
+	static const char *const want[] = {"mix",      "compare", "insertion_sort",
+					   "sort_all", "run",	  "_start"};
+	struct unwinder *u = unwinder__new();
+	struct snapshot snap = {0};
+	enum unwind_result res;
+	uint64_t pcs[64];
+	int n, i;
+
+	(void)state;
+	assert_non_null(u);
+	load_snapshot(&snap);
+	n = replay(u, &snap, pcs, 64, &res);
+	assert_int_equal(res, UNWIND_COMPLETE);
+	assert_int_equal(n, 6);
+	assert_int_equal(pcs[0], snap.s.regs[UNWIND_REG_IP]);
+	for (i = 0; i < n; i++) {
+		/* return addresses are looked up at the call, one byte back */
+		const char *name = unwinder__symbol(u, FAKE_PID, i ? pcs[i] - 1 : pcs[i]);
+
+		assert_non_null(name);
+		assert_string_equal(name, want[i]);
+	}
+	assert_int_equal(unwinder__stats(u)->results[UNWIND_COMPLETE], 1);
+	assert_int_equal(unwinder__stats(u)->stack_bytes, snap.s.stack_len);
+	unwinder__free(u);
+	free_snapshot(&snap);
+}
+
+/* A copy cut short: truncated when the cut was the size limit, outside-copy otherwise. */
+static void test_replay_cut_copy(void **state)
+{
+	struct unwinder *u = unwinder__new();
+	struct snapshot snap = {0};
+	enum unwind_result res;
+	uint64_t pcs[64];
+	int n;
+
+	(void)state;
+	load_snapshot(&snap);
+	snap.s.stack_len = 16;
+	snap.s.copy_full = true;
+	n = replay(u, &snap, pcs, 64, &res);
+	assert_int_equal(res, UNWIND_TRUNCATED);
+	assert_true(n >= 1 && n < 6);
+	snap.s.copy_full = false;
+	n = replay(u, &snap, pcs, 64, &res);
+	assert_int_equal(res, UNWIND_OUTSIDE_COPY);
+	assert_true(n >= 1 && n < 6);
+	unwinder__free(u);
+	free_snapshot(&snap);
+}
+
+static void test_replay_max_depth(void **state)
+{
+	struct unwinder *u = unwinder__new();
+	struct snapshot snap = {0};
+	enum unwind_result res;
+	uint64_t pcs[3];
+
+	(void)state;
+	load_snapshot(&snap);
+	assert_int_equal(replay(u, &snap, pcs, 3, &res), 3);
+	assert_int_equal(res, UNWIND_MAX_DEPTH);
+	unwinder__free(u);
+	free_snapshot(&snap);
+}
+
+/* No mapping for the pc, no process at all, nonsense registers: the pc alone is kept. */
+static void test_replay_failures(void **state)
+{
+	static const char no_chain[] =
+		"7ffd1ee1c000-7ffd1ee3d000 rw-p 00000000 00:00 0          [stack]\n";
+	struct unwinder *u = unwinder__new();
+	struct snapshot snap = {0};
+	enum unwind_result res;
+	uint64_t pcs[8];
+
+	(void)state;
+	load_snapshot(&snap);
+	assert_int_equal(unwinder__set_maps(u, FAKE_PID, no_chain, sizeof(no_chain) - 1), 0);
+	assert_int_equal(unwinder__unwind(u, FAKE_PID, FAKE_PID, &snap.s, pcs, 8, &res), 1);
+	assert_int_equal(pcs[0], snap.s.regs[UNWIND_REG_IP]);
+	assert_true(res == UNWIND_NO_MODULE || res == UNWIND_NO_PROCESS);
+
+	/* a pid never added and gone: nothing to unwind with */
+	assert_int_equal(unwinder__unwind(u, FAKE_PID - 1, FAKE_PID - 1, &snap.s, pcs, 8, &res), 1);
+	assert_int_equal(res, UNWIND_NO_PROCESS);
+
+	snap.s.regs[UNWIND_REG_SP] = 0;
+	assert_int_equal(unwinder__unwind(u, FAKE_PID, FAKE_PID, &snap.s, pcs, 8, &res), 1);
+	assert_int_equal(res, UNWIND_BAD_REGS);
+	assert_string_equal(unwind_result__name(UNWIND_BAD_REGS), "bad-registers");
+	assert_string_equal(unwind_result__name(UNWIND_COMPLETE), "complete");
+	unwinder__free(u);
+	free_snapshot(&snap);
+}
+
+/* --- a live snapshot of this process, taken inside a qsort callback ------------------ */
+
+struct live_regs {
+	uint64_t r[UNWIND_NR_REGS];
+};
+
+/*
+ * Fill a struct live_regs (rdi) with the registers as the caller sees them just after the
+ * call returns: pc = the return address, sp = past it, callee-saved registers unchanged.
+ */
+void capture_caller_regs(struct live_regs *out);
+__asm__(".text\n"
+	".globl capture_caller_regs\n"
+	".type capture_caller_regs,@function\n"
+	"capture_caller_regs:\n"
+	".cfi_startproc\n"
+	"mov %rbx, 24(%rdi)\n"
+	"mov %rbp, 48(%rdi)\n"
+	"lea 8(%rsp), %rax\n"
+	"mov %rax, 56(%rdi)\n"
+	"mov %r12, 96(%rdi)\n"
+	"mov %r13, 104(%rdi)\n"
+	"mov %r14, 112(%rdi)\n"
+	"mov %r15, 120(%rdi)\n"
+	"mov (%rsp), %rax\n"
+	"mov %rax, 128(%rdi)\n"
+	"ret\n"
+	".cfi_endproc\n"
+	".size capture_caller_regs,.-capture_caller_regs\n");
+
+static struct live_regs live;
+static uint8_t *live_stack;
+static size_t live_len;
+static int captures;
+
+/* The top of the stack sp is on, from our own maps. */
+static uint64_t stack_top(uint64_t sp)
+{
+	struct procmaps *m = procmaps__load(getpid());
+	const struct procmap *p;
+	uint64_t top;
+
+	assert_non_null(m);
+	p = procmaps__find(m, sp);
+	assert_non_null(p);
+	top = p->end;
+	procmaps__free(m);
+	return top;
+}
+
+/* A copy of live stack memory, which ASan poisons around its locals: not instrumented. */
+__attribute__((no_sanitize_address)) static void copy_stack(uint8_t *dst, uint64_t src, size_t n)
+{
+	const volatile uint8_t *from = (const volatile uint8_t *)(uintptr_t)src;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = from[i];
+}
+
+__attribute__((noinline)) static int compare_and_capture(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	if (!captures++) {
+		uint64_t sp;
+
+		capture_caller_regs(&live);
+		sp = live.r[UNWIND_REG_SP];
+		live_len = stack_top(sp) - sp;
+		if (live_len > 256 * 1024)
+			live_len = 256 * 1024;
+		live_stack = malloc(live_len);
+		assert_non_null(live_stack);
+		copy_stack(live_stack, sp, live_len);
+	}
+	return (x > y) - (x < y);
+}
+
+__attribute__((noinline)) static void sort_through_libc(void)
+{
+	int v[] = {5, 3, 9, 1, 7, 2, 8};
+
+	qsort(v, sizeof(v) / sizeof(v[0]), sizeof(v[0]), compare_and_capture);
+	assert_int_equal(v[0], 1);
+}
+
+static bool has_frame(struct unwinder *u, const uint64_t *pcs, int n, const char *want)
+{
+	const char *name;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		name = unwinder__symbol(u, getpid(), i ? pcs[i] - 1 : pcs[i]);
+		if (name && strstr(name, want))
+			return true;
+	}
+	return false;
+}
+
+static void test_live_through_libc_qsort(void **state)
+{
+	struct unwinder *u = unwinder__new();
+	struct unwind_sample s = {0};
+	enum unwind_result res;
+	uint64_t pcs[128];
+	int n;
+
+	(void)state;
+	captures = 0;
+	sort_through_libc();
+	assert_non_null(live_stack);
+	memcpy(s.regs, live.r, sizeof(s.regs));
+	s.stack = live_stack;
+	s.stack_len = live_len;
+	assert_int_equal(unwinder__add_pid(u, getpid()), 0);
+	n = unwinder__unwind(u, getpid(), getpid(), &s, pcs, 128, &res);
+	if (res != UNWIND_COMPLETE)
+		fail_msg("unwind ended %s after %d frames: %s", unwind_result__name(res), n,
+			 unwinder__last_error(u));
+	assert_true(has_frame(u, pcs, n, "compare_and_capture"));
+	assert_true(has_frame(u, pcs, n, "qsort"));
+	assert_true(has_frame(u, pcs, n, "sort_through_libc"));
+	assert_true(has_frame(u, pcs, n, "test_live_through_libc_qsort"));
+	assert_true(has_frame(u, pcs, n, "main"));
+	free(live_stack);
+	live_stack = NULL;
+	unwinder__free(u);
+}
+
+/* Debian's libc keeps no frame pointers; this test is built with them (SAN_FLAGS). */
+static void test_classify(void **state)
+{
+	struct unwinder *u = unwinder__new();
+	const char *name = NULL;
+
+	(void)state;
+	assert_int_equal(unwind__classify_file("/proc/self/exe"), UNWIND_FP_KEPT);
+	assert_int_equal(unwind__classify_file("/lib/x86_64-linux-gnu/libc.so.6"),
+			 UNWIND_FP_OMITTED);
+	assert_int_equal(unwind__classify_file("/nonexistent"), UNWIND_FP_UNKNOWN);
+	assert_int_equal(unwind__classify_file("data/unwind/chain.maps"), UNWIND_FP_UNKNOWN);
+	assert_int_equal(unwinder__add_pid(u, getpid()), 0);
+	/* getpid: a libc function ASan does not intercept (qsort would be in libasan) */
+	assert_int_equal(unwinder__frame_pointers(u, getpid(), (uintptr_t)getpid, &name),
+			 UNWIND_FP_OMITTED);
+	assert_string_equal(name, "libc.so.6");
+	assert_int_equal(unwinder__frame_pointers(u, getpid(), (uintptr_t)test_classify, &name),
+			 UNWIND_FP_KEPT);
+	assert_int_equal(unwinder__frame_pointers(u, getpid(), (uintptr_t)&captures, &name),
+			 UNWIND_FP_UNKNOWN); /* data, not code */
+	unwinder__free(u);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snapshot_matches_binary),
+		cmocka_unit_test(test_replay_complete),
+		cmocka_unit_test(test_replay_cut_copy),
+		cmocka_unit_test(test_replay_max_depth),
+		cmocka_unit_test(test_replay_failures),
+		cmocka_unit_test(test_live_through_libc_qsort),
+		cmocka_unit_test(test_classify),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
