@@ -11,5 +11,7 @@
 int cmd_flame(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif /* SINGE_CLI_BUILTIN_H */

@@ -23,6 +23,8 @@ static const struct command commands[] = {
 	{"flame", cmd_flame, "render pprof, folded or perf script input as an interactive SVG"},
 	{"convert", cmd_convert, "convert a profile between pprof, folded stacks and SVG"},
 	{"record", cmd_record, "profile a process, a command or the machine with BPF"},
+	{"report", cmd_report, "the top functions of a profile by self and inclusive value"},
+	{"diff", cmd_diff, "compare base and head profiles; exit 1 on a significant regression"},
 };
 
 static void usage(FILE *out)
@@ -33,8 +35,7 @@ static void usage(FILE *out)
 		     "singe is an eBPF profiler and flame-graph toolkit.\n\ncommands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nNot built yet (see README, 'Status'): diff, report.\n"
-		     "Run 'singe COMMAND --help' for a command's options.\n");
+	fprintf(out, "\nRun 'singe COMMAND --help' for a command's options.\n");
 }
 
 int main(int argc, char **argv)

@@ -22,8 +22,8 @@
 #include "svg_script.h"
 #include "tree.h"
 
-#define XPAD 10
-#define FRAMEPAD 1
+#define XPAD SVG_XPAD
+#define FRAMEPAD SVG_FRAMEPAD
 #define FONTWIDTH 0.59
 #define DEFAULT_WIDTH 1200
 #define DEFAULT_FRAME_HEIGHT 16
@@ -147,6 +147,11 @@ static void put_num(FILE *out, double v)
 		put_fixed(out, a / 10, 1);
 	else
 		put_fixed(out, a, 2);
+}
+
+void svg__put_num(FILE *out, double v)
+{
+	put_num(out, v);
 }
 
 /* An integer with thousands separators: "1,234,567". */
@@ -667,17 +672,14 @@ static const char *default_title(const struct svg_opts *o)
 	return o->inverted ? "Icicle Graph" : "Flame Graph";
 }
 
-static void write_header(struct render *r)
+void svg__write_header(FILE *out, const struct svg_opts *o, const char *title, int width,
+		       int height, int fontsize, const char *extra_css)
 {
-	const struct svg_opts *o = r->o;
-	FILE *out = r->out;
-	const char *title = o->title ? o->title : default_title(o);
-
 	fprintf(out,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
 		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\"%s "
 		"xmlns=\"http://www.w3.org/2000/svg\">\n",
-		r->width, r->height, r->width, r->height, o->no_js ? "" : " onload=\"init(evt)\"");
+		width, height, width, height, o->no_js ? "" : " onload=\"init(evt)\"");
 	fputs("<title>", out);
 	put_str(out, title);
 	fputs("</title>\n", out);
@@ -691,7 +693,9 @@ static void write_header(struct render *r)
 	      "<stop stop-color=\"#eeeeb0\" offset=\"95%\"/></linearGradient>\n</defs>\n",
 	      out);
 	fputs("<style type=\"text/css\">\n", out);
-	fprintf(out, css, r->fontsize, r->fontsize + 5, r->fontsize > 2 ? r->fontsize - 1 : 1);
+	fprintf(out, css, fontsize, fontsize + 5, fontsize > 2 ? fontsize - 1 : 1);
+	if (extra_css)
+		fputs(extra_css, out);
 	fputs("</style>\n", out);
 	if (!o->no_js) {
 		fputs("<script type=\"text/ecmascript\"><![CDATA[\n", out);
@@ -700,32 +704,41 @@ static void write_header(struct render *r)
 	}
 	fprintf(out,
 		"<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"url(#background)\"/>\n",
-		r->width, r->height);
-	fprintf(out, "<text id=\"title\" x=\"%d\" y=\"%d\">", r->width / 2, r->fontsize * 2);
+		width, height);
+	fprintf(out, "<text id=\"title\" x=\"%d\" y=\"%d\">", width / 2, fontsize * 2);
 	put_str(out, title);
 	fputs("</text>\n", out);
 	if (o->subtitle) {
-		fprintf(out, "<text id=\"subtitle\" x=\"%d\" y=\"%d\">", r->width / 2,
-			r->fontsize * 4);
+		fprintf(out, "<text id=\"subtitle\" x=\"%d\" y=\"%d\">", width / 2, fontsize * 4);
 		put_str(out, o->subtitle);
 		fputs("</text>\n", out);
 	}
 }
 
-static void write_controls(struct render *r)
+static void write_header(struct render *r)
 {
-	FILE *out = r->out;
-	int details_y = r->frames_bottom + r->fontsize + 6;
+	svg__write_header(r->out, r->o, r->o->title ? r->o->title : default_title(r->o), r->width,
+			  r->height, r->fontsize, NULL);
+}
+
+void svg__write_controls(FILE *out, int width, int fontsize, int frames_bottom)
+{
+	int details_y = frames_bottom + fontsize + 6;
 
 	fprintf(out, "<text id=\"details\" x=\"%d\" y=\"%d\"> </text>\n", XPAD, details_y);
 	fprintf(out, "<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"%d\">Reset Zoom</text>\n",
-		XPAD, r->fontsize * 2);
-	fprintf(out, "<text id=\"search\" x=\"%d\" y=\"%d\">Search</text>\n", r->width - XPAD - 100,
-		r->fontsize * 2);
-	fprintf(out, "<text id=\"ignorecase\" x=\"%d\" y=\"%d\">ic</text>\n", r->width - XPAD - 16,
-		r->fontsize * 2);
+		XPAD, fontsize * 2);
+	fprintf(out, "<text id=\"search\" x=\"%d\" y=\"%d\">Search</text>\n", width - XPAD - 100,
+		fontsize * 2);
+	fprintf(out, "<text id=\"ignorecase\" x=\"%d\" y=\"%d\">ic</text>\n", width - XPAD - 16,
+		fontsize * 2);
 	fprintf(out, "<text id=\"matched\" class=\"hide\" x=\"%d\" y=\"%d\"> </text>\n",
-		r->width - XPAD - 100, details_y);
+		width - XPAD - 100, details_y);
+}
+
+static void write_controls(struct render *r)
+{
+	svg__write_controls(r->out, r->width, r->fontsize, r->frames_bottom);
 }
 
 /* The tooltip figures: "1,234 samples, 45.67%, self 12 samples". */
@@ -768,36 +781,44 @@ static double frame_y(const struct render *r, uint32_t depth)
 	return r->frames_bottom - (double)(depth + 1) * r->frame_height + FRAMEPAD;
 }
 
+void svg__write_label(FILE *out, const char *name, size_t len, double x, double y, double w,
+		      int fontsize, int frame_height)
+{
+	size_t chars, cut;
+	long fit = (long)(w / (fontsize * FONTWIDTH));
+
+	if (fit < 3)
+		return;
+	put_s(out, "<text x=\"");
+	put_num(out, x + 3);
+	put_s(out, "\" y=\"");
+	put_num(out, y + (frame_height - FRAMEPAD) / 2.0 + fontsize / 4.0);
+	put_s(out, "\">");
+	/* truncate on a character boundary before escaping, so no entity is ever cut */
+	chars = (size_t)fit < len ? escape__count(name, len) : len;
+	if (chars <= (size_t)fit) {
+		escape__xml_line(out, name, len);
+	} else {
+		cut = escape__prefix(name, len, (size_t)fit - 2);
+		escape__xml_line(out, name, cut);
+		put_s(out, "..");
+	}
+	put_s(out, "</text>");
+}
+
 static void write_label(struct render *r, const struct cand *c, double x, double y, double w)
 {
 	char merged[48];
 	const char *name = merged;
-	size_t len, chars, cut;
-	long fit = (long)(w / (r->fontsize * FONTWIDTH));
+	size_t len;
 
-	if (fit < 3)
-		return;
 	if (c->nmerged) {
 		len = (size_t)snprintf(merged, sizeof(merged), "[%u small frames]", c->nmerged);
 	} else {
 		name = tree__name(r->t, c->node);
 		len = tree__name_len(r->t, c->node);
 	}
-	put_s(r->out, "<text x=\"");
-	put_num(r->out, x + 3);
-	put_s(r->out, "\" y=\"");
-	put_num(r->out, y + (r->frame_height - FRAMEPAD) / 2.0 + r->fontsize / 4.0);
-	put_s(r->out, "\">");
-	/* truncate on a character boundary before escaping, so no entity is ever cut */
-	chars = (size_t)fit < len ? escape__count(name, len) : len;
-	if (chars <= (size_t)fit) {
-		escape__xml_line(r->out, name, len);
-	} else {
-		cut = escape__prefix(name, len, (size_t)fit - 2);
-		escape__xml_line(r->out, name, cut);
-		put_s(r->out, "..");
-	}
-	put_s(r->out, "</text>");
+	svg__write_label(r->out, name, len, x, y, w, r->fontsize, r->frame_height);
 }
 
 static void write_frame(struct render *r, const struct cand *c)
@@ -847,19 +868,27 @@ static void write_frames(struct render *r)
 }
 
 /* One legend entry: a swatch and a label; returns the x after it. */
+double svg__legend_item(FILE *out, double x, int y, int fontsize, uint32_t rgb, const char *attrs,
+			const char *text)
+{
+	int sw = fontsize - 2 > 4 ? fontsize - 2 : 4;
+
+	fprintf(out, "<rect x=\"%.0f\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"", x, y - sw + 1,
+		sw, sw);
+	put_rgb(out, (struct rgb){(int)(rgb >> 16) & 255, (int)(rgb >> 8) & 255, (int)rgb & 255});
+	fprintf(out, "\"%s/>", attrs ? attrs : "");
+	fprintf(out, "<text x=\"%.0f\" y=\"%d\">", x + sw + 4, y);
+	put_str(out, text);
+	fputs("</text>\n", out);
+	return x + sw + 4 + (double)strlen(text) * (fontsize - 1) * FONTWIDTH + 14;
+}
+
 static double legend_item(struct render *r, double x, int y, struct rgb fill, bool dashed,
 			  const char *text)
 {
-	int sw = r->fontsize - 2 > 4 ? r->fontsize - 2 : 4;
-
-	fprintf(r->out, "<rect x=\"%.0f\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"", x,
-		y - sw + 1, sw, sw);
-	put_rgb(r->out, fill);
-	fprintf(r->out, "\"%s/>", dashed ? " stroke-dasharray=\"2,1\"" : "");
-	fprintf(r->out, "<text x=\"%.0f\" y=\"%d\">", x + sw + 4, y);
-	put_str(r->out, text);
-	fputs("</text>\n", r->out);
-	return x + sw + 4 + (double)strlen(text) * (r->fontsize - 1) * FONTWIDTH + 14;
+	return svg__legend_item(r->out, x, y, r->fontsize,
+				(uint32_t)fill.r << 16 | (uint32_t)fill.g << 8 | (uint32_t)fill.b,
+				dashed ? " stroke-dasharray=\"2,1\"" : NULL, text);
 }
 
 static void write_legend(struct render *r, int y)
@@ -900,9 +929,14 @@ static void write_legend(struct render *r, int y)
 	fputs("</g>\n", r->out);
 }
 
+int svg__top_pad(const struct svg_opts *o, int fontsize)
+{
+	return fontsize * 3 + (o->subtitle ? fontsize * 2 : 0);
+}
+
 static void layout(struct render *r, uint32_t depth_rows)
 {
-	r->ypad1 = r->fontsize * 3 + (r->o->subtitle ? r->fontsize * 2 : 0);
+	r->ypad1 = svg__top_pad(r->o, r->fontsize);
 	r->frames_bottom = r->ypad1 + (int)depth_rows * r->frame_height;
 	/* details line, then the legend row */
 	r->height = r->frames_bottom + r->fontsize + 6 + r->fontsize + 12 + 8;

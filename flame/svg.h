@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "profile.h"
@@ -76,5 +77,33 @@ void svg_opts__init(struct svg_opts *o);
  */
 int svg__write(const struct profile *p, const struct svg_opts *opts, FILE *out,
 	       struct flame_err *err);
+
+/*
+ * Building blocks of the writer above, shared with the differential flame graph (diff_svg.h)
+ * so that both look and behave alike (same header, style, script, controls, labels, legend).
+ * Frames are drawn SVG_XPAD px from each side, frame_height - SVG_FRAMEPAD px tall.
+ */
+#define SVG_XPAD 10
+#define SVG_FRAMEPAD 1
+
+/*
+ * The XML prolog, <svg> element, <title>, <desc> (o->notes), style (plus extra_css, a fixed
+ * string, when not NULL), the script (unless o->no_js), background, title and subtitle.
+ */
+void svg__write_header(FILE *out, const struct svg_opts *o, const char *title, int width,
+		       int height, int fontsize, const char *extra_css);
+/* The elements the script drives: details line, Reset Zoom, Search, ic, Matched. */
+void svg__write_controls(FILE *out, int width, int fontsize, int frames_bottom);
+/* A frame's label, fitted into w px on whole characters (".." when cut), or nothing. */
+void svg__write_label(FILE *out, const char *name, size_t len, double x, double y, double w,
+		      int fontsize, int frame_height);
+/* A coordinate with at most two decimals: "12", "12.5", "12.34". */
+void svg__put_num(FILE *out, double v);
+/* A legend swatch of colour 0xrrggbb (attrs: extra attributes or NULL) and its label; the x after
+ * it. */
+double svg__legend_item(FILE *out, double x, int y, int fontsize, uint32_t rgb, const char *attrs,
+			const char *text);
+/* Where the frame area starts: below the title (and subtitle). */
+int svg__top_pad(const struct svg_opts *o, int fontsize);
 
 #endif /* SINGE_FLAME_SVG_H */

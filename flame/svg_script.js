@@ -10,6 +10,8 @@ var svgns = "http://www.w3.org/2000/svg";
 var frames = [], byG = new WeakMap();
 var details, matchedtxt, unzoombtn, searchbtn, icbtn, fontsize, fontw, xpad, fullw, fh;
 var zoomed = null, searchTerm = null, ignorecase = false;
+// differential graphs: frames carry a second geometry (data-bx, data-bw) for the base shape
+var shapebtn = null, baseShape = false;
 var MAX_TERM = 1024;
 
 function init(evt) {
@@ -51,6 +53,12 @@ function init(evt) {
 			resetSearch();
 	});
 	icbtn.addEventListener("click", toggleIgnoreCase);
+	shapebtn = document.getElementById("shape");
+	if (shapebtn)
+		shapebtn.addEventListener("click", function () {
+			setShape(!baseShape);
+			updateURL();
+		});
 	window.addEventListener("keydown", onKey);
 	restoreFromURL();
 }
@@ -78,6 +86,15 @@ function loadFrames(root) {
 		};
 		f.cx = f.x;
 		f.cw = f.w;
+		var bx = rect.getAttribute("data-bx");
+		f.hx = f.x;
+		f.hw = f.w;
+		f.hsx = f.sx;
+		f.bx = bx === null ? f.x : num(bx, 0);
+		f.bw = bx === null ? f.w : num(rect.getAttribute("data-bw"), 0);
+		f.bsx = bx === null ? f.sx : bx;
+		if (g.classList.contains("hide"))
+			f.state = "hide";
 		if (rootY === null)
 			rootY = f.y;
 		var depth = Math.round(Math.abs(f.y - rootY) / fh);
@@ -169,7 +186,7 @@ function zoom(f) {
 			setState(e, "parent");
 			place(e, xpad, fullw);
 		} else if (i >= f.idx && i <= f.end) {
-			setState(e, "");
+			setState(e, e.w > 0 ? "" : "hide");
 			place(e, xpad + (e.x - f.x) * ratio, e.w * ratio);
 		} else {
 			setState(e, "hide");
@@ -185,11 +202,32 @@ function zoom(f) {
 function unzoom() {
 	for (var i = 0; i < frames.length; i++) {
 		var e = frames[i];
-		setState(e, "");
+		setState(e, e.w > 0 ? "" : "hide");
 		place(e, e.x, e.w);
 	}
 	zoomed = null;
 	unzoombtn.classList.add("hide");
+}
+
+// Differential graphs: show the frames with the base's widths (vanished paths appear, new
+// ones go) or the head's. A zoom and a search survive the switch when they still apply.
+function setShape(base) {
+	if (!shapebtn)
+		return;
+	baseShape = base;
+	for (var i = 0; i < frames.length; i++) {
+		var f = frames[i];
+		f.x = base ? f.bx : f.hx;
+		f.w = base ? f.bw : f.hw;
+		f.sx = base ? f.bsx : f.hsx;
+	}
+	shapebtn.textContent = shapebtn.getAttribute(base ? "data-base" : "data-head") || "";
+	var z = zoomed;
+	unzoom();
+	if (z && z.w > 0)
+		zoom(z);
+	if (searchTerm !== null)
+		search(searchTerm);
 }
 
 function escapeRegExp(s) {
@@ -291,6 +329,9 @@ function updateURL() {
 		params.delete("y");
 		params.delete("s");
 		params.delete("i");
+		params.delete("b");
+		if (baseShape)
+			params.set("b", "1");
 		if (zoomed) {
 			params.set("x", zoomed.sx);
 			params.set("y", zoomed.sy);
@@ -319,6 +360,8 @@ function restoreFromURL() {
 		ignorecase = true;
 		icbtn.classList.add("show");
 	}
+	if (params.get("b") === "1")
+		setShape(true);
 	var x = parseFloat(params.get("x")), y = parseFloat(params.get("y"));
 	if (isFinite(x) && isFinite(y)) {
 		for (var i = 0; i < frames.length; i++) {

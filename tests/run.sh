@@ -92,6 +92,10 @@ if [[ -f tests/browser/test_svg.mjs ]]; then
 	echo "browser test"
 	run_script node tests/browser/test_svg.mjs
 fi
+if [[ -f tests/browser/test_diff_svg.mjs ]]; then
+	echo "browser test (diff SVG)"
+	run_script node tests/browser/test_diff_svg.mjs
+fi
 
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
 line="$passed passed, $failed failed"

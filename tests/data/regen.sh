@@ -2,6 +2,9 @@
 # Regenerate the files derived from checked-in sources:
 #  - flame/svg_script.h from flame/svg_script.js (the script every interactive SVG embeds)
 #  - the SVG golden files tests/data/svg/*.svg (rendered by test_svg with SINGE_REGEN=1)
+#  - the diff writers' goldens tests/data/golden/diff-* (test_diff_report with SINGE_REGEN=1);
+#    the CLI goldens tests/data/golden/cli-diff.* come from
+#    SINGE_REGEN=1 OUTPUT=... bash tests/integration/test_diff.sh
 # Run from anywhere; review the diff before committing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,4 +34,6 @@ script_header() {
 script_header
 make -s OUTPUT="$OUTPUT" "$OUTPUT/tests/test_svg"
 (cd tests && SINGE_REGEN=1 "../$OUTPUT/tests/test_svg")
-echo "regenerated flame/svg_script.h and tests/data/svg/*.svg"
+make -s OUTPUT="$OUTPUT" "$OUTPUT/tests/test_diff_report"
+(cd tests && SINGE_REGEN=1 "../$OUTPUT/tests/test_diff_report" >/dev/null)
+echo "regenerated flame/svg_script.h, tests/data/svg/*.svg and tests/data/golden/diff-*"
