@@ -328,19 +328,12 @@ static int write_svg_out(const struct diff *d, const struct diff_args *a, FILE *
 static int write_pprof_out(const struct diff *d, const char *path, FILE *f, struct flame_err *err)
 {
 	struct profile *p = NULL;
-	size_t len;
-	void *buf;
 	int ret = diff_pprof__build(d, &p, err);
 
 	if (ret)
 		return ret;
-	ret = pprof__encode(p, output__format(path) != OUTPUT_PPROF_RAW, &buf, &len, err);
+	ret = output__write_pprof(f, p, output__format(path) != OUTPUT_PPROF_RAW, err);
 	profile__free(p);
-	if (ret)
-		return ret;
-	if (fwrite(buf, 1, len, f) != len)
-		ret = flame_err__set(err, EIO, "write failed: %s", strerror(errno));
-	free(buf);
 	return ret;
 }
 

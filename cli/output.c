@@ -142,7 +142,7 @@ static int pick_sample_type(const struct profile *p, const char *name, struct fl
 			      have);
 }
 
-static int write_pprof(FILE *f, const struct profile *p, bool gzip, struct flame_err *err)
+int output__write_pprof(FILE *f, const struct profile *p, bool gzip, struct flame_err *err)
 {
 	size_t len;
 	void *buf;
@@ -205,7 +205,7 @@ int output__write_profile(const char *path, enum output_format fmt, const struct
 	switch (fmt) {
 	case OUTPUT_PPROF_GZ:
 	case OUTPUT_PPROF_RAW:
-		ret = write_pprof(o.f, p, fmt == OUTPUT_PPROF_GZ, &werr);
+		ret = output__write_pprof(o.f, p, fmt == OUTPUT_PPROF_GZ, &werr);
 		break;
 	case OUTPUT_FOLDED:
 		ret = write_folded(o.f, p, opts, &werr);

@@ -8,6 +8,7 @@
 #ifndef SINGE_CLI_OUTPUT_H
 #define SINGE_CLI_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "svg.h"
@@ -46,6 +47,9 @@ struct write_opts {
 	const char *sample_type; /* NULL: the profile's default */
 	struct svg_opts svg;
 };
+
+/* Encode p as pprof (gzipped or raw) into an open file; 0 or a negative errno with err set. */
+int output__write_pprof(FILE *f, const struct profile *p, bool gzip, struct flame_err *err);
 
 /*
  * Write p to path in the format its extension names (fmt overrides when not UNKNOWN).

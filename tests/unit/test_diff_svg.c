@@ -3,20 +3,8 @@
 
 #include "diff.h"
 #include "diff_svg.h"
-#include "folded.h"
+#include "flame_fixtures.h"
 #include "profile.h"
-
-static struct profile *folded(const char *text)
-{
-	struct flame_err err = {{0}};
-	struct profile *p = profile__new();
-	size_t bad = 0;
-
-	assert_non_null(p);
-	if (folded__parse(p, text, strlen(text), &bad, &err))
-		fail_msg("folded: %s", err.msg);
-	return p;
-}
 
 static const char base_text[] = "main;work;hot 2000\n"
 				"main;work;cold 3000\n"
@@ -31,7 +19,7 @@ static const char head_text[] = "main;work;hot 3000\n"
 
 static struct diff *compare(const char *btext, const char *htext)
 {
-	struct profile *b = folded(btext), *h = folded(htext);
+	struct profile *b = fixture_folded(btext), *h = fixture_folded(htext);
 	struct flame_err err = {{0}};
 	struct diff_opts o;
 	struct diff *d = NULL;

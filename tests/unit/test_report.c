@@ -1,22 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "test.h"
 
-#include "folded.h"
+#include "flame_fixtures.h"
 #include "profile.h"
 #include "report.h"
-
-static struct profile *folded(const char *text)
-{
-	struct flame_err err = {{0}};
-	struct profile *p = profile__new();
-	size_t bad = 0;
-
-	assert_non_null(p);
-	if (folded__parse(p, text, strlen(text), &bad, &err))
-		fail_msg("folded: %s", err.msg);
-	assert_int_equal(bad, 0);
-	return p;
-}
 
 /* Run a writer into a malloc'ed string. */
 static char *capture(const struct profile *p, const struct report_opts *o)
@@ -47,10 +34,10 @@ static const struct report_row *row(const struct report_table *t, const char *na
 
 static void test_flat_cum(void **state)
 {
-	struct profile *p = folded("main;a;b 10\n"
-				   "main;a 5\n"
-				   "main;c;b 20\n"
-				   "main 1\n");
+	struct profile *p = fixture_folded("main;a;b 10\n"
+					   "main;a 5\n"
+					   "main;c;b 20\n"
+					   "main 1\n");
 	struct report_table t;
 
 	(void)state;
@@ -77,7 +64,7 @@ static void test_flat_cum(void **state)
 
 static void test_recursion_counts_once(void **state)
 {
-	struct profile *p = folded("main;f;g;f;f 7\nmain;f 3\n");
+	struct profile *p = fixture_folded("main;f;g;f;f 7\nmain;f 3\n");
 	struct report_table t;
 
 	(void)state;
@@ -92,7 +79,7 @@ static void test_recursion_counts_once(void **state)
 
 static void test_text(void **state)
 {
-	struct profile *p = folded("main;a;b 10\nmain;a 5\nmain;c;b 20\nmain 1\n");
+	struct profile *p = fixture_folded("main;a;b 10\nmain;a 5\nmain;c;b 20\nmain 1\n");
 	struct report_opts o;
 	char *s;
 
@@ -119,7 +106,7 @@ static void test_text(void **state)
 
 static void test_json_and_markdown_escape(void **state)
 {
-	struct profile *p = folded("main;evil|`x`<script>\"\\ 4\nmain 1\n");
+	struct profile *p = fixture_folded("main;evil|`x`<script>\"\\ 4\nmain 1\n");
 	struct report_opts o;
 	char *s;
 
@@ -145,7 +132,7 @@ static void test_json_and_markdown_escape(void **state)
 
 static void test_sample_type_choice(void **state)
 {
-	struct profile *p = folded("main;a 3 5\n");
+	struct profile *p = fixture_folded("main;a 3 5\n");
 	struct flame_err err = {{0}};
 	struct report_opts o;
 	char *s;
@@ -199,7 +186,7 @@ static void test_helpers(void **state)
 /* The recorder's unwinding notes (pprof comments) are shown; other comments are not. */
 static void test_unwind_notes(void **state)
 {
-	struct profile *p = folded("main;work 3\n");
+	struct profile *p = fixture_folded("main;work 3\n");
 	struct report_opts o;
 	char *s;
 
