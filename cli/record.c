@@ -705,14 +705,48 @@ static int note_choice(struct record *r, const char *name, enum unwind_fp fp)
 }
 
 /*
+ * Is addr in one of the outermost functions of a thread or a process? A frame-pointer walk
+ * that reaches one has found every frame of the program's own; all it misses beyond is clone3
+ * or _start, not worth copying stacks for (every thread starts in libc's start_thread, so
+ * without this --unwind auto would copy the stacks of every program that has threads).
+ */
+static bool is_stack_root(struct record *r, uint32_t tgid, uint64_t addr)
+{
+	static const char *const roots[] = {
+		"start_thread", "__libc_start_call_main", "__libc_start_main", "clone3", "clone",
+		"_start",
+	};
+	int64_t id = symbolizer__user_location(r->sym, tgid, addr, false);
+	const struct location *loc;
+	const struct line *lines;
+	const char *name;
+	size_t i;
+
+	if (id <= 0)
+		return false;
+	loc = profile__location(r->profile, (uint64_t)id);
+	lines = profile__location_lines(r->profile, loc);
+	if (!loc->nlines || !lines)
+		return false;
+	name = profile__str(
+		r->profile,
+		profile__function(r->profile, lines[loc->nlines - 1].function_id)->name);
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (!strcmp(name, roots[i]))
+			return true;
+	return false;
+}
+
+/*
  * The binaries a new stack goes through (dwarf, auto): noted for the report, and with auto a
- * frame-pointer walk through a binary without frame pointers moves its process to DWARF.
+ * frame-pointer walk through a binary without frame pointers moves its process to DWARF --
+ * unless that frame is a thread's or the process's outermost function (is_stack_root()).
  * Only the frames up to that binary are trusted: the walk goes astray after it.
  */
 static int check_stack_binaries(struct record *r, const struct stack_probe *k, bool fp_walk)
 {
 	const uint64_t *user = k->addrs + k->nkern;
-	bool omitted = false;
+	bool omitted = false, root = false;
 	const char *name;
 	enum unwind_fp fp;
 	uint16_t i;
@@ -725,9 +759,12 @@ static int check_stack_binaries(struct record *r, const struct stack_probe *k, b
 			continue;
 		if ((ret = note_choice(r, name, fp)))
 			return ret;
-		omitted |= fp == UNWIND_FP_OMITTED;
+		if (fp == UNWIND_FP_OMITTED) {
+			omitted = true;
+			root = fp_walk && i && is_stack_root(r, k->tgid, user[i]);
+		}
 	}
-	if (fp_walk && omitted) {
+	if (fp_walk && omitted && !root) {
 		struct proc *p = proc_of(r, k->tgid);
 
 		if (p)

@@ -150,6 +150,19 @@ else
 	skip "auto on Go" "go missing or examples/go/build.sh failed: $(head -c 200 "$TMP/gobuild.log")"
 fi
 
+# --- auto on a threaded C program whose only libc frames are the threads' roots (start_thread):
+# the frame-pointer walk already has every frame of the program's own, so no stack copies
+start "$EX/diff_work" -n 1000000
+expect_exit "diff_work: record -p (auto)" 0 "$SINGE" record -F 499 -d 1.5 -p "$bg_pid" \
+	-o "$TMP/dw.pb.gz"
+kill "$bg_pid" 2>/dev/null
+grep -Eq 'unwind auto: .*diff_work=fp.*; [1-9][0-9]* stacks walked by frame pointer, 0 unwound with DWARF' \
+	"$TMP/stderr" && pass "auto: thread roots in libc do not switch a process to DWARF" ||
+	fail "auto: thread roots in libc do not switch a process to DWARF" "$(grep unwind "$TMP/stderr")"
+to_folded "$TMP/dw.pb.gz" "$TMP/dw.folded"
+read -r m t < <(share "$TMP/dw.folded" '(^|;)start_thread;worker;handle_request;' 'handle_request')
+at_least "auto: diff_work's stacks reach start_thread by frame pointers" "$m" "$t" 95
+
 # --- option errors: one line, exit 2
 for bad in 100 1000000 513; do
 	expect_exit "--stack-size $bad exits 2" 2 "$SINGE" record --stack-size "$bad" -a -d 1
