@@ -68,6 +68,29 @@ static uint64_t nm_addr(const char *bin, const char *sym)
 }
 
 /* The matching group teardown. */
+/* Find the file offset of a virtual address through the program headers (readelf). */
+static uint64_t vaddr_to_offset(const char *bin, uint64_t vaddr)
+{
+	unsigned long long off, va, pa, filesz;
+	char cmd[1024], line[512];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "readelf -lW '%s'", bin);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p)) {
+		if (sscanf(line, " LOAD 0x%llx 0x%llx 0x%llx 0x%llx", &off, &va, &pa, &filesz) ==
+			    4 &&
+		    vaddr >= va && vaddr < va + filesz) {
+			pclose(p);
+			return vaddr - va + off;
+		}
+	}
+	pclose(p);
+	fail_msg("no PT_LOAD holds 0x%llx in %s", (unsigned long long)vaddr, bin);
+	return 0;
+}
+
 static int remove_fixtures(void **state)
 {
 	char cmd[512];

@@ -268,29 +268,6 @@ static void test_set_debug_refuses_another_build_id(void **state)
 	elf_file__free(f);
 }
 
-/* Find the file offset of a virtual address through the program headers (readelf). */
-static uint64_t vaddr_to_offset(const char *bin, uint64_t vaddr)
-{
-	unsigned long long off, va, pa, filesz;
-	char cmd[1024], line[512];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "readelf -lW '%s'", bin);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	while (fgets(line, sizeof(line), p)) {
-		if (sscanf(line, " LOAD 0x%llx 0x%llx 0x%llx 0x%llx", &off, &va, &pa, &filesz) ==
-			    4 &&
-		    vaddr >= va && vaddr < va + filesz) {
-			pclose(p);
-			return vaddr - va + off;
-		}
-	}
-	pclose(p);
-	fail_msg("no PT_LOAD holds 0x%llx in %s", (unsigned long long)vaddr, bin);
-	return 0;
-}
-
 static void test_offset_to_vaddr_with_displaced_segments(void **state)
 {
 	static const char *const libs[] = {"libfixture.so", "libfixture_lld.so"};
