@@ -98,13 +98,13 @@ struct {
 	__type(value, struct stack_scratch);
 } scratch SEC(".maps");
 
-/* --unwind auto: the processes user space found to need DWARF unwinding. */
+/* --unwind auto: what user space decided per process (enum cpu_pid_unwind); absent: watched. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CPU_MAX_DWARF_PIDS);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CPU_MAX_UNWIND_PIDS);
 	__type(key, __u32);
 	__type(value, __u8);
-} dwarf_pids SEC(".maps");
+} unwind_pids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -187,11 +187,15 @@ static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx,
 	return id;
 }
 
-static __always_inline bool wants_stack_copy(__u32 tgid)
+/* How a process's user stack is taken: CPU_PID_FP, CPU_PID_DWARF, or 0 for both (watched). */
+static __always_inline __u8 user_stack_method(__u32 tgid)
 {
-	if (unwind_mode == CPU_UNWIND_DWARF)
-		return true;
-	return unwind_mode == CPU_UNWIND_AUTO && bpf_map_lookup_elem(&dwarf_pids, &tgid);
+	__u8 *decided;
+
+	if (unwind_mode != CPU_UNWIND_AUTO)
+		return unwind_mode == CPU_UNWIND_DWARF ? CPU_PID_DWARF : CPU_PID_FP;
+	decided = bpf_map_lookup_elem(&unwind_pids, &tgid);
+	return decided ? *decided : 0;
 }
 
 /*
@@ -257,12 +261,14 @@ static __always_inline void copy_user_stack(struct stack_scratch *sc)
 }
 
 /*
- * --unwind dwarf: send registers and stack to user space. Returns false when the sample is
- * not a user task's (the caller then counts it as usual).
+ * --unwind dwarf, and auto for the processes that need it or are watched (fp_too: the
+ * frame-pointer walk goes along): send registers and stack to user space. Returns false when
+ * the sample is not a user task's (the caller then counts it as usual).
  */
 static __always_inline bool send_stack_sample(struct bpf_perf_event_data *ctx,
 					      struct task_struct *task, struct cpu_key *key,
-					      const struct stack_maps *stacks, __u32 buf)
+					      const struct stack_maps *stacks, __u32 buf,
+					      bool fp_too)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct stack_scratch *sc = bpf_map_lookup_elem(&scratch, &cpu);
@@ -278,11 +284,15 @@ static __always_inline bool send_stack_sample(struct bpf_perf_event_data *ctx,
 	sc->s.pid = key->pid;
 	sc->s.exec_gen = key->exec_gen;
 	sc->s.buf = buf;
-	sc->s.pad = 0;
 	sc->s.kern_stack_id = -EFAULT;
 	if (!in_user_mode(ctx))
 		sc->s.kern_stack_id = stack_id(ctx, stacks, 0, false, true);
 	copy_user_stack(sc);
+	sc->s.user_stack_id = -EFAULT;
+	if (fp_too) {
+		sc->s.user_stack_id = stack_id(ctx, stacks, BPF_F_USER_STACK, true, true);
+		sc->s.flags |= CPU_SAMPLE_FP_TOO;
+	}
 	size = sizeof(sc->s) + sc->s.stack_len;
 	if (size > sizeof(*sc))
 		return true;
@@ -298,6 +308,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	__u64 id = bpf_get_current_pid_tgid(), zero = 0, *count;
 	struct cpu_key key = {};
 	struct stack_maps stacks;
+	__u8 method;
 	bool kthread;
 	void *counts;
 	__u32 buf;
@@ -326,8 +337,9 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	gen = bpf_map_lookup_elem(&exec_gens, &key.tgid);
 	key.exec_gen = gen ? *gen : 0;
 	kthread = task->flags & PF_KTHREAD;
-	if (!kthread && wants_stack_copy(key.tgid) &&
-	    send_stack_sample(ctx, task, &key, &stacks, buf)) {
+	method = kthread ? CPU_PID_FP : user_stack_method(key.tgid);
+	if (method != CPU_PID_FP &&
+	    send_stack_sample(ctx, task, &key, &stacks, buf, method != CPU_PID_DWARF)) {
 		remember_comm(task, key.tgid);
 		return 0;
 	}

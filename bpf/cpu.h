@@ -96,7 +96,18 @@ enum cpu_stat {
 enum cpu_unwind_mode {
 	CPU_UNWIND_FP = 0,    /* frame pointers, walked in the kernel */
 	CPU_UNWIND_DWARF = 1, /* every user task: copy registers and stack */
-	CPU_UNWIND_AUTO = 2,  /* processes in the dwarf_pids map copy, the others walk FP */
+	CPU_UNWIND_AUTO = 2,  /* per process, from the unwind_pids map (enum cpu_pid_unwind) */
+};
+
+/*
+ * --unwind auto: what user space decided for a process. A process not in the map yet is
+ * watched: each of its samples carries both the frame-pointer walk and a stack copy, and user
+ * space keeps the walk when it is whole, the copy's DWARF unwind when it is not, so that no
+ * sample is lost to a broken walk while the decision is made.
+ */
+enum cpu_pid_unwind {
+	CPU_PID_FP = 1,	   /* the frame-pointer walk only */
+	CPU_PID_DWARF = 2, /* the stack copy only */
 };
 
 /* The user registers sent, in DWARF x86-64 numbering (16 is the return address: rip). */
@@ -128,8 +139,10 @@ enum cpu_reg {
 #define CPU_STACK_CHUNK 4096
 
 enum cpu_sample_flags {
-	CPU_SAMPLE_COPY_FULL =
-		1 << 0, /* the copy stopped at stack_size, not at unreadable memory */
+	/* the copy stopped at stack_size, not at unreadable memory */
+	CPU_SAMPLE_COPY_FULL = 1 << 0,
+	/* auto, a process still watched: user_stack_id is its frame-pointer walk */
+	CPU_SAMPLE_FP_TOO = 1 << 1,
 };
 
 /*
@@ -145,14 +158,14 @@ struct cpu_stack_sample {
 	__u32 buf;	     /* the buffer ('active') the kernel stack id belongs to */
 	__u32 stack_len;     /* bytes copied from regs[CPU_REG_SP] upwards */
 	__u32 flags;	     /* cpu_sample_flags */
-	__u32 pad;
+	__s32 user_stack_id; /* with CPU_SAMPLE_FP_TOO, like kern_stack_id; else unused */
 	__u64 regs[CPU_NR_REGS];
 };
 
 /* The ring buffer of stack samples: its size when user space does not set one. */
 #define CPU_SAMPLES_MIN_SIZE (1024 * 1024)
 #define CPU_SAMPLES_MAX_SIZE (64 * 1024 * 1024)
-/* Processes auto mode unwinds with DWARF. */
-#define CPU_MAX_DWARF_PIDS 8192
+/* Processes auto mode has decided for (an LRU: a forgotten one is watched again). */
+#define CPU_MAX_UNWIND_PIDS 8192
 
 #endif /* __SINGE_CPU_H */

@@ -66,9 +66,11 @@ static const char record_usage[] =
 	"                           and unwind it in singe with the binaries' CFI (.eh_frame,\n"
 	"                           .debug_frame) through libdwfl; kernel stacks stay in-kernel\n"
 	"                           auto: fp for processes whose binaries keep frame pointers\n"
-	"                           (Go, -fno-omit-frame-pointer), dwarf as soon as a stack\n"
-	"                           goes through a binary without them (decided per binary from\n"
-	"                           its code, reported in the summary and the profile)\n"
+	"                           (Go, -fno-omit-frame-pointer), dwarf for a process whose\n"
+	"                           stacks go through a binary without them (decided per binary\n"
+	"                           from its code, reported in the summary and the profile);\n"
+	"                           for its first second a process sends both, and each sample\n"
+	"                           keeps whichever is whole\n"
 	"      --stack-size BYTES   user stack copied per sample for dwarf (default %d, 512 to\n"
 	"                           %d, a multiple of 8); deeper stacks are counted truncated\n"
 	"      --stack-storage-size N  stack-trace map entries (default: 4 x HZ x CPUs, %d to\n"
@@ -462,12 +464,6 @@ static void clear_status(bool status)
 static const char *record_loop(struct record_cmd *cmd, struct record *r, struct target *t)
 {
 	uint64_t start = mono_ns(), now, last_drain = start, last_status = 0;
-	/*
-	 * auto decides from the first stacks which processes need DWARF: drain early (50 ms,
-	 * then doubling up to the usual second) so that few samples keep a broken FP walk
-	 */
-	uint64_t drain_every =
-		cmd->opts.unwind == CPU_UNWIND_AUTO ? TICK_NS / 2 : DRAIN_INTERVAL_NS;
 	uint64_t end = cmd->duration ? start + (uint64_t)(cmd->duration * 1e9) : UINT64_MAX;
 	bool status = log_verbosity >= 0 && isatty(STDERR_FILENO);
 	const char *why = NULL;
@@ -488,11 +484,9 @@ static const char *record_loop(struct record_cmd *cmd, struct record *r, struct 
 		else if (!target__alive(t))
 			why = t->kind == TARGET_CMD ? "command exited" : "every target exited";
 		record__poll_stats(r);
-		if (now - last_drain >= drain_every) {
+		if (now - last_drain >= DRAIN_INTERVAL_NS) {
 			record__drain(r);
 			last_drain = now;
-			drain_every = drain_every * 2 < DRAIN_INTERVAL_NS ? drain_every * 2
-									  : DRAIN_INTERVAL_NS;
 		}
 		if (status && now - last_status >= STATUS_INTERVAL_NS) {
 			print_status(record__stats(r), (now - start) / 1e9);
@@ -648,6 +642,10 @@ static void debug_timings(struct record_cmd *cmd, const struct record_stats *s, 
 		 "%.1f ms), last drain and profile %.1f ms, written in %.1f ms",
 		 s->stacks, s->symbolize_ns / 1e6, s->snapshot_ns / 1e6, (t1 - t0) / 1e6,
 		 (t2 - t1) / 1e6);
+	if (cmd->opts.unwind == CPU_UNWIND_AUTO)
+		pr_debug("%llu samples of processes auto was still watching kept their "
+			 "frame-pointer walk (whole), not their stack copy",
+			 (unsigned long long)s->watched);
 	if (cmd->opts.unwind != CPU_UNWIND_FP && s->unwound)
 		pr_debug("unwound %llu stack copies in %.1f ms of CPU (%.0f per second), %.1f KiB "
 			 "copied per sample on average",

@@ -49,7 +49,9 @@ struct proc {
 	uint32_t tgid;
 	uint32_t snap_gen; /* the exec generation the symbolizer's snapshot is of */
 	bool dwarf;	   /* --unwind auto moved it to DWARF unwinding */
+	bool fp;	   /* --unwind auto stopped watching it: frame pointers only */
 	uint64_t snap_ns;  /* CLOCK_MONOTONIC of the last snapshot */
+	uint64_t seen_ns;  /* CLOCK_MONOTONIC of the first snapshot */
 	char comm[TASK_COMM_LEN];
 };
 
@@ -357,16 +359,29 @@ static int symbolize_pending(struct record *r, bool all, uint32_t tgid)
 	return ret;
 }
 
+/* --unwind auto: tell the BPF program how to take p's user stacks from now on. */
+static int decide_unwind(struct record *r, struct proc *p, __u8 method)
+{
+	return bpf_map__update_elem(r->skel->maps.unwind_pids, &p->tgid, sizeof(p->tgid), &method,
+				    sizeof(method), BPF_ANY);
+}
+
 static void use_dwarf(struct record *r, struct proc *p)
 {
-	__u8 one = 1;
-
-	if (p->dwarf || r->opts.unwind != CPU_UNWIND_AUTO)
+	if (!p || p->dwarf || r->opts.unwind != CPU_UNWIND_AUTO)
 		return;
 	p->dwarf = true;
-	if (!bpf_map__update_elem(r->skel->maps.dwarf_pids, &p->tgid, sizeof(p->tgid), &one,
-				  sizeof(one), BPF_ANY))
+	if (!decide_unwind(r, p, CPU_PID_DWARF))
 		r->stats.dwarf_processes++;
+}
+
+/* --unwind auto: p's frame-pointer walks were whole long enough; stop its stack copies. */
+static void use_fp(struct record *r, struct proc *p)
+{
+	if (p->fp || p->dwarf)
+		return;
+	p->fp = true;
+	decide_unwind(r, p, CPU_PID_FP);
 }
 
 /* --unwind auto: a main executable without frame pointers needs DWARF from the start. */
@@ -413,6 +428,8 @@ static void snapshot(struct record *r, struct proc *p, uint32_t gen, bool again)
 	}
 	p->snap_gen = gen;
 	p->snap_ns = now_ns(CLOCK_MONOTONIC);
+	if (!again)
+		p->seen_ns = p->snap_ns;
 	r->stats.snapshot_ns += now_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 }
 
@@ -712,16 +729,24 @@ static int note_choice(struct record *r, const char *name, enum unwind_fp fp)
 }
 
 /*
- * Is addr in one of the outermost functions of a thread or a process? A frame-pointer walk
- * that reaches one has found every frame of the program's own; all it misses beyond is clone3
- * or _start, not worth copying stacks for (every thread starts in libc's start_thread, so
- * without this --unwind auto would copy the stacks of every program that has threads).
+ * Is addr in one of the outermost functions of a thread or a process (libc's, or Go's
+ * goroutine and thread roots)? A frame-pointer walk that reaches one has found every frame of
+ * the program's own; all it misses beyond is clone3 or _start, not worth copying stacks for
+ * (every thread starts in libc's start_thread, so without this --unwind auto would copy the
+ * stacks of every program that has threads).
  */
 static bool is_stack_root(struct record *r, uint32_t tgid, uint64_t addr)
 {
 	static const char *const roots[] = {
-		"start_thread", "__libc_start_call_main", "__libc_start_main", "clone3", "clone",
+		"start_thread",
+		"__libc_start_call_main",
+		"__libc_start_main",
+		"clone3",
+		"clone",
 		"_start",
+		"runtime.goexit",
+		"runtime.mstart",
+		"runtime.rt0_go",
 	};
 	int64_t id = symbolizer__user_location(r->sym, tgid, addr, false);
 	const struct location *loc;
@@ -745,10 +770,11 @@ static bool is_stack_root(struct record *r, uint32_t tgid, uint64_t addr)
 }
 
 /*
- * The binaries a new stack goes through (dwarf, auto): noted for the report, and with auto a
- * frame-pointer walk through a binary without frame pointers moves its process to DWARF --
- * unless that frame is a thread's or the process's outermost function (is_stack_root()).
- * Only the frames up to that binary are trusted: the walk goes astray after it.
+ * The binaries a new stack goes through (dwarf, auto), noted for the report. For a
+ * frame-pointer walk also whether it is broken (1): it went through a binary without frame
+ * pointers, and that frame is not a thread's or the process's outermost function
+ * (is_stack_root()). Only the frames up to that binary are trusted: the walk goes astray
+ * after it.
  */
 static int check_stack_binaries(struct record *r, const struct stack_probe *k, bool fp_walk)
 {
@@ -771,13 +797,7 @@ static int check_stack_binaries(struct record *r, const struct stack_probe *k, b
 			root = fp_walk && i && is_stack_root(r, k->tgid, user[i]);
 		}
 	}
-	if (fp_walk && omitted && !root) {
-		struct proc *p = proc_of(r, k->tgid);
-
-		if (p)
-			use_dwarf(r, p);
-	}
-	return 0;
+	return fp_walk && omitted && !root;
 }
 
 static int add_stack(struct record *r, const struct stack_probe *k, uint64_t count, bool fp_walk)
@@ -800,8 +820,11 @@ static int add_stack(struct record *r, const struct stack_probe *k, uint64_t cou
 		return 0;
 	}
 	ret = proc_see(r, k->tgid, k->exec_gen);
-	if (!ret && r->unwinder)
-		ret = check_stack_binaries(r, k, fp_walk);
+	if (!ret && r->unwinder && (ret = check_stack_binaries(r, k, fp_walk)) > 0) {
+		/* with auto, a broken walk moves its process to DWARF */
+		use_dwarf(r, proc_of(r, k->tgid));
+		ret = 0;
+	}
 	if (ret || (ret = vec_reserve(&r->addrs, n)))
 		return ret;
 	s.addr_start = r->addrs.len;
@@ -874,20 +897,122 @@ static void dump_sample(struct record *r, const void *data, size_t size, uint32_
 	r->dumped++;
 }
 
+/* Unwind a sample's stack copy into user; the number of addresses, or a negative errno. */
+static int unwind_copy(struct record *r, const struct cpu_stack_sample *h, const void *data,
+		       uint64_t *user, enum unwind_result *res)
+{
+	struct unwind_sample us = {0};
+	int n;
+
+	memcpy(us.regs, h->regs, sizeof(us.regs));
+	us.stack = (const uint8_t *)data + sizeof(*h);
+	us.stack_len = h->stack_len;
+	us.copy_full = h->flags & CPU_SAMPLE_COPY_FULL;
+	n = unwinder__unwind(r->unwinder, h->tgid, h->pid, &us, user, r->opts.max_depth, res);
+	if (n >= 0 && unwinder__take_refreshed(r->unwinder, h->tgid)) {
+		/* libraries were mapped since the snapshot: the symbolizer needs them too */
+		symbolizer__forget_pid(r->sym, h->tgid);
+		symbolizer__add_pid(r->sym, h->tgid);
+	}
+	return n;
+}
+
+/* Count and keep a stack whose user part was unwound from the copy. */
+static int add_unwound(struct record *r, const struct cpu_stack_sample *h,
+		       const struct stack_probe *k, enum unwind_result res)
+{
+	r->stats.unwound++;
+	r->stats.unwind[res]++;
+	r->stats.stack_bytes += h->stack_len;
+	if (res == UNWIND_MAX_DEPTH || k->nkern == r->opts.max_depth)
+		r->stats.truncated++;
+	r->stats.drained++;
+	return add_stack(r, k, 1, false);
+}
+
 /*
- * --unwind dwarf: one sample from the ring buffer. Its kernel stack is in the stack map of the
- * buffer it was taken in (drain reads the ring buffer before it clears that map); its user
- * stack is unwound here, while the process most likely still runs, and the addresses join
- * the frame-pointer stacks' aggregation.
+ * --unwind auto watches a process this long (stack copies along with the frame-pointer walks)
+ * before it trusts whole walks alone. A broken walk later still moves it to DWARF, but the
+ * samples until the next drain then keep the broken walk.
+ */
+#define AUTO_WATCH_NS 1000000000ULL
+
+/* Count and keep a watched process's frame-pointer walk; trust the process after a while. */
+static int add_walk(struct record *r, struct proc *p, const struct stack_probe *walk)
+{
+	if (now_ns(CLOCK_MONOTONIC) - p->seen_ns >= AUTO_WATCH_NS)
+		use_fp(r, p);
+	if (walk->nkern == r->opts.max_depth || walk->nuser == r->opts.max_depth)
+		r->stats.truncated++;
+	r->stats.drained++;
+	r->stats.fp_walks++;
+	r->stats.watched++;
+	return add_stack(r, walk, 1, true);
+}
+
+/* Does a frame-pointer walk reach a thread's or the process's outermost function? */
+static bool walk_reaches_root(struct record *r, const struct stack_probe *walk)
+{
+	const uint64_t *user = walk->addrs + walk->nkern;
+	int i;
+
+	for (i = walk->nuser - 1; i > 0; i--)
+		if (is_stack_root(r, walk->tgid, user[i]))
+			return true;
+	return false;
+}
+
+/*
+ * --unwind auto, a sample of a process still watched (CPU_SAMPLE_FP_TOO): it carries both its
+ * frame-pointer walk and a stack copy (k holds its kernel frames, in addrs). The walk is kept
+ * when it is whole: it meets no binary without frame pointers short of a thread's root, and
+ * it reaches that root -- or, short of one, the copy does not unwind completely to more
+ * frames (a sample in a prologue called from code without frame pointers ends the walk
+ * early). A walk through a binary without frame pointers moves the process to DWARF.
+ */
+static int watched_sample(struct record *r, struct proc *p, const struct cpu_stack_sample *h,
+			  const void *data, struct stack_probe *k, uint64_t *addrs)
+{
+	uint64_t walk_addrs[2 * CPU_MAX_STACK_DEPTH];
+	struct stack_probe walk = *k;
+	enum unwind_result res;
+	int broken, n;
+
+	walk.addrs = walk_addrs;
+	memcpy(walk_addrs, addrs, k->nkern * sizeof(uint64_t));
+	walk.nuser = read_stack(r, h->buf ? 1 : 0, h->user_stack_id);
+	memcpy(walk_addrs + k->nkern, r->frames, walk.nuser * sizeof(uint64_t));
+	broken = walk.nuser ? check_stack_binaries(r, &walk, true) : 1;
+	if (broken < 0)
+		return broken;
+	if (broken && walk.nuser)
+		use_dwarf(r, p);
+	if (!broken && walk_reaches_root(r, &walk))
+		return add_walk(r, p, &walk);
+	n = unwind_copy(r, h, data, addrs + k->nkern, &res);
+	if (n < 0)
+		return n;
+	if (!broken && (res != UNWIND_COMPLETE || n <= walk.nuser))
+		return add_walk(r, p, &walk);
+	k->nuser = n;
+	return add_unwound(r, h, k, res);
+}
+
+/*
+ * --unwind dwarf and auto: one sample from the ring buffer. Its kernel stack (and the
+ * frame-pointer walk of a watched process) is in the stack maps of the buffer it was taken in
+ * (drain reads the ring buffer before it clears them); its user stack is unwound here, while
+ * the process most likely still runs, and the addresses join the frame-pointer stacks'
+ * aggregation.
  */
 static int on_stack_sample(void *ctx, void *data, size_t size)
 {
 	struct record *r = ctx;
 	struct cpu_stack_sample h;
-	struct unwind_sample us = {0};
 	uint64_t both[2 * CPU_MAX_STACK_DEPTH];
 	struct stack_probe k = {.addrs = both};
 	enum unwind_result res;
+	struct proc *p;
 	int n, ret;
 
 	if (size < sizeof(h))
@@ -905,27 +1030,14 @@ static int on_stack_sample(void *ctx, void *data, size_t size)
 		return ret;
 	k.nkern = read_stack(r, h.buf ? 1 : 0, h.kern_stack_id);
 	memcpy(both, r->frames, k.nkern * sizeof(uint64_t));
-	memcpy(us.regs, h.regs, sizeof(us.regs));
-	us.stack = (const uint8_t *)data + sizeof(h);
-	us.stack_len = h.stack_len;
-	us.copy_full = h.flags & CPU_SAMPLE_COPY_FULL;
-	n = unwinder__unwind(r->unwinder, h.tgid, h.pid, &us, both + k.nkern, r->opts.max_depth,
-			     &res);
+	p = proc_of(r, h.tgid);
+	if ((h.flags & CPU_SAMPLE_FP_TOO) && p && !p->dwarf)
+		return watched_sample(r, p, &h, data, &k, both);
+	n = unwind_copy(r, &h, data, both + k.nkern, &res);
 	if (n < 0)
 		return n;
-	if (unwinder__take_refreshed(r->unwinder, h.tgid)) {
-		/* libraries were mapped since the snapshot: the symbolizer needs them too */
-		symbolizer__forget_pid(r->sym, h.tgid);
-		symbolizer__add_pid(r->sym, h.tgid);
-	}
 	k.nuser = n;
-	r->stats.unwound++;
-	r->stats.unwind[res]++;
-	r->stats.stack_bytes += h.stack_len;
-	if (res == UNWIND_MAX_DEPTH || k.nkern == r->opts.max_depth)
-		r->stats.truncated++;
-	r->stats.drained++;
-	return add_stack(r, &k, 1, false);
+	return add_unwound(r, &h, &k, res);
 }
 
 /* Read the stack samples waiting in the ring buffer (and exec events, kept for later). */
