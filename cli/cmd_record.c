@@ -148,8 +148,11 @@ struct record_cmd {
 
 static volatile sig_atomic_t stop_signal;
 
+/* The first signal stops the recording gracefully; a second one ends singe at once. */
 static void on_stop_signal(int sig)
 {
+	if (stop_signal)
+		output__fatal_signal(sig);
 	stop_signal = sig;
 }
 
@@ -387,8 +390,7 @@ static int check_outputs(struct record_cmd *cmd, const struct target *t)
 
 static void install_signals(void)
 {
-	/* SA_RESETHAND: the first signal stops gracefully, a second one kills as usual */
-	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = SA_RESETHAND};
+	struct sigaction sa = {.sa_handler = on_stop_signal};
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

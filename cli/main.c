@@ -7,6 +7,7 @@
 
 #include "builtin.h"
 #include "log.h"
+#include "output.h"
 #include "util.h"
 
 #ifndef SINGE_VERSION
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
 		printf("singe %s\n", SINGE_VERSION);
 		return EXIT_OK;
 	}
+	/* Ctrl-C while a file is written leaves no partial temporary file behind */
+	output__remove_temps_on_signals();
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (!strcmp(name, commands[i].name)) {
 			int ret = commands[i].fn(argc - 1, argv + 1);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +31,56 @@ enum output_format output__format(const char *path)
 	if (ends_with(path, ".svg"))
 		return OUTPUT_SVG;
 	return OUTPUT_UNKNOWN;
+}
+
+/*
+ * The temporary files being written, for output__fatal_signal(): a signal handler may only
+ * read them, so they are set and cleared with the slot's pointer, never freed while set.
+ */
+#define MAX_LIVE_TEMPS 16
+static char *volatile live_temps[MAX_LIVE_TEMPS];
+
+static void track_temp(const char *tmp)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_LIVE_TEMPS; i++)
+		if (!live_temps[i]) {
+			live_temps[i] = (char *)tmp;
+			return;
+		}
+}
+
+static void untrack_temp(const char *tmp)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_LIVE_TEMPS; i++)
+		if (live_temps[i] == tmp)
+			live_temps[i] = NULL;
+}
+
+void output__fatal_signal(int sig)
+{
+	size_t i;
+
+	/* only async-signal-safe calls from here on */
+	for (i = 0; i < MAX_LIVE_TEMPS; i++)
+		if (live_temps[i])
+			unlink(live_temps[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void output__remove_temps_on_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa = {.sa_handler = output__fatal_signal};
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
 }
 
 int output__open(struct output *o, const char *path)
@@ -67,6 +118,7 @@ int output__open(struct output *o, const char *path)
 		unlink(o->tmp);
 		goto fail;
 	}
+	track_temp(o->tmp);
 	return 0;
 fail:
 	free(o->path);
@@ -90,6 +142,7 @@ int output__commit(struct output *o)
 		err = -errno;
 	if (err)
 		unlink(o->tmp);
+	untrack_temp(o->tmp);
 	free(o->tmp);
 	free(o->path);
 	o->tmp = o->path = NULL;
@@ -102,6 +155,7 @@ void output__abort(struct output *o)
 		if (o->f)
 			fclose(o->f);
 		unlink(o->tmp);
+		untrack_temp(o->tmp);
 		free(o->tmp);
 		free(o->path);
 	}

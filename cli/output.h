@@ -39,6 +39,13 @@ int output__open(struct output *o, const char *path);
 int output__commit(struct output *o);
 /* Remove the temporary file; safe to call after commit or on a zeroed struct. */
 void output__abort(struct output *o);
+/*
+ * Remove the temporary files of the outputs still open, then die of sig with its default
+ * action: the handler of a signal that ends the program. Async-signal-safe.
+ */
+void output__fatal_signal(int sig);
+/* Make SIGINT, SIGTERM and SIGHUP call output__fatal_signal() (a command may override). */
+void output__remove_temps_on_signals(void);
 /* Check up front that path can be created (directory exists and is writable); 0 or -errno. */
 int output__check_writable(const char *path);
 

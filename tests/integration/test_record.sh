@@ -135,6 +135,22 @@ for sig in INT TERM; do
 	kill "$split_pid" 2>/dev/null
 	wait "$split_pid" 2>/dev/null
 done
+# a second signal while the first one's profile is being finished ends singe at once, as a
+# signal does, and leaves no temporary file (tests/unit/test_output.c checks the removal)
+start_split -d 10
+"$SINGE" record -v -p "$split_pid" -o "$TMP/twice.pb.gz" -o "$TMP/twice.svg" 2>"$TMP/twice.log" &
+singe_pid=$!
+wait_recording "$TMP/twice.log" && sleep 1
+kill -TERM "$singe_pid"
+sleep 0.05
+kill -INT "$singe_pid"
+wait "$singe_pid"
+rc=$?
+((rc == 130)) && ! ls "$TMP"/twice.*.tmp-* >/dev/null 2>&1 &&
+	pass "a second signal ends singe (exit $rc) without leaving temporary files" ||
+	fail "a second signal ends singe without leaving temporary files" "exit $rc: $(ls "$TMP" | grep twice)"
+kill "$split_pid" 2>/dev/null
+wait "$split_pid" 2>/dev/null
 
 # --- agreement with perf: top-5 self functions, recorded at the same time
 if command -v perf >/dev/null; then

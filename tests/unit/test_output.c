@@ -2,7 +2,9 @@
 #include "test.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "output.h"
@@ -131,6 +133,54 @@ static void test_write_profile_bad_sample_type_leaves_nothing(void **state)
 	profile__free(p);
 }
 
+/*
+ * In a child: commit one output, leave a second one half written, and die of sig with the
+ * handlers singe installs. The parent gets how the child ended.
+ */
+static int die_while_writing(int sig)
+{
+	char done[256], partial[256];
+	struct output a, b;
+	int status = 0;
+	pid_t pid;
+
+	snprintf(done, sizeof(done), "%s/done.folded", dir);
+	snprintf(partial, sizeof(partial), "%s/partial.svg", dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		output__remove_temps_on_signals();
+		if (output__open(&a, done) || fputs("a 1\n", a.f) < 0 || output__commit(&a) ||
+		    output__open(&b, partial) || fputs("<svg", b.f) < 0 || fflush(b.f))
+			_exit(3);
+		raise(sig);
+		_exit(4);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void test_fatal_signal_removes_temporary_files(void **state)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	char done[256];
+	size_t i;
+	int status;
+
+	(void)state;
+	snprintf(done, sizeof(done), "%s/done.folded", dir);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		status = die_while_writing(sigs[i]);
+		/* it still dies of the signal, as a shell expects */
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(WTERMSIG(status), sigs[i]);
+		/* the committed file stays, the half-written one is gone with its temporary */
+		assert_int_equal(access(done, F_OK), 0);
+		assert_int_equal(count_files(), 1);
+		unlink(done);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_check_writable),
 		cmocka_unit_test(test_write_profile_unknown_format),
 		cmocka_unit_test(test_write_profile_bad_sample_type_leaves_nothing),
+		cmocka_unit_test(test_fatal_signal_removes_temporary_files),
 	};
 
 	return cmocka_run_group_tests_name("output", tests, setup, teardown);
