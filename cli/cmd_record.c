@@ -115,6 +115,8 @@ enum {
 #define TICK_NS 100000000ULL
 #define TICK_FIRST_NS 5000000ULL
 #define STATUS_INTERVAL_NS 250000000ULL
+/* After a wake-up for new stack samples, let more gather: at most ~100 wake-ups a second. */
+#define RING_BATCH_NS 10000000ULL
 
 static const struct option record_options[] = {
 	{"pid", required_argument, NULL, 'p'},
@@ -462,6 +464,19 @@ static void clear_status(bool status)
 	}
 }
 
+/*
+ * Sleep until mono_ns() reaches until, taking stack samples in as they arrive: a shell's
+ * children live for milliseconds, and one sampled now is still there to be symbolized.
+ */
+static void wait_until(struct record *r, uint64_t until)
+{
+	uint64_t now;
+
+	while (!stop_signal && (now = mono_ns()) < until)
+		if (record__wait(r, until - now) > 0 && mono_ns() + RING_BATCH_NS < until)
+			nanosleep(&(struct timespec){0, RING_BATCH_NS}, NULL);
+}
+
 /* Why the loop stopped, for the summary. */
 static const char *record_loop(struct record_cmd *cmd, struct record *r, struct target *t)
 {
@@ -477,7 +492,7 @@ static const char *record_loop(struct record_cmd *cmd, struct record *r, struct 
 
 		if (end - now < tick)
 			tick = end - now;
-		nanosleep(&(struct timespec){0, tick}, NULL);
+		wait_until(r, now + tick);
 		now = mono_ns();
 		if (stop_signal)
 			why = stop_signal == SIGINT ? "interrupted" : "terminated";

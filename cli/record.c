@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <linux/types.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@ struct proc {
 	uint32_t snap_gen; /* the exec generation the symbolizer's snapshot is of */
 	bool dwarf;	   /* --unwind auto moved it to DWARF unwinding */
 	bool fp;	   /* --unwind auto stopped watching it: frame pointers only */
+	bool exited;	   /* seen gone at a drain: its unwinding state is freed */
 	uint64_t snap_ns;  /* CLOCK_MONOTONIC of the last snapshot */
 	uint64_t seen_ns;  /* CLOCK_MONOTONIC of the first snapshot */
 	char comm[TASK_COMM_LEN];
@@ -410,25 +412,48 @@ static void check_main_binary(struct record *r, struct proc *p)
 	procmaps__free(maps);
 }
 
-static void snapshot(struct record *r, struct proc *p, uint32_t gen, bool again)
+/* What snapshot() reads: a process first seen, a new image after an exec, or the same again. */
+enum snapshot_kind {
+	SNAPSHOT_FIRST,
+	SNAPSHOT_NEW_IMAGE,
+	SNAPSHOT_REFRESH, /* libraries mapped since; a process gone keeps the snapshot it had */
+};
+
+/* --unwind auto: a new image is a new program, to be watched and decided for again. */
+static void forget_unwind_choice(struct record *r, struct proc *p)
+{
+	p->dwarf = p->fp = false;
+	bpf_map__delete_elem(r->skel->maps.unwind_pids, &p->tgid, sizeof(p->tgid), 0);
+}
+
+static void snapshot(struct record *r, struct proc *p, uint32_t gen, enum snapshot_kind kind)
 {
 	uint64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+	int err;
 
-	if (again)
+	if (kind == SNAPSHOT_NEW_IMAGE)
 		symbolizer__forget_pid(r->sym, p->tgid);
+	err = kind == SNAPSHOT_REFRESH ? symbolizer__refresh_pid(r->sym, p->tgid)
+				       : symbolizer__add_pid(r->sym, p->tgid);
 	/* a process already gone is not an error: its frames stay module+offset or unknown */
-	if (symbolizer__add_pid(r->sym, p->tgid) == -ESRCH)
+	if (err == -ESRCH && kind != SNAPSHOT_REFRESH)
 		r->stats.gone_early++;
 	if (r->unwinder) {
-		if (again)
+		if (kind == SNAPSHOT_NEW_IMAGE) {
 			unwinder__forget_pid(r->unwinder, p->tgid);
-		unwinder__add_pid(r->unwinder, p->tgid);
+			if (r->opts.unwind == CPU_UNWIND_AUTO)
+				forget_unwind_choice(r, p);
+		}
+		if (kind == SNAPSHOT_REFRESH)
+			unwinder__refresh_pid(r->unwinder, p->tgid);
+		else
+			unwinder__add_pid(r->unwinder, p->tgid);
 		if (r->opts.unwind == CPU_UNWIND_AUTO && !p->dwarf)
 			check_main_binary(r, p);
 	}
 	p->snap_gen = gen;
 	p->snap_ns = now_ns(CLOCK_MONOTONIC);
-	if (!again)
+	if (kind != SNAPSHOT_REFRESH)
 		p->seen_ns = p->snap_ns;
 	r->stats.snapshot_ns += now_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 }
@@ -449,7 +474,7 @@ static int proc_see(struct record *r, uint32_t tgid, uint32_t gen)
 		/* the old image's stacks need the old mappings: symbolize them before they go */
 		ret = symbolize_pending(r, false, tgid);
 		if (!ret)
-			snapshot(r, &r->procs.data[idx], gen, true);
+			snapshot(r, &r->procs.data[idx], gen, SNAPSHOT_NEW_IMAGE);
 		return ret;
 	}
 	ret = vec_push(&r->procs, p);
@@ -458,7 +483,7 @@ static int proc_see(struct record *r, uint32_t tgid, uint32_t gen)
 	if (ret)
 		return ret;
 	r->stats.processes = r->procs.len;
-	snapshot(r, &r->procs.data[r->procs.len - 1], gen, false);
+	snapshot(r, &r->procs.data[r->procs.len - 1], gen, SNAPSHOT_FIRST);
 	return 0;
 }
 
@@ -911,8 +936,7 @@ static int unwind_copy(struct record *r, const struct cpu_stack_sample *h, const
 	n = unwinder__unwind(r->unwinder, h->tgid, h->pid, &us, user, r->opts.max_depth, res);
 	if (n >= 0 && unwinder__take_refreshed(r->unwinder, h->tgid)) {
 		/* libraries were mapped since the snapshot: the symbolizer needs them too */
-		symbolizer__forget_pid(r->sym, h->tgid);
-		symbolizer__add_pid(r->sym, h->tgid);
+		symbolizer__refresh_pid(r->sym, h->tgid);
 	}
 	return n;
 }
@@ -1050,6 +1074,15 @@ static int consume_rings(struct record *r)
 	return ret < 0 ? ret : 0;
 }
 
+int record__wait(struct record *r, uint64_t timeout_ns)
+{
+	int ret = ring_buffer__poll(r->events, (int)((timeout_ns + 999999) / 1000000));
+
+	if (r->unwinder)
+		r->stats.unwind_ns = unwinder__stats(r->unwinder)->unwind_ns;
+	return ret == -EINTR ? 0 : ret;
+}
+
 /* Empty a stack-trace map; ids are bucket indexes, so deleting while walking is safe. */
 static void clear_stacks(int fd)
 {
@@ -1129,13 +1162,55 @@ static void drain_comms(struct record *r)
 			bpf_map_delete_elem(fd, &tgid);
 }
 
+/*
+ * The processes that exited since the last drain (a drain reads every sample they left)
+ * release their unwinding state: a libdwfl session opens a process's binaries and their CFI
+ * anew, and a long -a recording sees thousands of processes. Their symbolization snapshot stays
+ * for the end. Returns how many were found, marked exiting in the table.
+ */
+static size_t find_exited(struct record *r, bool *exiting, size_t n)
+{
+	size_t i, found = 0;
+
+	for (i = 0; i < n; i++) {
+		struct proc *p = &r->procs.data[i];
+
+		exiting[i] = !p->exited && kill((pid_t)p->tgid, 0) && errno == ESRCH;
+		found += exiting[i];
+	}
+	return found;
+}
+
+static void forget_exited(struct record *r, const bool *exiting, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct proc *p = &r->procs.data[i];
+
+		if (!exiting[i])
+			continue;
+		p->exited = true;
+		unwinder__forget_pid(r->unwinder, p->tgid);
+		bpf_map__delete_elem(r->skel->maps.unwind_pids, &p->tgid, sizeof(p->tgid), 0);
+	}
+}
+
 /* Flip buffers, let programs still on the old one finish, and read it into user space. */
 int record__drain(struct record *r)
 {
 	__u32 idle = __atomic_load_n(&r->skel->bss->active, __ATOMIC_RELAXED);
 	struct timespec grace = {0, 1000000};
+	size_t nprocs = r->procs.len;
+	bool *exiting = NULL;
 	int ret;
 
+	/* before the samples are read: what an exited process left is all in there by now */
+	if (r->unwinder && nprocs && (exiting = calloc(nprocs, sizeof(*exiting))) &&
+	    !find_exited(r, exiting, nprocs)) {
+		free(exiting);
+		exiting = NULL;
+	}
 	__atomic_store_n(&r->skel->bss->active, !idle, __ATOMIC_SEQ_CST);
 	/* a perf_event program runs for microseconds: 1 ms covers any still on the old buffer */
 	nanosleep(&grace, NULL);
@@ -1144,6 +1219,9 @@ int record__drain(struct record *r)
 	ret = consume_rings(r);
 	ret = ret ?: drain_buffer(r, idle);
 	drain_comms(r);
+	if (exiting)
+		forget_exited(r, exiting, nprocs);
+	free(exiting);
 	return ret;
 }
 
@@ -1168,7 +1246,7 @@ static void resnapshot_if_early(struct record *r, const struct cpu_exec_event *e
 	struct proc *p = idx >= 0 ? &r->procs.data[idx] : NULL;
 
 	if (p && p->snap_gen == ev->exec_gen && p->snap_ns < ev->time_ns + EXEC_SETTLE_NS)
-		snapshot(r, p, ev->exec_gen, true);
+		snapshot(r, p, ev->exec_gen, SNAPSHOT_REFRESH);
 }
 
 static int handle_execs(struct record *r)

@@ -106,6 +106,12 @@ const char *record__event_name(const struct record *r);
 /* Number of CPUs sampled. */
 int record__nr_cpus(const struct record *r);
 
+/*
+ * Wait up to timeout_ns for stack samples and exec events, and take them in as they come: the
+ * first sample of a new process then has its files opened while the process most likely still
+ * runs. The number of records taken, or a negative errno.
+ */
+int record__wait(struct record *r, uint64_t timeout_ns);
 /* Move the samples gathered so far from the kernel maps into user space. */
 int record__drain(struct record *r);
 /* Refresh the cheap counters (samples, lost) for a status line; drains early after an exec. */

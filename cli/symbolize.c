@@ -466,6 +466,20 @@ int symbolizer__add_pid(struct symbolizer *s, pid_t pid)
 	return 0;
 }
 
+int symbolizer__refresh_pid(struct symbolizer *s, pid_t pid)
+{
+	struct process *proc = find_process(s, pid);
+	int err;
+
+	if (!proc || !proc->maps)
+		return symbolizer__add_pid(s, pid);
+	/* the image is the same, so what was looked up in the old snapshot still holds */
+	err = snapshot(s, proc);
+	if (!err)
+		add_main_mapping(s, proc);
+	return err;
+}
+
 void symbolizer__forget_pid(struct symbolizer *s, pid_t pid)
 {
 	struct process *proc = find_process(s, pid);

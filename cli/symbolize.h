@@ -70,6 +70,12 @@ void symbolizer__free(struct symbolizer *s);
  * Adding a pid already known does nothing.
  */
 int symbolizer__add_pid(struct symbolizer *s, pid_t pid);
+/*
+ * Read pid's mappings again for the same image (libraries mapped since the snapshot). The new
+ * snapshot replaces the old one only when it could be taken: a process that has exited keeps
+ * what it had. 0, -ESRCH (gone) or -ENOMEM.
+ */
+int symbolizer__refresh_pid(struct symbolizer *s, pid_t pid);
 /* Forget a pid's mappings (it exec'd); the next add_pid takes a new snapshot. */
 void symbolizer__forget_pid(struct symbolizer *s, pid_t pid);
 

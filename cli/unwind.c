@@ -383,6 +383,14 @@ int unwinder__add_pid(struct unwinder *u, pid_t pid)
 	return p->maps_text ? 0 : proc_load_maps(p);
 }
 
+int unwinder__refresh_pid(struct unwinder *u, pid_t pid)
+{
+	struct uproc *p = proc_get(u, pid);
+
+	/* proc_load_maps() replaces the snapshot only once the new one is read */
+	return p ? proc_load_maps(p) : -ENOMEM;
+}
+
 void unwinder__forget_pid(struct unwinder *u, pid_t pid)
 {
 	struct uproc *p = proc_find(u, pid);

@@ -88,6 +88,11 @@ int unwinder__add_pid(struct unwinder *u, pid_t pid);
  * saved snapshot is replayed. The files named must exist. 0 or a negative errno.
  */
 int unwinder__set_maps(struct unwinder *u, pid_t pid, const char *maps, size_t len);
+/*
+ * Read pid's maps again (the same image, with libraries mapped since); a process that has
+ * exited keeps the snapshot it had. 0, -ESRCH, -EACCES, -ENOMEM.
+ */
+int unwinder__refresh_pid(struct unwinder *u, pid_t pid);
 /* Forget pid (it exec'd or exited); the next add_pid takes a new snapshot. */
 void unwinder__forget_pid(struct unwinder *u, pid_t pid);
 

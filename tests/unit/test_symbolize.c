@@ -499,6 +499,28 @@ static void test_forget_pid_takes_a_new_snapshot(void **state)
 	ctx_free(&c);
 }
 
+/* A refresh (same image, libraries mapped since) never loses what a process that exited had. */
+static void test_refresh_pid_keeps_the_snapshot_of_a_process_gone(void **state)
+{
+	struct fixture_ctx c = ctx_new(NULL);
+	const char *bin = fx("fixture");
+	pid_t pid = spawn_fixture(bin);
+	uint64_t caller = runtime_addr(pid, bin, "fixture_caller");
+
+	(void)state;
+	assert_int_equal(symbolizer__add_pid(c.s, pid), 0);
+	/* alive: the maps are read again */
+	assert_int_equal(symbolizer__refresh_pid(c.s, pid), 0);
+	kill_fixture(pid);
+	assert_int_equal(symbolizer__refresh_pid(c.s, pid), -ESRCH);
+	assert_string_equal(
+		loc_function(c.p, symbolizer__user_location(c.s, pid, caller + 1, true)),
+		"fixture_caller");
+	/* a pid never seen is added, as add_pid would */
+	assert_int_equal(symbolizer__refresh_pid(c.s, 1 << 23), -ESRCH);
+	ctx_free(&c);
+}
+
 /* The vDSO has no file: its image is read from memory (the same in every process). */
 static void test_vdso(void **state)
 {
@@ -626,6 +648,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_options_no_inlines_and_no_lines,
 					  kill_leftover_child),
 		cmocka_unit_test_teardown(test_forget_pid_takes_a_new_snapshot,
+					  kill_leftover_child),
+		cmocka_unit_test_teardown(test_refresh_pid_keeps_the_snapshot_of_a_process_gone,
 					  kill_leftover_child),
 		cmocka_unit_test_teardown(test_vdso, kill_leftover_child),
 		cmocka_unit_test_teardown(test_kernel_location, kill_leftover_child),

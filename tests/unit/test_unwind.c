@@ -9,7 +9,9 @@
 #include "test.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/types.h>
@@ -354,6 +356,33 @@ static void test_classify(void **state)
 	unwinder__free(u);
 }
 
+/* A refresh of a process that has exited keeps the maps it had; a live one reads them again. */
+static void test_refresh_pid_of_a_process_gone(void **state)
+{
+	struct unwinder *u = unwinder__new();
+	const char *name;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(u);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		pause();
+		_exit(0);
+	}
+	/* a fork: the same mappings as this process */
+	assert_int_equal(unwinder__add_pid(u, pid), 0);
+	assert_int_equal(unwinder__refresh_pid(u, pid), 0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(unwinder__refresh_pid(u, pid), -ESRCH);
+	assert_int_equal(unwinder__frame_pointers(u, pid, (uintptr_t)getpid, &name),
+			 UNWIND_FP_OMITTED);
+	assert_string_equal(name, "libc.so.6");
+	unwinder__free(u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_replay_failures),
 		cmocka_unit_test(test_live_through_libc_qsort),
 		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_refresh_pid_of_a_process_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
