@@ -32,7 +32,7 @@ fi
 examples/c/build.sh >/dev/null
 out=$(mktemp -d)
 bg=()
-trap 'kill "${bg[@]}" 2>/dev/null; rm -rf "$out"' EXIT
+trap 'kill "${bg[@]}" 2>/dev/null || true; rm -rf "$out"' EXIT
 have_perf=0
 command -v perf >/dev/null && have_perf=1
 
