@@ -261,6 +261,17 @@ static __always_inline void copy_user_stack(struct stack_scratch *sc)
 }
 
 /*
+ * Wake user space for the samples of a process it has not decided for yet (not in
+ * unwind_pids): it reads a new process's maps while the process most likely still runs. The
+ * other samples wait for its next tick. Forced: the adaptive wake-up would stay silent while
+ * those other samples are still unread.
+ */
+static __always_inline __u64 wakeup_flag(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&unwind_pids, &tgid) ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+}
+
+/*
  * --unwind dwarf, and auto for the processes that need it or are watched (fp_too: the
  * frame-pointer walk goes along): send registers and stack to user space. Returns false when
  * the sample is not a user task's (the caller then counts it as usual).
@@ -272,6 +283,7 @@ static __always_inline bool send_stack_sample(struct bpf_perf_event_data *ctx,
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct stack_scratch *sc = bpf_map_lookup_elem(&scratch, &cpu);
+	__u64 wakeup;
 	__u32 size;
 
 	if (!sc)
@@ -293,10 +305,12 @@ static __always_inline bool send_stack_sample(struct bpf_perf_event_data *ctx,
 		sc->s.user_stack_id = stack_id(ctx, stacks, BPF_F_USER_STACK, true, true);
 		sc->s.flags |= CPU_SAMPLE_FP_TOO;
 	}
+	/* a watched process is in no map yet: it always wakes user space */
+	wakeup = fp_too ? BPF_RB_FORCE_WAKEUP : wakeup_flag(key->tgid);
 	size = sizeof(sc->s) + sc->s.stack_len;
 	if (size > sizeof(*sc))
 		return true;
-	if (bpf_ringbuf_output(&samples, sc, size, 0))
+	if (bpf_ringbuf_output(&samples, sc, size, wakeup))
 		stat_inc(CPU_STAT_STACKS_LOST);
 	return true;
 }
@@ -360,26 +374,41 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	return 0;
 }
 
+/*
+ * A new process: with -- CMD a target's child joins the filter; with it, or with -a, user space
+ * hears of the fork, so a child that exits before its maps are read gets its parent's.
+ */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(follow_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct cpu_proc_event ev = {.kind = CPU_EVENT_FORK};
 	__u8 one = 1;
 
+	ev.parent = parent->tgid;
+	ev.tgid = child->tgid;
 	/* a new thread shares its parent's tgid and is already followed */
-	if (ptgid == ctgid || !bpf_map_lookup_elem(&targets, &ptgid))
+	if (ev.parent == ev.tgid)
 		return 0;
-	if (bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY))
-		stat_inc(CPU_STAT_TARGETS_FULL);
-	else
+	if (filter_tgid) {
+		if (!bpf_map_lookup_elem(&targets, &ev.parent))
+			return 0;
+		if (bpf_map_update_elem(&targets, &ev.tgid, &one, BPF_ANY)) {
+			stat_inc(CPU_STAT_TARGETS_FULL);
+			return 0;
+		}
 		stat_inc(CPU_STAT_FORKS);
+	}
+	ev.time_ns = bpf_ktime_get_ns();
+	/* read with the next samples, or at the next tick: no need to wake user space */
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))
+		stat_inc(CPU_STAT_EVENTS_LOST);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(note_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct cpu_exec_event ev = {.tgid = p->tgid, .exec_gen = 1};
+	struct cpu_proc_event ev = {.kind = CPU_EVENT_EXEC, .tgid = p->tgid, .exec_gen = 1};
 	__u32 *gen;
 
 	if (filter_tgid && !bpf_map_lookup_elem(&targets, &ev.tgid))
@@ -391,7 +420,8 @@ int BPF_PROG(note_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	else
 		bpf_map_update_elem(&exec_gens, &ev.tgid, &ev.exec_gen, BPF_ANY);
 	ev.time_ns = bpf_ktime_get_ns();
-	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+	/* read with the next samples, or at the next tick: no need to wake user space */
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))
 		stat_inc(CPU_STAT_EVENTS_LOST);
 	return 0;
 }

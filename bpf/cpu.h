@@ -61,14 +61,25 @@ struct cpu_comm {
 	char comm[TASK_COMM_LEN];
 };
 
-/* Ring buffer record: a followed process exec'd (user space snapshots its new mappings). */
-struct cpu_exec_event {
-	__u64 time_ns; /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) of the exec */
-	__u32 tgid;
-	__u32 exec_gen; /* the generation its stacks carry from now on */
+/*
+ * Ring buffer record of 'events': a followed process exec'd (user space snapshots its new
+ * mappings), or forked a child (which has its parent's mappings until it execs: a child gone
+ * before user space could read its own is symbolized with its parent's).
+ */
+enum cpu_event_kind {
+	CPU_EVENT_EXEC = 1,
+	CPU_EVENT_FORK = 2,
 };
 
-/* Exec events in flight, in bytes. */
+struct cpu_proc_event {
+	__u64 time_ns;	/* bpf_ktime_get_ns() (CLOCK_MONOTONIC) of the exec or fork */
+	__u32 kind;	/* enum cpu_event_kind */
+	__u32 tgid;	/* the process that exec'd, or the child */
+	__u32 exec_gen; /* exec: the generation its stacks carry from now on */
+	__u32 parent;	/* fork: the parent's tgid */
+};
+
+/* Exec and fork events in flight, in bytes. */
 #define CPU_EVENTS_SIZE (64 * 1024)
 
 /* Counters in a per-CPU array, summed by user space. */
@@ -81,7 +92,7 @@ enum cpu_stat {
 	CPU_STAT_MAP_FULL,	/* the counts map was full: the sample was dropped */
 	CPU_STAT_TARGETS_FULL,	/* a fork of a target could not be added to the filter */
 	CPU_STAT_FORKS,		/* children added to the filter by sched_process_fork */
-	CPU_STAT_EVENTS_LOST,	/* exec events dropped: the ring buffer was full */
+	CPU_STAT_EVENTS_LOST,	/* exec or fork events dropped: the ring buffer was full */
 	CPU_STAT_STACKS_LOST,	/* --unwind dwarf: stack copies dropped, the ring buffer was full */
 	CPU_STAT_REGS_ERRORS,	/* --unwind dwarf: the user registers could not be read */
 	CPU_STAT_OVERFLOWS,	/* a stack kept in the overflow map after a main-map collision */
@@ -165,7 +176,10 @@ struct cpu_stack_sample {
 /* The ring buffer of stack samples: its size when user space does not set one. */
 #define CPU_SAMPLES_MIN_SIZE (1024 * 1024)
 #define CPU_SAMPLES_MAX_SIZE (64 * 1024 * 1024)
-/* Processes auto mode has decided for (an LRU: a forgotten one is watched again). */
+/*
+ * Processes auto mode has decided for, and with dwarf the processes user space has seen (an
+ * LRU: a forgotten one is watched again, or wakes user space again).
+ */
 #define CPU_MAX_UNWIND_PIDS 8192
 
 #endif /* __SINGE_CPU_H */

@@ -669,6 +669,9 @@ static void debug_timings(struct record_cmd *cmd, const struct record_stats *s, 
 			 (unsigned long long)s->unwound, s->unwind_ns / 1e6,
 			 s->unwind_ns ? s->unwound * 1e9 / s->unwind_ns : 0.0,
 			 s->stack_bytes / 1024.0 / s->unwound);
+	pr_debug("processes gone before their files could be opened %llu, forked children "
+		 "given their parent's instead %llu",
+		 (unsigned long long)s->gone_early, (unsigned long long)s->inherited);
 	pr_debug("stacks kept in the overflow map %llu, lost to collisions %llu, without user "
 		 "frames %llu, without kernel frames %llu; forks followed %llu; peak RSS %ld kB",
 		 (unsigned long long)s->overflows, (unsigned long long)s->collisions,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,11 @@
 #include "record.h"
 #include "sym_procmaps.h"
 #include "symbolize.h"
+
+/* A fork event: child was forked by parent (tgids). */
+struct fork_link {
+	uint32_t child, parent;
+};
 
 /* One distinct sampled stack of one thread, with its count so far. */
 struct raw_stack {
@@ -79,12 +85,18 @@ struct record {
 	VEC(struct proc) procs;
 	struct idset proc_index;
 
-	struct ring_buffer *events; /* exec events, and stack samples (dwarf, auto) */
-	struct unwinder *unwinder;  /* NULL with --unwind fp */
-	const char *dump_dir;	    /* $SINGE_UNWIND_DUMP: save stack samples for tests */
+	struct ring_buffer *events;  /* exec and fork events */
+	struct ring_buffer *samples; /* stack samples (dwarf, auto); NULL with fp */
+	struct unwinder *unwinder;   /* NULL with --unwind fp */
+	const char *dump_dir;	     /* $SINGE_UNWIND_DUMP: save stack samples for tests */
 	unsigned int dumped;
 	VEC(struct record_unwind_choice) choices;
-	VEC(struct cpu_exec_event) execs; /* received, not yet handled */
+	VEC(struct cpu_proc_event) execs; /* received, not yet handled */
+	/*
+	 * Forks heard of, child -> parent, in two generations: the older one is dropped at each
+	 * drain, so only the last second or two is kept (what a child's first sample needs).
+	 */
+	VEC(struct fork_link) forks[2];
 	struct record_stats stats;
 	int64_t time_nanos;
 	uint64_t start_ns, stop_ns;
@@ -212,6 +224,7 @@ void record__free(struct record *r)
 		return;
 	detach(r);
 	ring_buffer__free(r->events);
+	ring_buffer__free(r->samples);
 	cpu_bpf__destroy(r->skel);
 	symbolizer__free(r->sym); /* before the profile it borrows */
 	unwinder__free(r->unwinder);
@@ -222,6 +235,8 @@ void record__free(struct record *r)
 	vec_free(&r->locs);
 	vec_free(&r->procs);
 	vec_free(&r->execs);
+	vec_free(&r->forks[0]);
+	vec_free(&r->forks[1]);
 	idset_release(&r->stack_index);
 	idset_release(&r->proc_index);
 	free(r->percpu);
@@ -243,7 +258,8 @@ int record__open(struct record *r, struct flame_err *err)
 	r->skel = skel;
 	skel->rodata->filter_tgid = !r->opts.all;
 	/* children are followed (and forgotten when they exit) only for -- CMD */
-	bpf_program__set_autoload(skel->progs.follow_fork, r->opts.follow_forks);
+	/* forks are heard of for -- CMD and -a (-p has no children to follow) */
+	bpf_program__set_autoload(skel->progs.follow_fork, r->opts.follow_forks || r->opts.all);
 	bpf_program__set_autoload(skel->progs.forget_exit, r->opts.follow_forks);
 	skel->rodata->unwind_mode = r->opts.unwind;
 	skel->rodata->stack_size = r->opts.stack_size;
@@ -273,15 +289,17 @@ int record__open(struct record *r, struct flame_err *err)
 	return 0;
 }
 
-static int on_exec_event(void *ctx, void *data, size_t size)
+static int on_proc_event(void *ctx, void *data, size_t size)
 {
 	struct record *r = ctx;
-	struct cpu_exec_event ev;
+	struct cpu_proc_event ev;
 
 	if (size < sizeof(ev))
 		return 0;
 	memcpy(&ev, data, sizeof(ev));
-	return vec_push(&r->execs, ev);
+	if (ev.kind == CPU_EVENT_FORK)
+		return vec_push(&r->forks[0], ((struct fork_link){ev.tgid, ev.parent}));
+	return ev.kind == CPU_EVENT_EXEC ? vec_push(&r->execs, ev) : 0;
 }
 
 static int on_stack_sample(void *ctx, void *data, size_t size);
@@ -292,15 +310,16 @@ int record__load(struct record *r, struct flame_err *err)
 
 	if (ret)
 		return preflight__explain_load(-ret, err);
-	r->events = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_exec_event, r, NULL);
+	r->events = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_proc_event, r, NULL);
 	if (!r->events)
 		return flame_err__set(err, errno, "cannot read the BPF ring buffer: %s",
 				      strerror(errno));
-	if (r->opts.unwind != CPU_UNWIND_FP &&
-	    (ret = ring_buffer__add(r->events, bpf_map__fd(r->skel->maps.samples), on_stack_sample,
-				    r)))
-		return flame_err__set(err, -ret, "cannot read the BPF ring buffer: %s",
-				      strerror(-ret));
+	if (r->opts.unwind == CPU_UNWIND_FP)
+		return 0;
+	r->samples = ring_buffer__new(bpf_map__fd(r->skel->maps.samples), on_stack_sample, r, NULL);
+	if (!r->samples)
+		return flame_err__set(err, errno, "cannot read the BPF ring buffer: %s",
+				      strerror(errno));
 	return 0;
 }
 
@@ -426,6 +445,47 @@ static void forget_unwind_choice(struct record *r, struct proc *p)
 	bpf_map__delete_elem(r->skel->maps.unwind_pids, &p->tgid, sizeof(p->tgid), 0);
 }
 
+/* The parent a fork event named for child, or 0: the newest event first (pids are reused). */
+static uint32_t parent_of(const struct record *r, uint32_t child)
+{
+	size_t g, i;
+
+	for (g = 0; g < 2; g++)
+		for (i = r->forks[g].len; i-- > 0;)
+			if (r->forks[g].data[i].child == child)
+				return r->forks[g].data[i].parent;
+	return 0;
+}
+
+/* Ancestors tried for a child gone early whose parent is gone as well (nested subshells). */
+#define INHERIT_MAX_DEPTH 4
+
+/*
+ * A child that exited before its maps could be read, and never exec'd, ran its parent's
+ * image: give it the parent's snapshot, or the nearest ancestor's that can still be had.
+ * 0, or -ESRCH when no ancestor is known.
+ */
+static int inherit_snapshot(struct record *r, uint32_t tgid)
+{
+	uint32_t parent = tgid;
+	int depth, ret = -ESRCH;
+
+	for (depth = 0; depth < INHERIT_MAX_DEPTH && ret == -ESRCH; depth++) {
+		parent = parent_of(r, parent);
+		if (!parent)
+			return -ESRCH;
+		ret = symbolizer__inherit_pid(r->sym, tgid, parent);
+		/* a parent never sampled is most likely still there: read it now */
+		if (ret == -ESRCH && !symbolizer__add_pid(r->sym, parent))
+			ret = symbolizer__inherit_pid(r->sym, tgid, parent);
+	}
+	if (ret || !r->unwinder)
+		return ret;
+	unwinder__add_pid(r->unwinder, parent);
+	unwinder__inherit_pid(r->unwinder, tgid, parent);
+	return 0;
+}
+
 static void snapshot(struct record *r, struct proc *p, uint32_t gen, enum snapshot_kind kind)
 {
 	uint64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -436,7 +496,9 @@ static void snapshot(struct record *r, struct proc *p, uint32_t gen, enum snapsh
 	err = kind == SNAPSHOT_REFRESH ? symbolizer__refresh_pid(r->sym, p->tgid)
 				       : symbolizer__add_pid(r->sym, p->tgid);
 	/* a process already gone is not an error: its frames stay module+offset or unknown */
-	if (err == -ESRCH && kind != SNAPSHOT_REFRESH)
+	if (err == -ESRCH && kind == SNAPSHOT_FIRST && !gen && !inherit_snapshot(r, p->tgid))
+		r->stats.inherited++;
+	else if (err == -ESRCH && kind != SNAPSHOT_REFRESH)
 		r->stats.gone_early++;
 	if (r->unwinder) {
 		if (kind == SNAPSHOT_NEW_IMAGE) {
@@ -451,6 +513,9 @@ static void snapshot(struct record *r, struct proc *p, uint32_t gen, enum snapsh
 		if (r->opts.unwind == CPU_UNWIND_AUTO && !p->dwarf)
 			check_main_binary(r, p);
 	}
+	/* --unwind dwarf: the process's maps are read, its samples need not wake singe any more */
+	if (r->opts.unwind == CPU_UNWIND_DWARF && kind != SNAPSHOT_REFRESH)
+		decide_unwind(r, p, CPU_PID_DWARF);
 	p->snap_gen = gen;
 	p->snap_ns = now_ns(CLOCK_MONOTONIC);
 	if (kind != SNAPSHOT_REFRESH)
@@ -618,12 +683,14 @@ int record__attach(struct record *r, struct flame_err *err)
 	int ret;
 
 	/* forks and execs first, so that nothing a target does after its first sample is missed */
-	if (r->opts.follow_forks) {
+	if (r->opts.follow_forks || r->opts.all) {
 		r->fork_link = bpf_program__attach(r->skel->progs.follow_fork);
 		if (!r->fork_link)
 			return flame_err__set(err, errno,
 					      "cannot attach to tp_btf/sched_process_fork: %s",
 					      strerror(errno));
+	}
+	if (r->opts.follow_forks) {
 		r->exit_link = bpf_program__attach(r->skel->progs.forget_exit);
 		if (!r->exit_link)
 			return flame_err__set(err, errno,
@@ -1064,23 +1131,35 @@ static int on_stack_sample(void *ctx, void *data, size_t size)
 	return add_unwound(r, &h, &k, res);
 }
 
-/* Read the stack samples waiting in the ring buffer (and exec events, kept for later). */
+/*
+ * Read the events (forks noted, execs kept for later), then the stack samples waiting in the
+ * ring buffers: in that order, so that a child's fork is known before its first sample. The
+ * number of records read, or a negative errno.
+ */
 static int consume_rings(struct record *r)
 {
-	int ret = ring_buffer__consume(r->events);
+	int ret = ring_buffer__consume(r->events), n;
 
+	if (ret >= 0 && r->samples) {
+		n = ring_buffer__consume(r->samples);
+		ret = n < 0 ? n : ret + n;
+	}
 	if (r->unwinder)
 		r->stats.unwind_ns = unwinder__stats(r->unwinder)->unwind_ns;
-	return ret < 0 ? ret : 0;
+	return ret;
 }
 
 int record__wait(struct record *r, uint64_t timeout_ns)
 {
-	int ret = ring_buffer__poll(r->events, (int)((timeout_ns + 999999) / 1000000));
+	/* only stack samples wake singe; events are written without a wake-up */
+	struct ring_buffer *rb = r->samples ? r->samples : r->events;
+	struct epoll_event ev;
+	int n = epoll_wait(ring_buffer__epoll_fd(rb), &ev, 1,
+			   (int)((timeout_ns + 999999) / 1000000));
 
-	if (r->unwinder)
-		r->stats.unwind_ns = unwinder__stats(r->unwinder)->unwind_ns;
-	return ret == -EINTR ? 0 : ret;
+	if (n <= 0)
+		return n < 0 && errno != EINTR ? -errno : 0;
+	return consume_rings(r);
 }
 
 /* Empty a stack-trace map; ids are bucket indexes, so deleting while walking is safe. */
@@ -1217,11 +1296,15 @@ int record__drain(struct record *r)
 	read_stats(r);
 	/* stack samples refer to the idle buffer's stack map: read them before it is cleared */
 	ret = consume_rings(r);
-	ret = ret ?: drain_buffer(r, idle);
+	ret = ret < 0 ? ret : drain_buffer(r, idle);
 	drain_comms(r);
 	if (exiting)
 		forget_exited(r, exiting, nprocs);
 	free(exiting);
+	/* every sample up to now is in: forks older than the last drain are no longer needed */
+	vec_free(&r->forks[1]);
+	r->forks[1] = r->forks[0];
+	memset(&r->forks[0], 0, sizeof(r->forks[0]));
 	return ret;
 }
 
@@ -1240,7 +1323,7 @@ int record__drain(struct record *r)
  * is snapshotted right after its exec, or a sample came first) is taken again: the new one is
  * a superset, so the stacks recorded so far resolve against it as well.
  */
-static void resnapshot_if_early(struct record *r, const struct cpu_exec_event *ev)
+static void resnapshot_if_early(struct record *r, const struct cpu_proc_event *ev)
 {
 	int64_t idx = proc_find(r, ev->tgid);
 	struct proc *p = idx >= 0 ? &r->procs.data[idx] : NULL;
@@ -1259,7 +1342,7 @@ static int handle_execs(struct record *r)
 	if (consume_rings(r) < 0 || !r->execs.len)
 		return 0;
 	for (i = 0; i < r->execs.len && !ret; i++) {
-		struct cpu_exec_event ev = r->execs.data[i];
+		struct cpu_proc_event ev = r->execs.data[i];
 
 		if (now - ev.time_ns < EXEC_SETTLE_NS) {
 			r->execs.data[kept++] = ev;
@@ -1432,7 +1515,7 @@ int record__finish(struct record *r, struct profile **out, struct flame_err *err
 	read_stats(r);
 	/* nothing is writing any more: both buffers can be read */
 	ret = consume_rings(r);
-	ret = ret ?: drain_buffer(r, 0);
+	ret = ret < 0 ? ret : drain_buffer(r, 0);
 	ret = ret ?: drain_buffer(r, 1);
 	drain_comms(r);
 	ret = ret ?: symbolize_pending(r, true, 0);

@@ -69,6 +69,7 @@ struct record_stats {
 	uint64_t snapshot_ns;	  /* CPU time spent opening targets' files */
 	uint64_t symbolize_ns;	  /* time spent symbolizing new stacks, over every drain */
 	uint64_t gone_early;	  /* processes that exited before their files could be opened */
+	uint64_t inherited;	  /* forked children gone as early, given their parent's snapshot */
 	size_t processes;	  /* distinct processes sampled */
 	size_t stacks;		  /* distinct (pid, tid, stack) keys */
 	/* --unwind dwarf and auto */

@@ -249,6 +249,34 @@ struct procmaps *procmaps__load(pid_t pid)
 	return m;
 }
 
+struct procmaps *procmaps__dup(const struct procmaps *from)
+{
+	struct procmaps *m = calloc(1, sizeof(*m));
+	size_t i, size = 0, pos = 0;
+
+	if (!m)
+		return NULL;
+	for (i = 0; i < from->len; i++)
+		size += strlen(from->maps[i].path) + 1;
+	m->maps = malloc((from->len ? from->len : 1) * sizeof(*m->maps));
+	m->paths = malloc(size ? size : 1);
+	if (!m->maps || !m->paths) {
+		procmaps__free(m);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < from->len; i++) {
+		size_t n = strlen(from->maps[i].path) + 1;
+
+		m->maps[i] = from->maps[i];
+		m->maps[i].path = memcpy(m->paths + pos, from->maps[i].path, n);
+		pos += n;
+	}
+	m->len = from->len;
+	m->bad_lines = from->bad_lines;
+	return m;
+}
+
 void procmaps__free(struct procmaps *m)
 {
 	if (!m)

@@ -42,6 +42,8 @@ struct procmaps *procmaps__parse(const char *buf, size_t len);
 /* Read and parse /proc/PID/maps. NULL and errno: ESRCH if the process is gone, EACCES… */
 struct procmaps *procmaps__load(pid_t pid);
 void procmaps__free(struct procmaps *m);
+/* A deep copy (its own paths); NULL and errno on failure. */
+struct procmaps *procmaps__dup(const struct procmaps *from);
 
 /* The mapping holding addr, or NULL. O(log n). */
 const struct procmap *procmaps__find(const struct procmaps *m, uint64_t addr);

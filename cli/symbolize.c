@@ -480,6 +480,33 @@ int symbolizer__refresh_pid(struct symbolizer *s, pid_t pid)
 	return err;
 }
 
+int symbolizer__inherit_pid(struct symbolizer *s, pid_t pid, pid_t parent)
+{
+	struct process *from = find_process(s, parent), *proc = find_process(s, pid);
+	struct procmaps *maps;
+	struct module *mods;
+
+	if (!from || !from->maps)
+		return -ESRCH;
+	if (proc && proc->maps)
+		return 0;
+	if (!proc && !(proc = new_process(s, pid)))
+		return -ENOMEM;
+	maps = procmaps__dup(from->maps);
+	mods = maps ? malloc((maps->len ? maps->len : 1) * sizeof(*mods)) : NULL;
+	if (!mods) {
+		procmaps__free(maps);
+		return -ENOMEM;
+	}
+	/* the modules' ELF files belong to the cache: the two processes share them */
+	memcpy(mods, from->mods, maps->len * sizeof(*mods));
+	proc->maps = maps;
+	proc->mods = mods;
+	proc->dead = true; /* its own maps are gone: nothing to refresh */
+	s->stats.pids_inherited++;
+	return 0;
+}
+
 void symbolizer__forget_pid(struct symbolizer *s, pid_t pid)
 {
 	struct process *proc = find_process(s, pid);

@@ -53,11 +53,12 @@ struct symbolizer_stats {
 	uint64_t maps_refreshes; /* /proc/PID/maps re-read because an address fell outside */
 	uint64_t files_opened;	 /* distinct ELF files opened (shared by inode and build-id) */
 	uint64_t pids;
-	uint64_t files_failed;	/* executable mappings whose file could not be opened */
-	uint64_t kernel_frames; /* kernel addresses resolved (cache hits excluded) */
-	uint64_t jit_frames;	/* addresses named by a /tmp/perf-PID.map (cache hits excluded) */
-	int kallsyms_error;	/* 0, or why kernel frames stay [unknown]: -EACCES when
-				 * kptr_restrict hides the addresses, -ENOENT… */
+	uint64_t pids_inherited; /* forked children given their parent's snapshot */
+	uint64_t files_failed;	 /* executable mappings whose file could not be opened */
+	uint64_t kernel_frames;	 /* kernel addresses resolved (cache hits excluded) */
+	uint64_t jit_frames;	 /* addresses named by a /tmp/perf-PID.map (cache hits excluded) */
+	int kallsyms_error;	 /* 0, or why kernel frames stay [unknown]: -EACCES when
+				  * kptr_restrict hides the addresses, -ENOENT… */
 };
 
 /* NULL and errno on failure. The profile is borrowed and must outlive the symbolizer. */
@@ -76,6 +77,12 @@ int symbolizer__add_pid(struct symbolizer *s, pid_t pid);
  * what it had. 0, -ESRCH (gone) or -ENOMEM.
  */
 int symbolizer__refresh_pid(struct symbolizer *s, pid_t pid);
+/*
+ * Give pid (a forked child gone before its maps could be read, that never exec'd) a copy of
+ * parent's snapshot: a child runs its parent's image until it execs. 0 (also when pid has a
+ * snapshot of its own), -ESRCH (no snapshot of parent) or -ENOMEM.
+ */
+int symbolizer__inherit_pid(struct symbolizer *s, pid_t pid, pid_t parent);
 /* Forget a pid's mappings (it exec'd); the next add_pid takes a new snapshot. */
 void symbolizer__forget_pid(struct symbolizer *s, pid_t pid);
 

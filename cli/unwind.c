@@ -391,6 +391,18 @@ int unwinder__refresh_pid(struct unwinder *u, pid_t pid)
 	return p ? proc_load_maps(p) : -ENOMEM;
 }
 
+int unwinder__inherit_pid(struct unwinder *u, pid_t pid, pid_t parent)
+{
+	struct uproc *from = proc_find(u, parent), *p;
+
+	if (!from || !from->maps_text)
+		return -ESRCH;
+	p = proc_get(u, pid);
+	if (!p)
+		return -ENOMEM;
+	return p->maps_text ? 0 : proc_set_maps(p, from->maps_text, from->maps_len);
+}
+
 void unwinder__forget_pid(struct unwinder *u, pid_t pid)
 {
 	struct uproc *p = proc_find(u, pid);

@@ -93,6 +93,11 @@ int unwinder__set_maps(struct unwinder *u, pid_t pid, const char *maps, size_t l
  * exited keeps the snapshot it had. 0, -ESRCH, -EACCES, -ENOMEM.
  */
 int unwinder__refresh_pid(struct unwinder *u, pid_t pid);
+/*
+ * Unwind pid (a forked child gone before its maps were read) with a copy of parent's maps.
+ * 0, -ESRCH (parent unknown) or -ENOMEM.
+ */
+int unwinder__inherit_pid(struct unwinder *u, pid_t pid, pid_t parent);
 /* Forget pid (it exec'd or exited); the next add_pid takes a new snapshot. */
 void unwinder__forget_pid(struct unwinder *u, pid_t pid);
 

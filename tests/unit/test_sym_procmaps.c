@@ -53,6 +53,37 @@ static void test_parse_fields(void **state)
 	procmaps__free(m);
 }
 
+/* A copy owns its paths: it outlives the original, field for field. */
+static void test_dup(void **state)
+{
+	struct procmaps *m = procmaps__parse(maps_text, sizeof(maps_text) - 1), *d;
+	size_t i;
+
+	(void)state;
+	assert_non_null(m);
+	d = procmaps__dup(m);
+	assert_non_null(d);
+	assert_int_equal(d->len, m->len);
+	for (i = 0; i < m->len; i++) {
+		assert_int_equal(d->maps[i].start, m->maps[i].start);
+		assert_int_equal(d->maps[i].inode, m->maps[i].inode);
+		assert_int_equal(d->maps[i].deleted, m->maps[i].deleted);
+		assert_ptr_not_equal(d->maps[i].path, m->maps[i].path);
+		assert_string_equal(d->maps[i].path, m->maps[i].path);
+	}
+	procmaps__free(m);
+	assert_string_equal(procmaps__find(d, 0x7f1e2d400800)->path,
+			    "/opt/my app/lib with spaces.so");
+	procmaps__free(d);
+	/* an empty one too */
+	m = procmaps__parse("", 0);
+	d = procmaps__dup(m);
+	assert_non_null(d);
+	assert_int_equal(d->len, 0);
+	procmaps__free(m);
+	procmaps__free(d);
+}
+
 static void test_deleted_and_spaces(void **state)
 {
 	struct procmaps *m = procmaps__parse(maps_text, sizeof(maps_text) - 1);
@@ -173,6 +204,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_fields),
+		cmocka_unit_test(test_dup),
 		cmocka_unit_test(test_deleted_and_spaces),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_malformed_lines_are_skipped),

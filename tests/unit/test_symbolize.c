@@ -521,6 +521,30 @@ static void test_refresh_pid_keeps_the_snapshot_of_a_process_gone(void **state)
 	ctx_free(&c);
 }
 
+/* A forked child gone before its maps were read is symbolized with its parent's. */
+static void test_inherit_pid_from_the_parent(void **state)
+{
+	struct fixture_ctx c = ctx_new(NULL);
+	const char *bin = fx("fixture");
+	pid_t pid = spawn_fixture(bin), gone = 1 << 22;
+	uint64_t caller = runtime_addr(pid, bin, "fixture_caller");
+
+	(void)state;
+	/* nothing known of the parent yet */
+	assert_int_equal(symbolizer__inherit_pid(c.s, gone, pid), -ESRCH);
+	assert_int_equal(symbolizer__add_pid(c.s, pid), 0);
+	assert_int_equal(symbolizer__inherit_pid(c.s, gone, pid), 0);
+	kill_fixture(pid);
+	assert_string_equal(
+		loc_function(c.p, symbolizer__user_location(c.s, gone, caller + 1, true)),
+		"fixture_caller");
+	assert_int_equal(symbolizer__stats(c.s)->pids_inherited, 1);
+	/* a child with a snapshot of its own keeps it */
+	assert_int_equal(symbolizer__inherit_pid(c.s, gone, pid), 0);
+	assert_int_equal(symbolizer__stats(c.s)->pids_inherited, 1);
+	ctx_free(&c);
+}
+
 /* The vDSO has no file: its image is read from memory (the same in every process). */
 static void test_vdso(void **state)
 {
@@ -651,6 +675,7 @@ int main(void)
 					  kill_leftover_child),
 		cmocka_unit_test_teardown(test_refresh_pid_keeps_the_snapshot_of_a_process_gone,
 					  kill_leftover_child),
+		cmocka_unit_test_teardown(test_inherit_pid_from_the_parent, kill_leftover_child),
 		cmocka_unit_test_teardown(test_vdso, kill_leftover_child),
 		cmocka_unit_test_teardown(test_kernel_location, kill_leftover_child),
 		cmocka_unit_test_teardown(test_speed_of_cached_frames, kill_leftover_child),

@@ -380,6 +380,11 @@ static void test_refresh_pid_of_a_process_gone(void **state)
 	assert_int_equal(unwinder__frame_pointers(u, pid, (uintptr_t)getpid, &name),
 			 UNWIND_FP_OMITTED);
 	assert_string_equal(name, "libc.so.6");
+	/* a child of it, never seen, gets the same maps */
+	assert_int_equal(unwinder__inherit_pid(u, 1 << 22, 1 << 23), -ESRCH);
+	assert_int_equal(unwinder__inherit_pid(u, 1 << 22, pid), 0);
+	assert_int_equal(unwinder__frame_pointers(u, 1 << 22, (uintptr_t)getpid, &name),
+			 UNWIND_FP_OMITTED);
 	unwinder__free(u);
 }
 
