@@ -79,8 +79,8 @@ struct cpu_proc_event {
 	__u32 parent;	/* fork: the parent's tgid */
 };
 
-/* Exec and fork events in flight, in bytes. */
-#define CPU_EVENTS_SIZE (64 * 1024)
+/* Exec and fork events in flight, in bytes: 8,192 events between two reads (100 ms). */
+#define CPU_EVENTS_SIZE (256 * 1024)
 
 /* Counters in a per-CPU array, summed by user space. */
 enum cpu_stat {

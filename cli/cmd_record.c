@@ -638,6 +638,10 @@ static void print_summary(struct record_cmd *cmd, const struct record *r,
 		pr_warn("%llu samples lost because the counts map was full; raise --max-stacks "
 			"(now %u)",
 			(unsigned long long)s->lost, cmd->opts.max_stacks);
+	if (s->events_lost)
+		pr_warn("%llu exec and fork events lost (more than 8,192 in 100 ms): the stacks of "
+			"those processes may stay unknown",
+			(unsigned long long)s->events_lost);
 	for (i = 0; i < cmd->noutputs && n < sizeof(files); i++)
 		n += snprintf(files + n, sizeof(files) - n, "%s%s", i ? ", " : "", cmd->outputs[i]);
 	pr_info("%s after %.1f s: %llu samples from %zu process%s; lost %llu, truncated %llu, "

@@ -747,6 +747,7 @@ static void read_stats(struct record *r)
 	s->stacks_lost = read_stat(r, CPU_STAT_STACKS_LOST);
 	s->regs_errors = read_stat(r, CPU_STAT_REGS_ERRORS);
 	s->targets_full = read_stat(r, CPU_STAT_TARGETS_FULL);
+	s->events_lost = read_stat(r, CPU_STAT_EVENTS_LOST);
 	if (!s->first_sample_ns && r->skel->bss)
 		s->first_sample_ns = r->skel->bss->first_sample_ns;
 }

@@ -63,6 +63,7 @@ struct record_stats {
 	uint64_t truncated;	  /* samples whose stack hit max_depth */
 	uint64_t forks;		  /* children that joined the filter */
 	uint64_t targets_full;	  /* children that could not join it */
+	uint64_t events_lost;	  /* exec and fork events the full ring buffer dropped */
 	uint64_t drained;	  /* samples read into user space */
 	uint64_t first_sample_ns; /* CLOCK_MONOTONIC of the first sample, 0 if none yet */
 	uint64_t unknown_frames;  /* frames left unsymbolized (after record__finish) */
