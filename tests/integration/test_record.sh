@@ -86,6 +86,28 @@ if expect_exit "record -p exits 0" 0 "$SINGE" record -q -p "$split_pid" -F 999 -
 fi
 wait "$split_pid" 2>/dev/null
 
+# --- -a: every process, each with its own pid and comm labels, each symbolized
+start_split -d 6 -n
+.output/examples/qsort_hot -d 6 >/dev/null 2>&1 &
+qsort_pid=$!
+PIDS+=("$qsort_pid")
+expect_exit "record -a" 0 "$SINGE" record -q -a -F 199 -d 2 -o "$TMP/all.pb.gz"
+to_folded "$TMP/all.pb.gz" "$TMP/all.folded"
+(($(inclusive hot_a "$TMP/all.folded") > 0 && $(inclusive compare_keys "$TMP/all.folded") > 0)) &&
+	pass "record -a symbolizes every process (hot_a and compare_keys)" ||
+	fail "record -a symbolizes every process" "hot_a or compare_keys missing"
+if command -v go >/dev/null; then
+	go tool pprof -raw "$TMP/all.pb.gz" >"$TMP/all-raw.txt" 2>&1
+	grep -q "pid:\[$split_pid\]" "$TMP/all-raw.txt" && grep -q "pid:\[$qsort_pid\]" "$TMP/all-raw.txt" &&
+		grep -q 'comm:\[cpu_split\]' "$TMP/all-raw.txt" && grep -q 'comm:\[qsort_hot\]' "$TMP/all-raw.txt" &&
+		pass "record -a labels each process with its pid and comm" ||
+		fail "record -a labels each process with its pid and comm" "$(grep -m4 -E 'pid|comm' "$TMP/all-raw.txt")"
+else
+	skip "record -a labels" "go not installed"
+fi
+kill "$split_pid" "$qsort_pid" 2>/dev/null
+wait "$split_pid" "$qsort_pid" 2>/dev/null
+
 # --- -- CMD: exit code passed through, children followed
 expect_exit "record -- CMD passes exit code 7" 7 "$SINGE" record -q -o "$TMP/cmd.pb.gz" -- "$SPLIT" -d 1 -x 7
 to_folded "$TMP/cmd.pb.gz" "$TMP/cmd.folded" && (($(inclusive hot_a "$TMP/cmd.folded") > 0)) &&
