@@ -263,12 +263,18 @@ static __always_inline void copy_user_stack(struct stack_scratch *sc)
 /*
  * Wake user space for the samples of a process it has not decided for yet (not in
  * unwind_pids): it reads a new process's maps while the process most likely still runs. The
- * other samples wait for its next tick. Forced: the adaptive wake-up would stay silent while
- * those other samples are still unread.
+ * other samples wait for its next tick, unless the ring fills up. Forced: the adaptive wake-up
+ * would stay silent while those other samples are still unread.
  */
 static __always_inline __u64 wakeup_flag(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&unwind_pids, &tgid) ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+	if (!bpf_map_lookup_elem(&unwind_pids, &tgid))
+		return BPF_RB_FORCE_WAKEUP;
+	/* and when the ring is half full, so that a late tick loses no sample */
+	if (bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) * 2 >
+	    bpf_ringbuf_query(&samples, BPF_RB_RING_SIZE))
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
 }
 
 /*

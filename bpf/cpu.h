@@ -176,6 +176,7 @@ struct cpu_stack_sample {
 /* The ring buffer of stack samples: its size when user space does not set one. */
 #define CPU_SAMPLES_MIN_SIZE (1024 * 1024)
 #define CPU_SAMPLES_MAX_SIZE (64 * 1024 * 1024)
+#define CPU_SAMPLES_MAX_AUTO_SIZE (16 * 1024 * 1024) /* the most chosen from -F and the CPUs */
 /*
  * Processes auto mode has decided for, and with dwarf the processes user space has seen (an
  * LRU: a forgotten one is watched again, or wakes user space again).

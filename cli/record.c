@@ -149,17 +149,18 @@ void record_opts__resolve(struct record_opts *opts)
 	if (!opts->max_stacks)
 		opts->max_stacks = auto_size(want, CPU_MIN_MAX_STACKS, CPU_MAX_AUTO_MAX_STACKS);
 	/*
-	 * The stack copies are read every tick (100 ms): room for a sixteenth of a second of
-	 * full copies holds about a tick of typical ones (most copies are half the size). The
-	 * ring counts twice in singe's RSS (its pages are mapped twice, for the wrap-around), so
-	 * it is kept small: 16 MiB at 4999 Hz on 2 CPUs, with no copy lost in a test at that
-	 * rate with both CPUs unwinding; a full ring is counted and reported.
+	 * The stack copies are read every tick (100 ms), or sooner when the ring is half full:
+	 * room for a quarter of a second of full copies rides out a late tick (singe's start-up,
+	 * a busy machine; at 999 Hz a 4 MiB ring lost 2-65 copies in the first 200 ms). The ring
+	 * counts twice in singe's RSS (its pages are mapped twice, for the wrap-around), so it
+	 * stops at 16 MiB, where 4999 Hz on 2 CPUs lost no copy; a full ring is counted and
+	 * reported.
 	 */
 	if (!opts->ring_size)
 		opts->ring_size =
 			auto_size((unsigned long)opts->freq * (cpus > 0 ? cpus : 1) *
-					  (opts->stack_size + sizeof(struct cpu_stack_sample)) / 16,
-				  CPU_SAMPLES_MIN_SIZE, CPU_SAMPLES_MAX_SIZE);
+					  (opts->stack_size + sizeof(struct cpu_stack_sample)) / 4,
+				  CPU_SAMPLES_MIN_SIZE, CPU_SAMPLES_MAX_AUTO_SIZE);
 }
 
 static uint64_t now_ns(clockid_t clock)
