@@ -57,7 +57,8 @@ struct proc {
 	uint32_t snap_gen; /* the exec generation the symbolizer's snapshot is of */
 	bool dwarf;	   /* --unwind auto moved it to DWARF unwinding */
 	bool fp;	   /* --unwind auto stopped watching it: frame pointers only */
-	bool exited;	   /* seen gone at a drain: its unwinding state is freed */
+	bool exiting;	   /* seen gone at this drain: freed once its samples are read */
+	bool exited;	   /* its unwinding state is freed */
 	uint64_t snap_ns;  /* CLOCK_MONOTONIC of the last snapshot */
 	uint64_t seen_ns;  /* CLOCK_MONOTONIC of the first snapshot */
 	char comm[TASK_COMM_LEN];
@@ -931,6 +932,16 @@ static int add_stack(struct record *r, const struct stack_probe *k, uint64_t cou
 	return idset__insert(&r->stack_index, h, r->stacks.len - 1);
 }
 
+/* Count count samples whose user stack (if any) was walked by frame pointer in the kernel. */
+static void count_walk(struct record *r, const struct stack_probe *k, uint64_t count)
+{
+	if (k->nkern == r->opts.max_depth || k->nuser == r->opts.max_depth)
+		r->stats.truncated += count;
+	r->stats.drained += count;
+	if (k->nuser)
+		r->stats.fp_walks += count;
+}
+
 /* Read one counts entry with both of its stacks into user space. */
 static int drain_key(struct record *r, int buf, const struct cpu_key *key, uint64_t count)
 {
@@ -941,17 +952,12 @@ static int drain_key(struct record *r, int buf, const struct cpu_key *key, uint6
 		.exec_gen = key->exec_gen,
 		.addrs = both,
 	};
-	unsigned int depth = r->opts.max_depth;
 
 	k.nkern = read_stack(r, buf, key->kern_stack_id);
 	memcpy(both, r->frames, k.nkern * sizeof(uint64_t));
 	k.nuser = read_stack(r, buf, key->user_stack_id);
 	memcpy(both + k.nkern, r->frames, k.nuser * sizeof(uint64_t));
-	if (k.nkern == depth || k.nuser == depth)
-		r->stats.truncated += count;
-	r->stats.drained += count;
-	if (k.nuser)
-		r->stats.fp_walks += count;
+	count_walk(r, &k, count);
 	return add_stack(r, &k, count, true);
 }
 
@@ -1035,10 +1041,7 @@ static int add_walk(struct record *r, struct proc *p, const struct stack_probe *
 {
 	if (now_ns(CLOCK_MONOTONIC) - p->seen_ns >= AUTO_WATCH_NS)
 		use_fp(r, p);
-	if (walk->nkern == r->opts.max_depth || walk->nuser == r->opts.max_depth)
-		r->stats.truncated++;
-	r->stats.drained++;
-	r->stats.fp_walks++;
+	count_walk(r, walk, 1);
 	r->stats.watched++;
 	return add_stack(r, walk, 1, true);
 }
@@ -1247,30 +1250,32 @@ static void drain_comms(struct record *r)
  * The processes that exited since the last drain (a drain reads every sample they left)
  * release their unwinding state: a libdwfl session opens a process's binaries and their CFI
  * anew, and a long -a recording sees thousands of processes. Their symbolization snapshot stays
- * for the end. Returns how many were found, marked exiting in the table.
+ * for the end. Marks them exiting; whether any was found.
  */
-static size_t find_exited(struct record *r, bool *exiting, size_t n)
+static bool find_exited(struct record *r)
 {
-	size_t i, found = 0;
+	bool found = false;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < r->procs.len; i++) {
 		struct proc *p = &r->procs.data[i];
 
-		exiting[i] = !p->exited && kill((pid_t)p->tgid, 0) && errno == ESRCH;
-		found += exiting[i];
+		p->exiting = !p->exited && kill((pid_t)p->tgid, 0) && errno == ESRCH;
+		found |= p->exiting;
 	}
 	return found;
 }
 
-static void forget_exited(struct record *r, const bool *exiting, size_t n)
+static void forget_exited(struct record *r)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < r->procs.len; i++) {
 		struct proc *p = &r->procs.data[i];
 
-		if (!exiting[i])
+		if (!p->exiting)
 			continue;
+		p->exiting = false;
 		p->exited = true;
 		unwinder__forget_pid(r->unwinder, p->tgid);
 		bpf_map__delete_elem(r->skel->maps.unwind_pids, &p->tgid, sizeof(p->tgid), 0);
@@ -1282,16 +1287,11 @@ int record__drain(struct record *r)
 {
 	__u32 idle = __atomic_load_n(&r->skel->bss->active, __ATOMIC_RELAXED);
 	struct timespec grace = {0, 1000000};
-	size_t nprocs = r->procs.len;
-	bool *exiting = NULL;
+	bool exited;
 	int ret;
 
 	/* before the samples are read: what an exited process left is all in there by now */
-	if (r->unwinder && nprocs && (exiting = calloc(nprocs, sizeof(*exiting))) &&
-	    !find_exited(r, exiting, nprocs)) {
-		free(exiting);
-		exiting = NULL;
-	}
+	exited = r->unwinder && find_exited(r);
 	__atomic_store_n(&r->skel->bss->active, !idle, __ATOMIC_SEQ_CST);
 	/* a perf_event program runs for microseconds: 1 ms covers any still on the old buffer */
 	nanosleep(&grace, NULL);
@@ -1300,9 +1300,8 @@ int record__drain(struct record *r)
 	ret = consume_rings(r);
 	ret = ret < 0 ? ret : drain_buffer(r, idle);
 	drain_comms(r);
-	if (exiting)
-		forget_exited(r, exiting, nprocs);
-	free(exiting);
+	if (exited)
+		forget_exited(r);
 	/* every sample up to now is in: forks older than the last drain are no longer needed */
 	vec_free(&r->forks[1]);
 	r->forks[1] = r->forks[0];
