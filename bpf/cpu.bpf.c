@@ -261,14 +261,14 @@ static __always_inline void copy_user_stack(struct stack_scratch *sc)
 }
 
 /*
- * Wake user space for the samples of a process it has not decided for yet (not in
- * unwind_pids): it reads a new process's maps while the process most likely still runs. The
- * other samples wait for its next tick, unless the ring fills up. Forced: the adaptive wake-up
- * would stay silent while those other samples are still unread.
+ * Wake user space for the samples of a process it has not seen, or with auto not decided for
+ * (not in unwind_pids): it reads a new process's maps while the process most likely still
+ * runs. The other samples wait for its next tick, unless the ring fills up. Forced: the
+ * adaptive wake-up would stay silent while those other samples are still unread.
  */
-static __always_inline __u64 wakeup_flag(__u32 tgid)
+static __always_inline __u64 wakeup_flag(bool seen)
 {
-	if (!bpf_map_lookup_elem(&unwind_pids, &tgid))
+	if (!seen)
 		return BPF_RB_FORCE_WAKEUP;
 	/* and when the ring is half full, so that a late tick loses no sample */
 	if (bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) * 2 >
@@ -311,8 +311,10 @@ static __always_inline bool send_stack_sample(struct bpf_perf_event_data *ctx,
 		sc->s.user_stack_id = stack_id(ctx, stacks, BPF_F_USER_STACK, true, true);
 		sc->s.flags |= CPU_SAMPLE_FP_TOO;
 	}
-	/* a watched process is in no map yet: it always wakes user space */
-	wakeup = fp_too ? BPF_RB_FORCE_WAKEUP : wakeup_flag(key->tgid);
+	/* auto has looked the process up already (a watched one is in no map); dwarf asks here */
+	wakeup = wakeup_flag(unwind_mode == CPU_UNWIND_AUTO
+				     ? !fp_too
+				     : bpf_map_lookup_elem(&unwind_pids, &key->tgid) != NULL);
 	size = sizeof(sc->s) + sc->s.stack_len;
 	if (size > sizeof(*sc))
 		return true;
