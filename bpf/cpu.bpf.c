@@ -19,6 +19,7 @@
 #define EEXIST 17
 
 const volatile bool filter_tgid = false;		  /* false: every process (-a) */
+const volatile __u32 self_tgid = 0;			  /* -a leaves singe itself out */
 const volatile __u32 unwind_mode = CPU_UNWIND_FP;	  /* enum cpu_unwind_mode */
 const volatile __u32 stack_size = CPU_DEFAULT_STACK_COPY; /* <= CPU_MAX_STACK_COPY */
 
@@ -57,6 +58,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct cpu_comm);
 } comms SEC(".maps");
+
+/*
+ * Each thread's own name per tid (a JVM's "C2 CompilerThre", perf's comm), for the pprof
+ * 'comm' label; user space reads and deletes the entries at each drain.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CPU_MAX_THREAD_COMMS);
+	__type(key, __u32);
+	__type(value, struct cpu_comm);
+} thread_comms SEC(".maps");
 
 /*
  * Execs per process. A sample carries its process's count, so user space can tell stacks of
@@ -133,20 +145,31 @@ static __always_inline bool in_user_mode(struct bpf_perf_event_data *ctx)
 #endif
 }
 
-/* Refresh the comm only when it changed: a -- CMD child is named "singe" until it execs. */
-static __always_inline void remember_comm(struct task_struct *task, __u32 tgid)
+/* Store name under id in map only when it changed: one lookup per sample, rare updates. */
+static __always_inline void remember_name(void *map, __u32 id, struct cpu_comm *name)
 {
-	struct cpu_comm comm = {}, *old;
-	__u64 *a, *b;
+	struct cpu_comm *old = bpf_map_lookup_elem(map, &id);
+	__u64 *a = (__u64 *)name->comm, *b;
 
-	BPF_CORE_READ_STR_INTO(&comm.comm, task, group_leader, comm);
-	old = bpf_map_lookup_elem(&comms, &tgid);
 	/* TASK_COMM_LEN is 16: two words (BPF has no memcmp) */
-	a = (__u64 *)comm.comm;
 	b = old ? (__u64 *)old->comm : NULL;
 	if (b && a[0] == b[0] && a[1] == b[1])
 		return;
-	bpf_map_update_elem(&comms, &tgid, &comm, BPF_ANY);
+	bpf_map_update_elem(map, &id, name, BPF_ANY);
+}
+
+/*
+ * The process's name (its group leader's comm) and the thread's own. Refreshed when they
+ * change: a -- CMD child is named "singe" until it execs.
+ */
+static __always_inline void remember_comm(struct task_struct *task, __u32 tgid, __u32 tid)
+{
+	struct cpu_comm process = {}, thread = {};
+
+	BPF_CORE_READ_STR_INTO(&process.comm, task, group_leader, comm);
+	remember_name(&comms, tgid, &process);
+	bpf_get_current_comm(thread.comm, sizeof(thread.comm));
+	remember_name(&thread_comms, tid, &thread);
 }
 
 /* The stack maps of the active buffer. */
@@ -342,6 +365,8 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 		return 0;
 	if (filter_tgid && !bpf_map_lookup_elem(&targets, &key.tgid))
 		return 0;
+	if (key.tgid == self_tgid)
+		return 0;
 	stat_inc(CPU_STAT_SAMPLES);
 	if (!first_sample_ns)
 		first_sample_ns = bpf_ktime_get_ns();
@@ -362,7 +387,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	method = kthread ? CPU_PID_FP : user_stack_method(key.tgid);
 	if (method != CPU_PID_FP &&
 	    send_stack_sample(ctx, task, &key, &stacks, buf, method != CPU_PID_DWARF)) {
-		remember_comm(task, key.tgid);
+		remember_comm(task, key.tgid, key.pid);
 		return 0;
 	}
 	/*
@@ -378,7 +403,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 	__sync_fetch_and_add(count, 1);
-	remember_comm(task, key.tgid);
+	remember_comm(task, key.tgid, key.pid);
 	return 0;
 }
 

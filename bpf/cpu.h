@@ -37,6 +37,8 @@
 #define CPU_MAX_TARGETS 8192
 /* Processes whose comm is remembered (emptied by user space when nearly full). */
 #define CPU_MAX_COMMS 8192
+/* Threads whose own comm is remembered between two drains (user space empties it). */
+#define CPU_MAX_THREAD_COMMS 32768
 /* Processes whose exec generation is remembered (an LRU: the oldest are forgotten). */
 #define CPU_MAX_EXECS 8192
 

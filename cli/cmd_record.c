@@ -87,7 +87,8 @@ static const char record_usage[] =
 	"\n"
 	"The cycles hardware event is used where the CPU has a PMU, else the cpu-clock software\n"
 	"event (virtual machines). The pprof has sample types samples/count and cpu/nanoseconds\n"
-	"(count x 1e9/HZ), labels pid, tid and comm, and the kernel frames above the user ones.\n"
+	"(count x 1e9/HZ), labels pid, tid, comm (the thread's name) and process, and the kernel\n"
+	"frames above the user ones.\n"
 	"The summary reports samples, lost samples, truncated stacks and unknown frames; with\n"
 	"dwarf or auto also the choice per binary and how the copied stacks unwound (complete,\n"
 	"truncated by --stack-size, failed per reason), which the pprof keeps as comments\n"
@@ -397,6 +398,11 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/*
+	 * A closed stderr (singe record ... 2>&1 | head -1) must not kill the recording before
+	 * it writes: the status lines then fail with EPIPE, which is ignored.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static double ms_since(uint64_t t0)
@@ -429,9 +435,10 @@ static int start_recording(struct record_cmd *cmd, struct record *r, struct targ
 		pr_err("%s", err.msg);
 		return ret;
 	}
-	pr_debug("sampling with the %s event at %d Hz on %d CPUs, %.1f ms after start; stack "
+	pr_debug("sampling with the %s event at %d Hz on %d %s, %.1f ms after start; stack "
 		 "storage %u (overflow %u), max stacks %u",
-		 record__event_name(r), cmd->opts.freq, record__nr_cpus(r), ms_since(cmd->start_ns),
+		 record__event_name(r), cmd->opts.freq, record__nr_events(r),
+		 t->kind == TARGET_ALL ? "CPUs" : "target threads", ms_since(cmd->start_ns),
 		 cmd->opts.stack_storage, cmd->opts.overflow_storage, cmd->opts.max_stacks);
 	if (t->kind == TARGET_CMD) {
 		ret = target__start(t);
@@ -484,6 +491,7 @@ static const char *record_loop(struct record_cmd *cmd, struct record *r, struct 
 	uint64_t end = cmd->duration ? start + (uint64_t)(cmd->duration * 1e9) : UINT64_MAX;
 	bool status = log_verbosity >= 0 && isatty(STDERR_FILENO);
 	const char *why = NULL;
+	int ret;
 
 	for (now = start; !why;) {
 		/* short ticks in the first second until a sample comes, to measure its latency */
@@ -501,9 +509,17 @@ static const char *record_loop(struct record_cmd *cmd, struct record *r, struct 
 		else if (!target__alive(t))
 			why = t->kind == TARGET_CMD ? "command exited" : "every target exited";
 		record__poll_stats(r);
-		if (now - last_drain >= DRAIN_INTERVAL_NS) {
-			record__drain(r);
-			last_drain = now;
+		ret = record__handle_execs(r);
+		if (!ret && now - last_drain >= DRAIN_INTERVAL_NS) {
+			ret = record__drain(r);
+			if (!ret)
+				last_drain = now;
+			ret = ret > 0 ? 0 : ret; /* put off: tried again at the next tick */
+		}
+		if (ret < 0 && !why) {
+			/* what was recorded so far is still written */
+			pr_warn("stopping the recording early: %s", strerror(-ret));
+			why = "stopped by an error";
 		}
 		if (status && now - last_status >= STATUS_INTERVAL_NS) {
 			print_status(record__stats(r), (now - start) / 1e9);
@@ -634,10 +650,14 @@ static void print_summary(struct record_cmd *cmd, const struct record *r,
 		pr_warn("%llu child processes were not followed: more than %d processes lived at "
 			"once",
 			(unsigned long long)s->targets_full, CPU_MAX_TARGETS);
-	if (s->lost)
+	if (s->counts_full)
 		pr_warn("%llu samples lost because the counts map was full; raise --max-stacks "
 			"(now %u)",
-			(unsigned long long)s->lost, cmd->opts.max_stacks);
+			(unsigned long long)s->counts_full, cmd->opts.max_stacks);
+	if (s->dropped)
+		pr_warn("%llu stack copies dropped: they came faster than singe could unwind them; "
+			"lower -F, or use --unwind fp",
+			(unsigned long long)s->dropped);
 	if (s->events_lost)
 		pr_warn("%llu exec and fork events lost (more than 8,192 in 100 ms): the stacks of "
 			"those processes may stay unknown",

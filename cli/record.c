@@ -64,12 +64,17 @@ struct proc {
 	char comm[TASK_COMM_LEN];
 };
 
+/* A thread's own name, from the thread_comms map (the process's is in struct proc). */
+struct thread_name {
+	uint32_t tid;
+	char comm[TASK_COMM_LEN];
+};
+
 struct record {
 	struct record_opts opts;
 	struct cpu_bpf *skel;
-	struct bpf_link **links; /* one per sampled CPU */
-	int nlinks;
-	int ncpus; /* CPUs sampled, kept after detach */
+	VEC(struct bpf_link *) links; /* one per sampled CPU (-a) or target thread */
+	int nevents;		      /* their number, kept after detach */
 	struct bpf_link *fork_link, *exit_link, *exec_link;
 	bool hw_event;
 	int nr_possible;
@@ -85,6 +90,9 @@ struct record {
 	struct idset stack_index;
 	VEC(struct proc) procs;
 	struct idset proc_index;
+	VEC(struct thread_name) threads;
+	struct idset thread_index;
+	VEC(pid_t) targets; /* -p and -- CMD: the processes whose threads are sampled */
 
 	struct ring_buffer *events;  /* exec and fork events */
 	struct ring_buffer *samples; /* stack samples (dwarf, auto); NULL with fp */
@@ -101,6 +109,10 @@ struct record {
 	struct record_stats stats;
 	int64_t time_nanos;
 	uint64_t start_ns, stop_ns;
+	uint64_t last_drain_ns; /* CLOCK_MONOTONIC of the last drain */
+	uint64_t turn_end_ns;	/* stack copies are unwound until then in this turn */
+	bool turn_over;		/* the last turn ended with stack copies left in the ring */
+	bool dropping;		/* drop the stack copies left: their turn is over */
 	bool finished;
 };
 
@@ -207,13 +219,11 @@ fail:
 
 static void detach(struct record *r)
 {
-	int i;
+	size_t i;
 
-	for (i = 0; i < r->nlinks; i++)
-		bpf_link__destroy(r->links[i]); /* closes the perf event fd too */
-	free(r->links);
-	r->links = NULL;
-	r->nlinks = 0;
+	for (i = 0; i < r->links.len; i++)
+		bpf_link__destroy(r->links.data[i]); /* closes the perf event fd too */
+	vec_free(&r->links);
 	bpf_link__destroy(r->fork_link);
 	bpf_link__destroy(r->exit_link);
 	bpf_link__destroy(r->exec_link);
@@ -236,6 +246,9 @@ void record__free(struct record *r)
 	vec_free(&r->addrs);
 	vec_free(&r->locs);
 	vec_free(&r->procs);
+	vec_free(&r->threads);
+	vec_free(&r->targets);
+	idset_release(&r->thread_index);
 	vec_free(&r->execs);
 	vec_free(&r->forks[0]);
 	vec_free(&r->forks[1]);
@@ -259,6 +272,8 @@ int record__open(struct record *r, struct flame_err *err)
 				      strerror(errno));
 	r->skel = skel;
 	skel->rodata->filter_tgid = !r->opts.all;
+	/* what singe costs shows in the summary; in a profile of the machine it is noise */
+	skel->rodata->self_tgid = r->opts.all && !r->opts.include_self ? getpid() : 0;
 	/* children are followed (and forgotten when they exit) only for -- CMD */
 	/* forks are heard of for -- CMD and -a (-p has no children to follow) */
 	bpf_program__set_autoload(skel->progs.follow_fork, r->opts.follow_forks || r->opts.all);
@@ -561,7 +576,7 @@ int record__filter_pid(struct record *r, pid_t pid)
 	if (bpf_map__update_elem(r->skel->maps.targets, &pid, sizeof(__u32), &one, sizeof(one),
 				 BPF_ANY))
 		return errno == E2BIG ? -ENOSPC : -errno;
-	return 0;
+	return vec_push(&r->targets, pid);
 }
 
 int record__add_target(struct record *r, pid_t pid)
@@ -616,7 +631,12 @@ static int online_cpus(int **out)
 	return n;
 }
 
-static int open_perf_event(bool hw, int freq, int cpu)
+/*
+ * One sampling event: on a CPU for every task (pid -1), or on one task wherever it runs
+ * (cpu -1), inherited by the threads and children it starts from then on, as perf record -p
+ * and perf record CMD do.
+ */
+static int open_perf_event(bool hw, int freq, pid_t pid, int cpu)
 {
 	struct perf_event_attr attr = {
 		.size = sizeof(attr),
@@ -624,59 +644,96 @@ static int open_perf_event(bool hw, int freq, int cpu)
 		.config = hw ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK,
 		.freq = 1,
 		.sample_freq = freq,
+		.inherit = pid >= 0,
 	};
-	int fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	int fd = syscall(__NR_perf_event_open, &attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }
 
 /*
  * The hardware cycles event where a PMU exists, else the cpu-clock software event (VMs and
- * containers without PMU access): the first CPU decides for all of them.
+ * containers without PMU access): the first event decides for all of them.
  */
-static int open_event_on(struct record *r, int cpu, bool first)
+static int open_event_on(struct record *r, pid_t pid, int cpu)
 {
+	bool first = !r->links.len;
 	int fd;
 
 	if (first) {
-		fd = open_perf_event(true, r->opts.freq, cpu);
+		fd = open_perf_event(true, r->opts.freq, pid, cpu);
 		r->hw_event = fd >= 0;
 		if (fd >= 0 || (fd != -ENOENT && fd != -EOPNOTSUPP && fd != -ENODEV))
 			return fd;
 	}
-	return open_perf_event(r->hw_event, r->opts.freq, cpu);
+	return open_perf_event(r->hw_event, r->opts.freq, pid, cpu);
 }
 
+/* Open the event of (pid, cpu) and run the sampling program on it; what names it in errors. */
+static int attach_event(struct record *r, pid_t pid, int cpu, const char *what, int id,
+			struct flame_err *err)
+{
+	struct bpf_link *link;
+	int fd = open_event_on(r, pid, cpu), ret;
+
+	/* a thread that exited since it was listed is not an error */
+	if (fd == -ESRCH && pid >= 0)
+		return 0;
+	if (fd < 0)
+		return preflight__explain_perf_open(-fd, r->opts.freq, err);
+	if ((ret = vec_reserve(&r->links, 1))) {
+		close(fd);
+		return ret;
+	}
+	link = bpf_program__attach_perf_event(r->skel->progs.sample_cpu, fd);
+	if (!link) {
+		ret = -errno;
+		close(fd);
+		return flame_err__set(err, -ret, "cannot attach to the perf event of %s %d: %s",
+				      what, id, strerror(-ret));
+	}
+	r->links.data[r->links.len++] = link;
+	return 0;
+}
+
+/* -a: one event per online CPU. */
 static int attach_cpus(struct record *r, struct flame_err *err)
 {
-	int *cpus = NULL, n, i, fd, ret = 0;
+	int *cpus = NULL, n, i, ret = 0;
 
 	n = online_cpus(&cpus);
 	if (n < 0)
 		return flame_err__set(err, -n, "cannot read the online CPUs: %s", strerror(-n));
-	r->links = calloc(n, sizeof(*r->links));
-	if (!r->links) {
-		free(cpus);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		fd = open_event_on(r, cpus[i], i == 0);
-		if (fd < 0) {
-			ret = preflight__explain_perf_open(-fd, r->opts.freq, err);
-			break;
-		}
-		r->links[r->nlinks] = bpf_program__attach_perf_event(r->skel->progs.sample_cpu, fd);
-		if (!r->links[r->nlinks]) {
-			ret = -errno;
-			close(fd);
-			flame_err__set(err, -ret, "cannot attach to the perf event of CPU %d: %s",
-				       cpus[i], strerror(-ret));
-			break;
-		}
-		r->nlinks++;
-	}
-	r->ncpus = r->nlinks;
+	for (i = 0; i < n && !ret; i++)
+		ret = attach_event(r, -1, cpus[i], "CPU", cpus[i], err);
 	free(cpus);
+	return ret;
+}
+
+/*
+ * -p and -- CMD: one inherited event per thread of each target, so that sampling costs the
+ * other processes of the machine nothing (per-CPU events would interrupt every CPU at -F Hz
+ * and filter in BPF). Threads and children started later inherit the event; a thread
+ * started while the list is read may be missed, as with perf record -p.
+ */
+static int attach_tasks(struct record *r, struct flame_err *err)
+{
+	size_t i, j;
+	int ret = 0;
+
+	for (i = 0; i < r->targets.len && !ret; i++) {
+		pid_t *tids = NULL;
+		int n = procfs__list_tasks(r->targets.data[i], &tids);
+
+		if (n == -ESRCH)
+			continue; /* gone already: the loop will say every target exited */
+		if (n < 0)
+			return flame_err__set(err, -n, "cannot list the threads of process %d: %s",
+					      r->targets.data[i], strerror(-n));
+		for (j = 0; j < (size_t)n && !ret; j++)
+			ret = attach_event(r, tids[j], -1, "thread", tids[j], err);
+		free(tids);
+	}
 	return ret;
 }
 
@@ -705,7 +762,8 @@ int record__attach(struct record *r, struct flame_err *err)
 				      strerror(errno));
 	r->time_nanos = now_ns(CLOCK_REALTIME);
 	r->start_ns = now_ns(CLOCK_MONOTONIC);
-	ret = attach_cpus(r, err);
+	ret = r->opts.all ? attach_cpus(r, err) : attach_tasks(r, err);
+	r->nevents = r->links.len;
 	if (ret)
 		detach(r);
 	return ret;
@@ -716,9 +774,9 @@ const char *record__event_name(const struct record *r)
 	return r->hw_event ? "cycles" : "cpu-clock";
 }
 
-int record__nr_cpus(const struct record *r)
+int record__nr_events(const struct record *r)
 {
-	return r->ncpus;
+	return r->nevents;
 }
 
 static uint64_t read_stat(struct record *r, __u32 stat)
@@ -738,20 +796,16 @@ static void read_stats(struct record *r)
 {
 	struct record_stats *s = &r->stats;
 
-	s->samples = read_stat(r, CPU_STAT_SAMPLES);
-	s->lost = read_stat(r, CPU_STAT_MAP_FULL);
+	record__poll_stats(r);
 	s->collisions = read_stat(r, CPU_STAT_COLLISIONS);
 	s->overflows = read_stat(r, CPU_STAT_OVERFLOWS);
 	s->no_user_stack = read_stat(r, CPU_STAT_NO_USER_STACK);
 	s->no_kern_stack = read_stat(r, CPU_STAT_NO_KERN_STACK);
 	s->stack_errors = read_stat(r, CPU_STAT_STACK_ERRORS);
 	s->forks = read_stat(r, CPU_STAT_FORKS);
-	s->stacks_lost = read_stat(r, CPU_STAT_STACKS_LOST);
 	s->regs_errors = read_stat(r, CPU_STAT_REGS_ERRORS);
 	s->targets_full = read_stat(r, CPU_STAT_TARGETS_FULL);
 	s->events_lost = read_stat(r, CPU_STAT_EVENTS_LOST);
-	if (!s->first_sample_ns && r->skel->bss)
-		s->first_sample_ns = r->skel->bss->first_sample_ns;
 }
 
 /*
@@ -1101,9 +1155,8 @@ static int watched_sample(struct record *r, struct proc *p, const struct cpu_sta
  * the process most likely still runs, and the addresses join the frame-pointer stacks'
  * aggregation.
  */
-static int on_stack_sample(void *ctx, void *data, size_t size)
+static int take_stack_sample(struct record *r, void *data, size_t size)
 {
-	struct record *r = ctx;
 	struct cpu_stack_sample h;
 	uint64_t both[2 * CPU_MAX_STACK_DEPTH];
 	struct stack_probe k = {.addrs = both};
@@ -1136,21 +1189,68 @@ static int on_stack_sample(void *ctx, void *data, size_t size)
 	return add_unwound(r, &h, &k, res);
 }
 
+/* What a stack-sample callback returns when its turn is over: libbpf then stops reading. */
+#define TURN_OVER (-ETIME)
+
+/*
+ * The ring buffer's callback. Samples can arrive faster than they unwind (-F 50000 with
+ * dwarf): past the turn's end the callback stops libbpf's loop, which would otherwise never
+ * return, and the samples left wait for the next turn or, at a drain, are dropped and
+ * counted (their kernel stacks are in the buffer about to be cleared).
+ */
+static int on_stack_sample(void *ctx, void *data, size_t size)
+{
+	struct record *r = ctx;
+	int ret;
+
+	if (r->dropping) {
+		r->stats.dropped++;
+		return 0;
+	}
+	ret = take_stack_sample(r, data, size);
+	if (ret < 0)
+		return ret;
+	return now_ns(CLOCK_MONOTONIC) >= r->turn_end_ns ? TURN_OVER : 0;
+}
+
 /*
  * Read the events (forks noted, execs kept for later), then the stack samples waiting in the
- * ring buffers: in that order, so that a child's fork is known before its first sample. The
- * number of records read, or a negative errno.
+ * ring buffers, unwinding them for at most budget_ns: in that order, so that a child's fork is
+ * known before its first sample. The number of records read, or a negative errno;
+ * r->turn_over tells whether samples may be left.
  */
-static int consume_rings(struct record *r)
+static int consume_rings(struct record *r, uint64_t budget_ns)
 {
 	int ret = ring_buffer__consume(r->events), n;
 
+	r->turn_over = false;
 	if (ret >= 0 && r->samples) {
+		r->turn_end_ns = now_ns(CLOCK_MONOTONIC) + budget_ns;
 		n = ring_buffer__consume(r->samples);
+		r->turn_over = n == TURN_OVER;
+		if (r->turn_over)
+			n = 1;
 		ret = n < 0 ? n : ret + n;
 	}
 	if (r->unwinder)
 		r->stats.unwind_ns = unwinder__stats(r->unwinder)->unwind_ns;
+	return ret;
+}
+
+/*
+ * Before a stack map is cleared: every stack copy waiting is taken, unwound within budget_ns,
+ * and the rest dropped and counted (dropping is cheap, so this ends however fast they come).
+ */
+static int take_all_samples(struct record *r, uint64_t budget_ns)
+{
+	int ret = consume_rings(r, budget_ns);
+
+	if (ret < 0 || !r->turn_over)
+		return ret;
+	r->dropping = true;
+	ring_buffer__consume(r->samples);
+	r->dropping = false;
+	record__poll_stats(r);
 	return ret;
 }
 
@@ -1164,7 +1264,7 @@ int record__wait(struct record *r, uint64_t timeout_ns)
 
 	if (n <= 0)
 		return n < 0 && errno != EINTR ? -errno : 0;
-	return consume_rings(r);
+	return consume_rings(r, RECORD_TURN_NS);
 }
 
 /* Empty a stack-trace map; ids are bucket indexes, so deleting while walking is safe. */
@@ -1246,6 +1346,61 @@ static void drain_comms(struct record *r)
 			bpf_map_delete_elem(fd, &tgid);
 }
 
+static bool thread_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct record *r = ctx;
+
+	return r->threads.data[idx].tid == *(const uint32_t *)key;
+}
+
+static struct thread_name *thread_of(struct record *r, uint32_t tid)
+{
+	int64_t idx = idset__find(&r->thread_index, hash_mix(1, tid), &tid, thread_eq, r);
+
+	return idx >= 0 ? &r->threads.data[idx] : NULL;
+}
+
+/* Remember tid's name, replacing an older one (a thread renamed itself). */
+static int name_thread(struct record *r, uint32_t tid, const char *comm)
+{
+	struct thread_name *t = thread_of(r, tid), n = {.tid = tid};
+	int ret;
+
+	if (!t) {
+		if ((ret = vec_push(&r->threads, n)) ||
+		    (ret = idset__insert(&r->thread_index, hash_mix(1, tid), r->threads.len - 1)))
+			return ret;
+		t = &r->threads.data[r->threads.len - 1];
+	}
+	memcpy(t->comm, comm, TASK_COMM_LEN);
+	return 0;
+}
+
+/*
+ * Move the thread names the BPF program noted into the thread table. Entries are deleted
+ * once read, so the map only holds the threads sampled since the last drain (a thread whose
+ * name is deleted is noted again at its next sample).
+ */
+static int drain_thread_comms(struct record *r)
+{
+	int fd = bpf_map__fd(r->skel->maps.thread_comms), ret = 0;
+	__u32 tid, *prev = NULL;
+	struct cpu_comm comm;
+	VEC(__u32) seen = {0};
+	size_t i;
+
+	while (!ret && !bpf_map_get_next_key(fd, prev, &tid)) {
+		if (!bpf_map_lookup_elem(fd, &tid, &comm))
+			ret = name_thread(r, tid, comm.comm);
+		ret = ret ?: vec_push(&seen, tid);
+		prev = &tid;
+	}
+	for (i = 0; i < seen.len; i++)
+		bpf_map_delete_elem(fd, &seen.data[i]);
+	vec_free(&seen);
+	return ret;
+}
+
 /*
  * The processes that exited since the last drain (a drain reads every sample they left)
  * release their unwinding state: a libdwfl session opens a process's binaries and their CFI
@@ -1283,13 +1438,32 @@ static void forget_exited(struct record *r)
 }
 
 /* Flip buffers, let programs still on the old one finish, and read it into user space. */
+/*
+ * A drain waits at most this long for the stack copies to be unwound (new processes' files
+ * being opened, a burst of samples): past it, the copies left are dropped and counted.
+ */
+#define DRAIN_MAX_DELAY_NS 2000000000ULL
+
 int record__drain(struct record *r)
 {
 	__u32 idle = __atomic_load_n(&r->skel->bss->active, __ATOMIC_RELAXED);
 	struct timespec grace = {0, 1000000};
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
 	bool exited;
 	int ret;
 
+	/*
+	 * The copies waiting refer to the buffer about to be flipped: unwind them first, and
+	 * when a turn is not enough, try again at the next tick rather than drop them.
+	 */
+	ret = consume_rings(r, RECORD_TURN_NS);
+	if (ret < 0)
+		return ret;
+	if (!r->last_drain_ns)
+		r->last_drain_ns = r->start_ns;
+	if (r->turn_over && now - r->last_drain_ns < DRAIN_MAX_DELAY_NS)
+		return 1;
+	r->last_drain_ns = now;
 	/* before the samples are read: what an exited process left is all in there by now */
 	exited = r->unwinder && find_exited(r);
 	__atomic_store_n(&r->skel->bss->active, !idle, __ATOMIC_SEQ_CST);
@@ -1297,9 +1471,10 @@ int record__drain(struct record *r)
 	nanosleep(&grace, NULL);
 	read_stats(r);
 	/* stack samples refer to the idle buffer's stack map: read them before it is cleared */
-	ret = consume_rings(r);
+	ret = take_all_samples(r, RECORD_TURN_NS);
 	ret = ret < 0 ? ret : drain_buffer(r, idle);
 	drain_comms(r);
+	ret = ret ?: drain_thread_comms(r);
 	if (exited)
 		forget_exited(r);
 	/* every sample up to now is in: forks older than the last drain are no longer needed */
@@ -1333,14 +1508,14 @@ static void resnapshot_if_early(struct record *r, const struct cpu_proc_event *e
 		snapshot(r, p, ev->exec_gen, SNAPSHOT_REFRESH);
 }
 
-static int handle_execs(struct record *r)
+int record__handle_execs(struct record *r)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC);
 	size_t i, kept = 0;
 	int ret = 0;
 	bool drained = false;
 
-	if (consume_rings(r) < 0 || !r->execs.len)
+	if (ring_buffer__consume(r->events) < 0 || !r->execs.len)
 		return 0;
 	for (i = 0; i < r->execs.len && !ret; i++) {
 		struct cpu_proc_event ev = r->execs.data[i];
@@ -1352,6 +1527,14 @@ static int handle_execs(struct record *r)
 		if (!drained) {
 			ret = record__drain(r);
 			drained = true;
+			if (ret > 0) {
+				/* the drain waits for the stack copies: so does the exec */
+				memmove(r->execs.data + kept, r->execs.data + i,
+					(r->execs.len - i) * sizeof(*r->execs.data));
+				kept += r->execs.len - i;
+				ret = 0;
+				break;
+			}
 		}
 		if (!ret && (!r->opts.all || proc_find(r, ev.tgid) >= 0))
 			ret = proc_see(r, ev.tgid, ev.exec_gen);
@@ -1362,14 +1545,16 @@ static int handle_execs(struct record *r)
 	return ret;
 }
 
-int record__poll_stats(struct record *r)
+void record__poll_stats(struct record *r)
 {
-	r->stats.samples = read_stat(r, CPU_STAT_SAMPLES);
-	r->stats.lost = read_stat(r, CPU_STAT_MAP_FULL);
-	r->stats.stacks_lost = read_stat(r, CPU_STAT_STACKS_LOST);
-	if (!r->stats.first_sample_ns)
-		r->stats.first_sample_ns = r->skel->bss->first_sample_ns;
-	return handle_execs(r);
+	struct record_stats *s = &r->stats;
+
+	s->samples = read_stat(r, CPU_STAT_SAMPLES);
+	s->counts_full = read_stat(r, CPU_STAT_MAP_FULL);
+	s->stacks_lost = read_stat(r, CPU_STAT_STACKS_LOST);
+	s->lost = s->counts_full + s->stacks_lost + s->dropped;
+	if (!s->first_sample_ns && r->skel->bss)
+		s->first_sample_ns = r->skel->bss->first_sample_ns;
 }
 
 const struct record_stats *record__stats(const struct record *r)
@@ -1419,34 +1604,38 @@ static int add_samples(struct record *r)
 {
 	struct profile *p = r->profile;
 	int64_t pid_key = profile__intern_str(p, "pid"), tid_key = profile__intern_str(p, "tid");
-	int64_t comm_key = profile__intern_str(p, "comm"), missing = 0;
+	int64_t comm_key = profile__intern_str(p, "comm");
+	int64_t process_key = profile__intern_str(p, "process"), missing = 0;
 	size_t i;
 	int ret;
 
-	if (pid_key < 0 || tid_key < 0 || comm_key < 0)
+	if (pid_key < 0 || tid_key < 0 || comm_key < 0 || process_key < 0)
 		return -ENOMEM;
 	for (i = 0; i < r->stacks.len; i++) {
 		const struct raw_stack *s = &r->stacks.data[i];
-		int64_t idx = proc_find(r, s->tgid), comm;
+		const struct proc *proc = proc_of(r, s->tgid);
+		const struct thread_name *thread = thread_of(r, s->tid);
 		int64_t values[2] = {s->count, (int64_t)s->count * p->period};
-		uint64_t loc;
-		const char *name = idx >= 0 && r->procs.data[idx].comm[0] ? r->procs.data[idx].comm
-									  : "[unknown]";
-		struct label labels[3] = {
+		const char *process = proc && proc->comm[0] ? proc->comm : "[unknown]";
+		/* the thread's own name, as perf shows it; its process's when it was not seen */
+		const char *comm = thread && thread->comm[0] ? thread->comm : process;
+		int64_t comm_str = profile__intern(p, comm, strnlen(comm, TASK_COMM_LEN));
+		int64_t process_str = profile__intern(p, process, strnlen(process, TASK_COMM_LEN));
+		struct label labels[4] = {
 			{.key = pid_key, .num = s->tgid},
 			{.key = tid_key, .num = s->tid},
-			{.key = comm_key},
+			{.key = comm_key, .str = comm_str},
+			{.key = process_key, .str = process_str},
 		};
+		uint64_t loc;
 
-		comm = profile__intern(p, name, strnlen(name, TASK_COMM_LEN));
-		if (comm < 0)
-			return comm;
-		labels[2].str = comm;
+		if (comm_str < 0 || process_str < 0)
+			return -ENOMEM;
 		if (!s->nlocs && !missing && (missing = missing_stack_location(p)) < 0)
 			return missing;
 		loc = missing;
 		ret = profile__add_sample(p, s->nlocs ? r->locs.data + s->loc_start : &loc,
-					  s->nlocs ? s->nlocs : 1, values, labels, 3);
+					  s->nlocs ? s->nlocs : 1, values, labels, 4);
 		if (ret)
 			return ret;
 	}
@@ -1490,8 +1679,9 @@ static int add_comments(struct record *r)
 	char text[256];
 	int ret;
 
-	snprintf(text, sizeof(text), "singe record -t cpu: %s event at %d Hz on %d CPUs",
-		 record__event_name(r), r->opts.freq, r->ncpus);
+	snprintf(text, sizeof(text), "singe record -t cpu: %s event at %d Hz on %d %s",
+		 record__event_name(r), r->opts.freq, r->nevents,
+		 r->opts.all ? "CPUs" : "target threads (and the tasks they started)");
 	ret = profile__add_comment(r->profile, text);
 	ret = ret ?: add_unwind_comments(r);
 	if (ret || !(r->stats.collisions || r->stats.no_user_stack))
@@ -1502,6 +1692,9 @@ static int add_comments(struct record *r)
 		 (unsigned long long)r->stats.no_user_stack);
 	return profile__add_comment(r->profile, text);
 }
+
+/* The stack copies left when sampling stops are unwound for at most this long. */
+#define FINISH_UNWIND_NS 250000000ULL
 
 int record__finish(struct record *r, struct profile **out, struct flame_err *err)
 {
@@ -1515,10 +1708,12 @@ int record__finish(struct record *r, struct profile **out, struct flame_err *err
 	nanosleep(&(struct timespec){0, 1000000}, NULL); /* programs still running finish */
 	read_stats(r);
 	/* nothing is writing any more: both buffers can be read */
-	ret = consume_rings(r);
+	ret = take_all_samples(r, FINISH_UNWIND_NS);
 	ret = ret < 0 ? ret : drain_buffer(r, 0);
 	ret = ret ?: drain_buffer(r, 1);
 	drain_comms(r);
+	ret = ret ?: drain_thread_comms(r);
+	record__poll_stats(r); /* the copies dropped just now are lost samples too */
 	ret = ret ?: symbolize_pending(r, true, 0);
 	ret = ret ?: add_sample_types(r->profile, r->opts.freq);
 	ret = ret ?: add_samples(r);
@@ -1528,7 +1723,7 @@ int record__finish(struct record *r, struct profile **out, struct flame_err *err
 	r->stats.unknown_frames = symbolizer__stats(r->sym)->unknown_frames;
 	r->profile->time_nanos = r->time_nanos;
 	r->profile->duration_nanos = r->start_ns ? r->stop_ns - r->start_ns : 0;
-	r->profile->quality.lost = r->stats.lost + r->stats.stacks_lost;
+	r->profile->quality.lost = r->stats.lost;
 	r->profile->quality.truncated = r->stats.truncated + r->stats.unwind[UNWIND_TRUNCATED];
 	r->profile->quality.unknown_frames = r->stats.unknown_frames;
 	/* the symbolizer borrows the profile: free it before handing the profile over */

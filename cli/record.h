@@ -9,7 +9,8 @@
  *   record__load(r, &err);          verify and load
  *   record__add_target(r, pid);     per -p process (not with opts.all); for -- CMD:
  *                                   record__filter_pid() before attach, add_target after exec
- *   record__attach(r, &err);        perf events on every online CPU: sampling starts
+ *   record__attach(r, &err);        perf events on every online CPU (-a) or on each
+ *                                   target thread, inherited: sampling starts
  *   loop: record__drain(r);         about once a second, so maps never fill up
  *   record__finish(r, &p, &err);    detach, drain, symbolize; *p is the caller's
  *   record__free(r);
@@ -33,6 +34,7 @@ struct record;
 struct record_opts {
 	bool all;		       /* every process (-a); otherwise only added targets */
 	bool follow_forks;	       /* children forked by a target become targets (-- CMD) */
+	bool include_self;	       /* -a samples singe itself too (--include-self) */
 	int freq;		       /* samples per second per CPU (-F) */
 	unsigned int stack_storage;    /* stack-trace map entries per buffer; 0 = from freq, CPUs */
 	unsigned int overflow_storage; /* overflow stack map entries; 0 = from stack_storage */
@@ -53,8 +55,13 @@ void record_opts__init(struct record_opts *opts);
 void record_opts__resolve(struct record_opts *opts);
 
 struct record_stats {
-	uint64_t samples;	  /* samples of targets seen by the BPF program */
-	uint64_t lost;		  /* dropped because the counts map was full */
+	uint64_t samples; /* samples of targets seen by the BPF program */
+	/*
+	 * Every sample lost, whatever the cause: counts_full + stacks_lost + dropped. The one
+	 * figure the status line, the summary and the profile's quality comment show.
+	 */
+	uint64_t lost;
+	uint64_t counts_full;	  /* dropped because the counts map was full */
 	uint64_t collisions;	  /* stacks lost to hash collisions in both stack maps */
 	uint64_t overflows;	  /* stacks kept in the overflow map after a collision */
 	uint64_t no_user_stack;	  /* user stacks that could not be read */
@@ -75,6 +82,7 @@ struct record_stats {
 	size_t stacks;		  /* distinct (pid, tid, stack) keys */
 	/* --unwind dwarf and auto */
 	uint64_t stacks_lost;		    /* stack copies the full ring buffer dropped */
+	uint64_t dropped;		    /* stack copies singe could not unwind in time */
 	uint64_t regs_errors;		    /* samples whose user registers were unreadable */
 	uint64_t unwound;		    /* stack copies unwound in user space */
 	uint64_t unwind[UNWIND_NR_RESULTS]; /* how those unwinds ended */
@@ -105,19 +113,36 @@ int record__filter_pid(struct record *r, pid_t pid);
 int record__attach(struct record *r, struct flame_err *err);
 /* The perf event sampling uses: "cycles" (hardware) or "cpu-clock" (software fallback). */
 const char *record__event_name(const struct record *r);
-/* Number of CPUs sampled. */
-int record__nr_cpus(const struct record *r);
+/*
+ * Sampling events opened: one per online CPU with -a; otherwise one per thread of the targets
+ * (inherited by the threads and children they start), so that only the targets are interrupted.
+ */
+int record__nr_events(const struct record *r);
 
 /*
  * Wait up to timeout_ns for stack samples and exec events, and take them in as they come: the
  * first sample of a new process then has its files opened while the process most likely still
- * runs. The number of records taken, or a negative errno.
+ * runs. Unwinding stops after RECORD_TURN_NS even when more samples wait (they stay in the
+ * ring for the next turn), so the caller keeps control at any sample rate. The number of
+ * records taken, or a negative errno.
  */
+#define RECORD_TURN_NS 100000000ULL
 int record__wait(struct record *r, uint64_t timeout_ns);
-/* Move the samples gathered so far from the kernel maps into user space. */
+/*
+ * Move the samples gathered so far from the kernel maps into user space. The stack copies
+ * waiting are unwound for at most a bounded time: when that is not enough the drain is put
+ * off (1: call again at the next tick), at most for two seconds, after which what is left is
+ * dropped and counted, so a drain never takes long whatever the sample rate. 0, 1 or a
+ * negative errno.
+ */
 int record__drain(struct record *r);
-/* Refresh the cheap counters (samples, lost) for a status line; drains early after an exec. */
-int record__poll_stats(struct record *r);
+/* Refresh the cheap counters (samples, lost) for a status line. */
+void record__poll_stats(struct record *r);
+/*
+ * Snapshot the processes that exec'd long enough ago (after a drain, so the old image's
+ * stacks are symbolized first). 0 or a negative errno.
+ */
+int record__handle_execs(struct record *r);
 const struct record_stats *record__stats(const struct record *r);
 /* The binaries the samples went through and what they need, in order of first sight. */
 size_t record__unwind_choices(const struct record *r, const struct record_unwind_choice **out);
@@ -126,7 +151,8 @@ const char *record__unwind_name(int mode);
 
 /*
  * Stop sampling, drain, symbolize and build the profile: sample types samples/count and
- * cpu/nanoseconds, labels pid, tid, comm; kernel frames leaf first, then user frames.
+ * cpu/nanoseconds, labels pid, tid, comm (the thread's name) and process (the process's);
+ * kernel frames leaf first, then user frames.
  * *out is owned by the caller. Call once.
  */
 int record__finish(struct record *r, struct profile **out, struct flame_err *err);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -169,6 +170,42 @@ nomem:
 	procmaps__free(m);
 	errno = ENOMEM;
 	return NULL;
+}
+
+int procfs__list_tasks(pid_t pid, pid_t **tids)
+{
+	pid_t *list = NULL, *grown;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	char path[64];
+	DIR *dir;
+	long tid;
+	char *end;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while ((de = readdir(dir))) {
+		errno = 0;
+		tid = strtol(de->d_name, &end, 10);
+		if (errno || *end || end == de->d_name || tid <= 0 || tid > INT32_MAX)
+			continue; /* "." and ".." */
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(list, cap * sizeof(*list));
+			if (!grown) {
+				free(list);
+				closedir(dir);
+				return -ENOMEM;
+			}
+			list = grown;
+		}
+		list[n++] = (pid_t)tid;
+	}
+	closedir(dir);
+	*tids = list;
+	return (int)n;
 }
 
 char *procfs__read_file(const char *path, size_t max, size_t *out_len)

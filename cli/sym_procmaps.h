@@ -69,6 +69,12 @@ int procmap__map_files_path(const struct procmap *m, pid_t pid, char *buf, size_
 char *procfs__read_file(const char *path, size_t max, size_t *len);
 
 /*
+ * The threads of process pid (/proc/PID/task) into a malloc'ed *tids: their number, or
+ * -ESRCH (no such process), -ENOMEM, another negative errno.
+ */
+int procfs__list_tasks(pid_t pid, pid_t **tids);
+
+/*
  * Parse hex digits (no "0x") at *p, stopping before end; on success advance *p past them.
  * Shared by the /proc/PID/maps, kallsyms and perf-map readers. False when there is no digit
  * or the number does not fit 64 bits (leading zeros are fine).

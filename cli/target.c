@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -154,12 +155,19 @@ int target__add_pids(struct target *t, const char *list, pid_t *bad_pid)
 	return err;
 }
 
-static void __attribute__((noreturn)) child_exec(int go_fd, int exec_fd, char **argv)
+static void __attribute__((noreturn)) child_exec(int go_fd, int exec_fd, char **argv, pid_t parent)
 {
 	char c = 0;
 	ssize_t n;
 	int err;
 
+	/*
+	 * The command must not outlive singe: if singe is killed (SIGKILL gives it no chance to
+	 * stop the command), the kernel sends the command the SIGTERM singe would have sent. The
+	 * parent may have died before this line: then the command is not started at all.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
+		_exit(127);
 	do
 		n = read(go_fd, &c, 1);
 	while (n < 0 && errno == EINTR);
@@ -177,7 +185,7 @@ static void __attribute__((noreturn)) child_exec(int go_fd, int exec_fd, char **
 int target__spawn(struct target *t, char **argv)
 {
 	int go[2], ex[2], err;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	t->kind = TARGET_CMD;
 	t->argv = argv;
@@ -201,7 +209,7 @@ int target__spawn(struct target *t, char **argv)
 	if (pid == 0) {
 		close(go[1]);
 		close(ex[0]);
-		child_exec(go[0], ex[1], argv);
+		child_exec(go[0], ex[1], argv, self);
 	}
 	close(go[0]);
 	close(ex[1]);

@@ -10,6 +10,7 @@ packages=(
 	python3.11
 	bc golang-go jq libxml2-utils linux-perf hyperfine valgrind time
 	chromium nodejs
+	openjdk-17-jdk-headless
 )
 
 missing=()

@@ -284,6 +284,24 @@ else
 	skip "not root" "setpriv not installed"
 fi
 
+# --- thread names: each sample's comm is its thread's own name (a JVM names its compiler and GC
+# threads), the process's name is the process label
+if command -v java >/dev/null && command -v go >/dev/null; then
+	if expect_exit "record a JVM" 0 "$SINGE" record -q -F 499 -o "$TMP/java.pb.gz" -- \
+		java -XX:TieredStopAtLevel=4 examples/java/Spin.java 2500; then
+		go tool pprof -raw "$TMP/java.pb.gz" >"$TMP/java.raw" 2>&1
+		names=$(grep -o 'comm:\[[^]]*\]' "$TMP/java.raw" | sort -u)
+		if grep -Eq 'comm:\[C[12] CompilerThre\]' <<<"$names" && grep -q 'comm:\[java\]' <<<"$names" &&
+			! grep -o 'process:\[[^]]*\]' "$TMP/java.raw" | grep -vq 'process:\[java\]'; then
+			pass "thread names: $(echo $names | tr '\n' ' ') under process java"
+		else
+			fail "thread names per thread" "comm labels: $(echo $names)"
+		fi
+	fi
+else
+	skip "thread names" "java or go missing"
+fi
+
 # --- Go: names and file:line from a normal and a stripped build (pclntab only)
 if command -v go >/dev/null && [[ -x examples/go/build.sh ]]; then
 	if examples/go/build.sh .output/examples/go cpu >"$TMP/gobuild.log" 2>&1; then
