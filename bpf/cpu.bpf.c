@@ -346,6 +346,25 @@ static __always_inline bool send_stack_sample(struct bpf_perf_event_data *ctx,
 	return true;
 }
 
+/*
+ * The word at the user stack pointer, when it points into the main executable's code: the
+ * return address a frameless leaf function leaves there (see cpu_key.leaf_ret). Anything
+ * else stays 0, so that the words of ordinary frames do not split the counts.
+ */
+static __always_inline __u64 leaf_return(struct task_struct *task)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	__u64 sp = 0, word = 0, start, end;
+
+	if (!regs || bpf_probe_read_kernel(&sp, sizeof(sp), &regs->sp) || !sp)
+		return 0;
+	if (bpf_probe_read_user(&word, sizeof(word), (void *)sp))
+		return 0;
+	start = BPF_CORE_READ(task, mm, start_code);
+	end = BPF_CORE_READ(task, mm, end_code);
+	return word >= start && word < end ? word : 0;
+}
+
 SEC("perf_event")
 int sample_cpu(struct bpf_perf_event_data *ctx)
 {
@@ -396,6 +415,8 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	 */
 	key.user_stack_id = stack_id(ctx, &stacks, BPF_F_USER_STACK, true, !kthread);
 	key.kern_stack_id = stack_id(ctx, &stacks, 0, false, !in_user_mode(ctx));
+	if (key.user_stack_id >= 0)
+		key.leaf_ret = leaf_return(task);
 
 	count = bpf_map_lookup_or_try_init(counts, &key, &zero);
 	if (!count) {

@@ -57,6 +57,13 @@ struct cpu_key {
 	__s32 kern_stack_id; /* < 0: the sample was taken in user mode */
 	__u32 exec_gen;	     /* execs of the process seen so far: which image the stack is in */
 	__u32 pad;
+	/*
+	 * The word at the user stack pointer when it looks like a return address into the main
+	 * executable's code, else 0: the caller of a frameless leaf (Go's small leaf functions
+	 * never push a frame pointer, so the walk skips it). User space keeps it where the
+	 * binary's tables say the leaf has no frame yet.
+	 */
+	__u64 leaf_ret;
 };
 
 struct cpu_comm {

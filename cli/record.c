@@ -996,10 +996,35 @@ static void count_walk(struct record *r, const struct stack_probe *k, uint64_t c
 		r->stats.fp_walks += count;
 }
 
+/*
+ * A frameless leaf (Go's small leaf functions push no frame pointer) has its caller left out
+ * of a frame-pointer walk, which starts from the caller's own frame pointer. Where Go's pcsp
+ * table says the sampled pc has not moved the stack pointer, ret (the word at the stack
+ * pointer) is that caller's return address: put it back as the second frame. 0 or -ENOMEM.
+ */
+static int keep_leaf_caller(struct record *r, struct stack_probe *k, uint64_t *user, uint64_t ret)
+{
+	int delta;
+
+	if (!ret || !k->nuser || k->nuser >= r->opts.max_depth || (k->nuser > 1 && user[1] == ret))
+		return 0;
+	if ((delta = proc_see(r, k->tgid, k->exec_gen)))
+		return delta;
+	delta = symbolizer__go_sp_delta(r->sym, k->tgid, user[0]);
+	if (delta)
+		return delta == -ENOMEM ? delta : 0;
+	memmove(user + 2, user + 1, (k->nuser - 1) * sizeof(*user));
+	user[1] = ret;
+	k->nuser++;
+	r->stats.leaf_callers++;
+	return 0;
+}
+
 /* Read one counts entry with both of its stacks into user space. */
 static int drain_key(struct record *r, int buf, const struct cpu_key *key, uint64_t count)
 {
 	uint64_t both[2 * CPU_MAX_STACK_DEPTH];
+	int ret;
 	struct stack_probe k = {
 		.tgid = key->tgid,
 		.tid = key->pid,
@@ -1011,6 +1036,9 @@ static int drain_key(struct record *r, int buf, const struct cpu_key *key, uint6
 	memcpy(both, r->frames, k.nkern * sizeof(uint64_t));
 	k.nuser = read_stack(r, buf, key->user_stack_id);
 	memcpy(both + k.nkern, r->frames, k.nuser * sizeof(uint64_t));
+	ret = keep_leaf_caller(r, &k, both + k.nkern, key->leaf_ret);
+	if (ret)
+		return ret;
 	count_walk(r, &k, count);
 	return add_stack(r, &k, count, true);
 }
@@ -1123,7 +1151,7 @@ static bool walk_reaches_root(struct record *r, const struct stack_probe *walk)
 static int watched_sample(struct record *r, struct proc *p, const struct cpu_stack_sample *h,
 			  const void *data, struct stack_probe *k, uint64_t *addrs)
 {
-	uint64_t walk_addrs[2 * CPU_MAX_STACK_DEPTH];
+	uint64_t walk_addrs[2 * CPU_MAX_STACK_DEPTH], leaf_ret = 0;
 	struct stack_probe walk = *k;
 	enum unwind_result res;
 	int broken, n;
@@ -1132,6 +1160,11 @@ static int watched_sample(struct record *r, struct proc *p, const struct cpu_sta
 	memcpy(walk_addrs, addrs, k->nkern * sizeof(uint64_t));
 	walk.nuser = read_stack(r, h->buf ? 1 : 0, h->user_stack_id);
 	memcpy(walk_addrs + k->nkern, r->frames, walk.nuser * sizeof(uint64_t));
+	/* the copy starts at the stack pointer: its first word is a frameless leaf's caller */
+	if (h->stack_len >= sizeof(leaf_ret))
+		memcpy(&leaf_ret, (const uint8_t *)data + sizeof(*h), sizeof(leaf_ret));
+	if ((n = keep_leaf_caller(r, &walk, walk_addrs + k->nkern, leaf_ret)))
+		return n;
 	broken = walk.nuser ? check_stack_binaries(r, &walk, true) : 1;
 	if (broken < 0)
 		return broken;

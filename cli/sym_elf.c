@@ -967,6 +967,13 @@ static int dwarf_frames(struct cu_info *cu, uint64_t addr, unsigned int flags,
 /* ------------------------------------------------------------------------------------ */
 /* Lookup */
 
+int elf_file__go_sp_delta(struct elf_file *f, uint64_t vaddr)
+{
+	int32_t delta = gopclntab__sp_delta(file_go(f), vaddr);
+
+	return delta < 0 ? -ENOENT : delta;
+}
+
 static int go_frames(struct elf_file *f, uint64_t vaddr, unsigned int flags,
 		     struct sym_frame *frames, int max)
 {

@@ -98,6 +98,12 @@ int elf_file__find_debug(struct elf_file *f, const char *path, const char *root,
 int elf_file__lookup(struct elf_file *f, uint64_t vaddr, unsigned int flags,
 		     struct sym_frame *frames, int max);
 
+/*
+ * Go binaries: the stack pointer's distance below its value at the function's entry at
+ * vaddr (gopclntab__sp_delta), or -ENOENT when the file is not Go or vaddr is in no function.
+ */
+int elf_file__go_sp_delta(struct elf_file *f, uint64_t vaddr);
+
 /* Number of function symbols and the i-th one (sorted by address); -ENOENT past the end. */
 size_t elf_file__symbol_count(struct elf_file *f);
 int elf_file__symbol(struct elf_file *f, size_t i, uint64_t *addr, uint64_t *size,

@@ -84,7 +84,7 @@ struct gopclntab {
 /* One function's metadata, decoded from its _func. */
 struct func {
 	uint64_t entry, end;
-	uint32_t nameoff, pcfile, pcln, cu_off;
+	uint32_t nameoff, pcsp, pcfile, pcln, cu_off;
 	uint32_t inl_pcdata; /* pctab offset of _PCDATA_InlTreeIndex, 0 if none */
 	uint64_t inl_tree;   /* vaddr of the inline tree, 0 if none */
 };
@@ -499,6 +499,7 @@ static bool func__decode(const struct gopclntab *t, uint64_t i, struct func *f)
 	f->entry = ftab__entry(t, i);
 	f->end = ftab__entry(t, i + 1);
 	f->nameoff = le32(p + base);
+	f->pcsp = le32(p + base + 12);
 	f->pcfile = le32(p + base + 16);
 	f->pcln = le32(p + base + 20);
 	npcdata = le32(p + base + 24);
@@ -691,6 +692,16 @@ uint64_t gopclntab__func_entry(const struct gopclntab *t, uint64_t pc)
 		return 0;
 	i = ftab__find(t, pc);
 	return i < 0 ? 0 : ftab__entry(t, (uint64_t)i);
+}
+
+int32_t gopclntab__sp_delta(const struct gopclntab *t, uint64_t pc)
+{
+	struct func f;
+	int64_t i;
+
+	if (!t || (i = ftab__find(t, pc)) < 0 || !func__decode(t, (uint64_t)i, &f))
+		return -1;
+	return pcvalue(t, &f, f.pcsp, pc);
 }
 
 uint64_t gopclntab__nfunc(const struct gopclntab *t)

@@ -47,6 +47,13 @@ int gopclntab__lookup(const struct gopclntab *t, uint64_t pc, struct go_frame *f
 /* Entry address of the function containing pc, or 0. */
 uint64_t gopclntab__func_entry(const struct gopclntab *t, uint64_t pc);
 
+/*
+ * How many bytes the stack pointer at pc is below its value at the function's entry (Go's
+ * pcsp table): 0 at the entry and all through a frameless function, where the return
+ * address is at the stack pointer. -1 when pc is in no function or the table is unreadable.
+ */
+int32_t gopclntab__sp_delta(const struct gopclntab *t, uint64_t pc);
+
 /* Number of functions in the table (for tests and statistics). */
 uint64_t gopclntab__nfunc(const struct gopclntab *t);
 

@@ -721,6 +721,23 @@ static int64_t resolve_user(struct symbolizer *s, struct process *proc, uint64_t
 	}
 }
 
+int symbolizer__go_sp_delta(struct symbolizer *s, pid_t pid, uint64_t pc)
+{
+	struct process *proc = find_process(s, pid);
+	const struct procmap *m;
+	const struct module *mod;
+	uint64_t vaddr;
+	int err = 0;
+
+	if (!proc || !(m = find_mapping(s, proc, pc, &err)))
+		return err ? err : -ENOENT;
+	mod = &proc->mods[m - proc->maps->maps];
+	if (mod->kind != MOD_FILE || !mod->elf ||
+	    elf_file__offset_to_vaddr(mod->elf, pc - m->start + m->offset, &vaddr))
+		return -ENOENT;
+	return elf_file__go_sp_delta(mod->elf, vaddr);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* The address cache */
 

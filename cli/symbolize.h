@@ -95,6 +95,13 @@ void symbolizer__forget_pid(struct symbolizer *s, pid_t pid);
  * still get a location); a negative errno only for -ENOMEM.
  */
 int64_t symbolizer__user_location(struct symbolizer *s, pid_t pid, uint64_t addr, bool is_leaf);
+
+/*
+ * For a pc of pid in Go code: how far the stack pointer is below its value at the function's
+ * entry (0: the return address is at the stack pointer, as in a frameless leaf). -ENOENT when
+ * the pc is not in Go code that the symbolizer knows, -ENOMEM.
+ */
+int symbolizer__go_sp_delta(struct symbolizer *s, pid_t pid, uint64_t pc);
 /*
  * The location id for a kernel address (symbol from /proc/kallsyms, "[kernel.kallsyms]").
  * The address is looked up and stored as given. /proc/kallsyms is read on the first call.

@@ -284,6 +284,15 @@ else
 	skip "not root" "setpriv not installed"
 fi
 
+# chain_to FUNC FOLDED: "count root;...;FUNC" per distinct path from the root to FUNC (inlined
+# and kernel frames left out)
+chain_to() {
+	awk -v f="$1" '{ n = $NF; $NF = ""; sub(/ +$/, ""); k = split($0, a, ";"); c = ""
+		for (i = 1; i <= k; i++) { if (a[i] ~ /_\[[ik]\]$/) continue
+			c = c (c == "" ? "" : ";") a[i]; if (a[i] == f) { s[c] += n; break } } }
+		END { for (x in s) print s[x], x }' "$2"
+}
+
 # --- thread names: each sample's comm is its thread's own name (a JVM names its compiler and GC
 # threads), the process's name is the process label
 if command -v java >/dev/null && command -v go >/dev/null; then
@@ -316,6 +325,25 @@ if command -v go >/dev/null && [[ -x examples/go/build.sh ]]; then
 					fail "Go $bin: main.go:LINE resolved" "no main.go:LINE in pprof -raw"
 			fi
 		done
+		# Go's own CPU profile of the same run is the ground truth for the callers: the
+		# frameless leaves hotLoopA/B keep their caller main.worker (before: 0 of ~500 samples)
+		if expect_exit "record Go beside its own CPU profile" 0 "$SINGE" record -q -F 499 \
+			-o "$TMP/gofp.pb.gz" -- .output/examples/go/cpu-stripped -duration 2 \
+			-cpuprofile "$TMP/goown.prof"; then
+			to_folded "$TMP/gofp.pb.gz" "$TMP/gofp.folded"
+			to_folded "$TMP/goown.prof" "$TMP/goown.folded"
+			for fn in main.hotLoopA main.hotLoopB; do
+				want=$(chain_to "$fn" "$TMP/goown.folded" | sort -rn | head -1 | cut -d' ' -f2)
+				total=$(chain_to "$fn" "$TMP/gofp.folded" | awk '{ s += $1 } END { print s + 0 }')
+				same=$(chain_to "$fn" "$TMP/gofp.folded" |
+					awk -v w="$want" '{ n = length($2) - length(w) }
+						n >= 0 && substr($2, n + 1) == w && (n == 0 || substr($2, n, 1) == ";") { s += $1 }
+						END { print s + 0 }')
+				[[ -n $want ]] && ((total > 0 && same * 100 >= total * 95)) &&
+					pass "Go: $fn's callers match Go's own profile ($same of $total: $want)" ||
+					fail "Go: $fn's callers match Go's own profile" "$same of $total end with '$want'; singe: $(chain_to "$fn" "$TMP/gofp.folded" | sort -rn | head -2 | tr '\n' ' ')"
+			done
+		fi
 	else
 		fail "build the Go example" "$(tail -c 300 "$TMP/gobuild.log")"
 	fi

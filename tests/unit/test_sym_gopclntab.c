@@ -1050,11 +1050,45 @@ static void test_go_known_functions(void **state)
 			assert_int_equal(gopclntab__func_entry(t, a), a);
 			assert_int_equal(gopclntab__func_entry(t, a + 1), a);
 		}
-		/* hotLoopA starts on the line of its "h := seed" */
+		/* hotLoopA's first instruction is on its func line */
 		a = go_sym("main.hotLoopA");
 		assert_int_equal(gopclntab__lookup(t, a, f, 4), 1);
-		assert_int_equal(f[0].line, 44);
+		assert_int_equal(f[0].line, 46);
 		assert_int_equal(gopclntab__lookup(t, 0x1000, f, 4), 0);
+		gopclntab__free(t);
+	}
+}
+
+/*
+ * Go's pcsp table: hotLoopA is a frameless leaf (the stack pointer never moves, so the return
+ * address stays at [sp]); worker has a frame, set up after its entry.
+ */
+static void test_go_sp_delta(void **state)
+{
+	static const char *bins[] = {"cpu", "cpu-stripped"};
+	struct gopclntab *t;
+	uint64_t a, pc;
+	int32_t most;
+	size_t b;
+
+	(void)state;
+	need_go();
+	for (b = 0; b < 2; b++) {
+		t = go_load(bins[b]);
+		/* the table ends with the code, before the padding up to the next function */
+		a = go_sym("main.hotLoopA");
+		for (pc = a; gopclntab__sp_delta(t, pc) >= 0; pc++)
+			assert_int_equal(gopclntab__sp_delta(t, pc), 0);
+		assert_true(pc > a + 16);
+		assert_int_equal(gopclntab__func_entry(t, pc), a);
+		a = go_sym("main.worker");
+		assert_int_equal(gopclntab__sp_delta(t, a), 0);
+		for (most = 0, pc = a; gopclntab__sp_delta(t, pc) >= 0; pc++)
+			if (gopclntab__sp_delta(t, pc) > most)
+				most = gopclntab__sp_delta(t, pc);
+		/* at least the saved frame pointer and a local */
+		assert_true(most >= 16);
+		assert_int_equal(gopclntab__sp_delta(t, 0x1000), -1);
 		gopclntab__free(t);
 	}
 }
@@ -1295,6 +1329,7 @@ int main(void)
 		cmocka_unit_test(test_synthetic_formats),
 		cmocka_unit_test(test_synthetic_malformed),
 		cmocka_unit_test(test_go_known_functions),
+		cmocka_unit_test(test_go_sp_delta),
 		cmocka_unit_test(test_go_matches_addr2line),
 		cmocka_unit_test(test_go_inline_chains_match_dwarf),
 		cmocka_unit_test(test_go_without_section_headers),

@@ -8,7 +8,8 @@
 // inlined frames: go build -gcflags=-m reports "inlining call to mix".
 //
 // On exit it prints the work done per second ("iterations/s: N"); the benchmark compares that
-// figure with and without the profiler attached.
+// figure with and without the profiler attached. With -cpuprofile FILE it also takes its own
+// CPU profile (runtime/pprof), the ground truth singe's stacks are compared with.
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,12 +77,25 @@ func worker(id int, stop *atomic.Bool) uint64 {
 func main() {
 	duration := flag.Float64("duration", 10, "run for this many seconds")
 	workers := flag.Int("workers", 2, "number of worker goroutines")
+	cpuprofile := flag.String("cpuprofile", "", "write the program's own CPU profile to this file")
 	flag.Parse()
 	if *duration <= 0 || *workers <= 0 {
 		fmt.Fprintln(os.Stderr, "cpu: -duration and -workers must be positive")
 		os.Exit(2)
 	}
 	runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), *workers))
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cpu:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 
 	var stop atomic.Bool
 	var total atomic.Uint64
