@@ -10,6 +10,10 @@ mkdir -p .output/bench
 		echo
 		if ((EUID == 0)); then bash bench/record_overhead.sh; else echo "record benchmarks need root: skipped"; fi
 	fi
+	if [[ -f bench/build_overhead.sh ]]; then
+		echo
+		if ((EUID == 0)); then bash bench/build_overhead.sh; else echo "build overhead needs root: skipped"; fi
+	fi
 	if [[ -f bench/diff_quality.sh ]]; then
 		echo
 		if ((EUID == 0)); then bash bench/diff_quality.sh; else echo "diff quality needs root: skipped"; fi

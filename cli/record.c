@@ -32,24 +32,13 @@
 #include "preflight.h"
 #include "profile.h"
 #include "record.h"
+#include "record_stacks.h"
 #include "sym_procmaps.h"
 #include "symbolize.h"
 
 /* A fork event: child was forked by parent (tgids). */
 struct fork_link {
 	uint32_t child, parent;
-};
-
-/* One distinct sampled stack of one thread, with its count so far. */
-struct raw_stack {
-	uint64_t count;
-	size_t addr_start; /* kernel addresses (leaf first), then user addresses */
-	size_t loc_start;  /* the symbolized location ids, same order */
-	uint32_t nlocs;
-	uint32_t tgid, tid;
-	uint32_t exec_gen;
-	uint16_t nkern, nuser;
-	bool symbolized;
 };
 
 struct proc {
@@ -84,10 +73,7 @@ struct record {
 
 	struct profile *profile;
 	struct symbolizer *sym;
-	VEC(struct raw_stack) stacks;
-	VEC(uint64_t) addrs;
-	VEC(uint64_t) locs;
-	struct idset stack_index;
+	struct stack_table *stacks; /* every distinct stack, values {samples} */
 	VEC(struct proc) procs;
 	struct idset proc_index;
 	VEC(struct thread_name) threads;
@@ -202,7 +188,8 @@ struct record *record__new(const struct record_opts *opts)
 	r->frames = calloc(r->opts.max_depth, sizeof(*r->frames));
 	r->keys = calloc(r->opts.max_stacks, sizeof(*r->keys));
 	r->profile = profile__new();
-	if (!r->percpu || !r->frames || !r->keys || !r->profile)
+	r->stacks = stack_table__new(1);
+	if (!r->percpu || !r->frames || !r->keys || !r->profile || !r->stacks)
 		goto fail;
 	r->sym = symbolizer__new(r->profile, &(struct symbolizer_opts){0});
 	if (!r->sym)
@@ -242,9 +229,7 @@ void record__free(struct record *r)
 	unwinder__free(r->unwinder);
 	vec_free(&r->choices);
 	profile__free(r->profile);
-	vec_free(&r->stacks);
-	vec_free(&r->addrs);
-	vec_free(&r->locs);
+	stack_table__free(r->stacks);
 	vec_free(&r->procs);
 	vec_free(&r->threads);
 	vec_free(&r->targets);
@@ -252,7 +237,6 @@ void record__free(struct record *r)
 	vec_free(&r->execs);
 	vec_free(&r->forks[0]);
 	vec_free(&r->forks[1]);
-	idset_release(&r->stack_index);
 	idset_release(&r->proc_index);
 	free(r->percpu);
 	free(r->frames);
@@ -357,27 +341,23 @@ static int proc_find(struct record *r, uint32_t tgid)
  * leaf) are looked up one byte earlier so that a call at the very end of a function is not
  * charged to the next one.
  */
-static int symbolize_stack(struct record *r, struct raw_stack *s)
+static int symbolize_stack(struct record *r, size_t idx)
 {
-	const uint64_t *addrs = r->addrs.data + s->addr_start;
-	uint32_t i, n = s->nkern + s->nuser;
+	struct stack_key s = stack_table__key(r->stacks, idx);
+	uint32_t i, n = s.nkern + s.nuser;
+	uint64_t ids[2 * CPU_MAX_STACK_DEPTH + 1];
 	int64_t id;
 
-	if (vec_reserve(&r->locs, n ? n : 1))
-		return -ENOMEM;
-	s->loc_start = r->locs.len;
 	for (i = 0; i < n; i++) {
-		if (i < s->nkern)
-			id = symbolizer__kernel_location(r->sym, i ? addrs[i] - 1 : addrs[i]);
+		if (i < s.nkern)
+			id = symbolizer__kernel_location(r->sym, i ? s.addrs[i] - 1 : s.addrs[i]);
 		else
-			id = symbolizer__user_location(r->sym, s->tgid, addrs[i], i == s->nkern);
+			id = symbolizer__user_location(r->sym, s.tgid, s.addrs[i], i == s.nkern);
 		if (id < 0)
 			return id;
-		r->locs.data[r->locs.len++] = id;
+		ids[i] = id;
 	}
-	s->nlocs = n;
-	s->symbolized = true;
-	return 0;
+	return stack_table__set_locations(r->stacks, idx, ids, n);
 }
 
 /* Symbolize the stacks not done yet: all of them, or only those of process tgid. */
@@ -387,12 +367,10 @@ static int symbolize_pending(struct record *r, bool all, uint32_t tgid)
 	size_t i;
 	int ret = 0;
 
-	for (i = 0; i < r->stacks.len && !ret; i++) {
-		struct raw_stack *st = &r->stacks.data[i];
-
-		if (!st->symbolized && (all || st->tgid == tgid))
-			ret = symbolize_stack(r, st);
-	}
+	for (i = 0; i < stack_table__len(r->stacks) && !ret; i++)
+		if (!stack_table__symbolized(r->stacks, i) &&
+		    (all || stack_table__key(r->stacks, i).tgid == tgid))
+			ret = symbolize_stack(r, i);
 	r->stats.symbolize_ns += now_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 	return ret;
 }
@@ -832,32 +810,6 @@ static unsigned int read_stack(struct record *r, int buf, __s32 id)
 	return n;
 }
 
-struct stack_probe {
-	uint32_t tgid, tid, exec_gen;
-	uint16_t nkern, nuser;
-	const uint64_t *addrs;
-};
-
-static bool stack_eq(uint32_t idx, const void *key, void *ctx)
-{
-	const struct record *r = ctx;
-	const struct raw_stack *s = &r->stacks.data[idx];
-	const struct stack_probe *k = key;
-
-	return s->tgid == k->tgid && s->tid == k->tid && s->exec_gen == k->exec_gen &&
-	       s->nkern == k->nkern && s->nuser == k->nuser &&
-	       !memcmp(r->addrs.data + s->addr_start, k->addrs,
-		       (k->nkern + k->nuser) * sizeof(uint64_t));
-}
-
-static uint64_t stack_hash(const struct stack_probe *k)
-{
-	uint64_t h = hash_mix(hash_mix(k->tgid, k->tid),
-			      (uint64_t)k->exec_gen << 32 | (uint64_t)k->nkern << 16 | k->nuser);
-
-	return hash_bytes(k->addrs, (k->nkern + k->nuser) * sizeof(uint64_t), h);
-}
-
 static struct proc *proc_of(struct record *r, uint32_t tgid)
 {
 	int64_t idx = proc_find(r, tgid);
@@ -925,7 +877,7 @@ static bool is_stack_root(struct record *r, uint32_t tgid, uint64_t addr)
  * (is_stack_root()). Only the frames up to that binary are trusted: the walk goes astray
  * after it.
  */
-static int check_stack_binaries(struct record *r, const struct stack_probe *k, bool fp_walk)
+static int check_stack_binaries(struct record *r, const struct stack_key *k, bool fp_walk)
 {
 	const uint64_t *user = k->addrs + k->nkern;
 	bool omitted = false, root = false;
@@ -949,45 +901,31 @@ static int check_stack_binaries(struct record *r, const struct stack_probe *k, b
 	return fp_walk && omitted && !root;
 }
 
-static int add_stack(struct record *r, const struct stack_probe *k, uint64_t count, bool fp_walk)
+/*
+ * Add count samples of stack k. A new stack's process is looked at first (its files opened
+ * while it lives) and, with dwarf or auto, the binaries it goes through: with auto a broken
+ * frame-pointer walk moves its process to DWARF.
+ */
+static int add_stack(struct record *r, const struct stack_key *k, uint64_t count, bool fp_walk)
 {
-	uint64_t h = stack_hash(k);
-	int64_t idx = idset__find(&r->stack_index, h, k, stack_eq, r);
-	size_t n = k->nkern + k->nuser;
-	struct raw_stack s = {
-		.count = count,
-		.tgid = k->tgid,
-		.tid = k->tid,
-		.exec_gen = k->exec_gen,
-		.nkern = k->nkern,
-		.nuser = k->nuser,
-	};
+	int64_t values[1] = {(int64_t)count}, idx;
+	bool is_new;
 	int ret;
 
-	if (idx >= 0) {
-		r->stacks.data[idx].count += count;
-		return 0;
-	}
+	idx = stack_table__add(r->stacks, k, values, &is_new);
+	if (idx < 0 || !is_new)
+		return idx < 0 ? (int)idx : 0;
+	r->stats.stacks = stack_table__len(r->stacks);
 	ret = proc_see(r, k->tgid, k->exec_gen);
 	if (!ret && r->unwinder && (ret = check_stack_binaries(r, k, fp_walk)) > 0) {
-		/* with auto, a broken walk moves its process to DWARF */
 		use_dwarf(r, proc_of(r, k->tgid));
 		ret = 0;
 	}
-	if (ret || (ret = vec_reserve(&r->addrs, n)))
-		return ret;
-	s.addr_start = r->addrs.len;
-	memcpy(r->addrs.data + r->addrs.len, k->addrs, n * sizeof(uint64_t));
-	r->addrs.len += n;
-	ret = vec_push(&r->stacks, s);
-	if (ret)
-		return ret;
-	r->stats.stacks = r->stacks.len;
-	return idset__insert(&r->stack_index, h, r->stacks.len - 1);
+	return ret;
 }
 
 /* Count count samples whose user stack (if any) was walked by frame pointer in the kernel. */
-static void count_walk(struct record *r, const struct stack_probe *k, uint64_t count)
+static void count_walk(struct record *r, const struct stack_key *k, uint64_t count)
 {
 	if (k->nkern == r->opts.max_depth || k->nuser == r->opts.max_depth)
 		r->stats.truncated += count;
@@ -1002,7 +940,7 @@ static void count_walk(struct record *r, const struct stack_probe *k, uint64_t c
  * table says the sampled pc has not moved the stack pointer, ret (the word at the stack
  * pointer) is that caller's return address: put it back as the second frame. 0 or -ENOMEM.
  */
-static int keep_leaf_caller(struct record *r, struct stack_probe *k, uint64_t *user, uint64_t ret)
+static int keep_leaf_caller(struct record *r, struct stack_key *k, uint64_t *user, uint64_t ret)
 {
 	int delta;
 
@@ -1025,7 +963,7 @@ static int drain_key(struct record *r, int buf, const struct cpu_key *key, uint6
 {
 	uint64_t both[2 * CPU_MAX_STACK_DEPTH];
 	int ret;
-	struct stack_probe k = {
+	struct stack_key k = {
 		.tgid = key->tgid,
 		.tid = key->pid,
 		.exec_gen = key->exec_gen,
@@ -1100,7 +1038,7 @@ static int unwind_copy(struct record *r, const struct cpu_stack_sample *h, const
 
 /* Count and keep a stack whose user part was unwound from the copy. */
 static int add_unwound(struct record *r, const struct cpu_stack_sample *h,
-		       const struct stack_probe *k, enum unwind_result res)
+		       const struct stack_key *k, enum unwind_result res)
 {
 	r->stats.unwound++;
 	r->stats.unwind[res]++;
@@ -1119,7 +1057,7 @@ static int add_unwound(struct record *r, const struct cpu_stack_sample *h,
 #define AUTO_WATCH_NS 1000000000ULL
 
 /* Count and keep a watched process's frame-pointer walk; trust the process after a while. */
-static int add_walk(struct record *r, struct proc *p, const struct stack_probe *walk)
+static int add_walk(struct record *r, struct proc *p, const struct stack_key *walk)
 {
 	if (now_ns(CLOCK_MONOTONIC) - p->seen_ns >= AUTO_WATCH_NS)
 		use_fp(r, p);
@@ -1129,7 +1067,7 @@ static int add_walk(struct record *r, struct proc *p, const struct stack_probe *
 }
 
 /* Does a frame-pointer walk reach a thread's or the process's outermost function? */
-static bool walk_reaches_root(struct record *r, const struct stack_probe *walk)
+static bool walk_reaches_root(struct record *r, const struct stack_key *walk)
 {
 	const uint64_t *user = walk->addrs + walk->nkern;
 	int i;
@@ -1149,10 +1087,10 @@ static bool walk_reaches_root(struct record *r, const struct stack_probe *walk)
  * early). A walk through a binary without frame pointers moves the process to DWARF.
  */
 static int watched_sample(struct record *r, struct proc *p, const struct cpu_stack_sample *h,
-			  const void *data, struct stack_probe *k, uint64_t *addrs)
+			  const void *data, struct stack_key *k, uint64_t *addrs)
 {
 	uint64_t walk_addrs[2 * CPU_MAX_STACK_DEPTH], leaf_ret = 0;
-	struct stack_probe walk = *k;
+	struct stack_key walk = *k;
 	enum unwind_result res;
 	int broken, n;
 
@@ -1192,7 +1130,7 @@ static int take_stack_sample(struct record *r, void *data, size_t size)
 {
 	struct cpu_stack_sample h;
 	uint64_t both[2 * CPU_MAX_STACK_DEPTH];
-	struct stack_probe k = {.addrs = both};
+	struct stack_key k = {.addrs = both};
 	enum unwind_result res;
 	struct proc *p;
 	int n, ret;
@@ -1644,19 +1582,22 @@ static int add_samples(struct record *r)
 
 	if (pid_key < 0 || tid_key < 0 || comm_key < 0 || process_key < 0)
 		return -ENOMEM;
-	for (i = 0; i < r->stacks.len; i++) {
-		const struct raw_stack *s = &r->stacks.data[i];
-		const struct proc *proc = proc_of(r, s->tgid);
-		const struct thread_name *thread = thread_of(r, s->tid);
-		int64_t values[2] = {s->count, (int64_t)s->count * p->period};
+	for (i = 0; i < stack_table__len(r->stacks); i++) {
+		struct stack_key s = stack_table__key(r->stacks, i);
+		const struct proc *proc = proc_of(r, s.tgid);
+		const struct thread_name *thread = thread_of(r, s.tid);
+		int64_t count = stack_table__values(r->stacks, i)[0];
+		int64_t values[2] = {count, count * p->period};
+		uint32_t nlocs;
+		const uint64_t *locs = stack_table__locations(r->stacks, i, &nlocs);
 		const char *process = proc && proc->comm[0] ? proc->comm : "[unknown]";
 		/* the thread's own name, as perf shows it; its process's when it was not seen */
 		const char *comm = thread && thread->comm[0] ? thread->comm : process;
 		int64_t comm_str = profile__intern(p, comm, strnlen(comm, TASK_COMM_LEN));
 		int64_t process_str = profile__intern(p, process, strnlen(process, TASK_COMM_LEN));
 		struct label labels[4] = {
-			{.key = pid_key, .num = s->tgid},
-			{.key = tid_key, .num = s->tid},
+			{.key = pid_key, .num = s.tgid},
+			{.key = tid_key, .num = s.tid},
 			{.key = comm_key, .str = comm_str},
 			{.key = process_key, .str = process_str},
 		};
@@ -1664,11 +1605,11 @@ static int add_samples(struct record *r)
 
 		if (comm_str < 0 || process_str < 0)
 			return -ENOMEM;
-		if (!s->nlocs && !missing && (missing = missing_stack_location(p)) < 0)
+		if (!nlocs && !missing && (missing = missing_stack_location(p)) < 0)
 			return missing;
 		loc = missing;
-		ret = profile__add_sample(p, s->nlocs ? r->locs.data + s->loc_start : &loc,
-					  s->nlocs ? s->nlocs : 1, values, labels, 4);
+		ret = profile__add_sample(p, nlocs ? locs : &loc, nlocs ? nlocs : 1, values, labels,
+					  4);
 		if (ret)
 			return ret;
 	}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# A parallel build under a profiler (root): `make -j2` of singe itself with no profiler, under
+# `singe record -F 99 -- make` and under `perf record -F 99 -g -- make`, in alternating rounds
+# (none, singe, none, perf, ...). Each profiled build is compared with the unprofiled build just
+# before it; the table gives the median of those ratios and their spread, and singe's own CPU
+# time. A build starts hundreds of short-lived compilers: this is where a profiler's per-process
+# work (maps, files, unwinding of stack copies) shows.
+#
+#   ROUNDS=5 JOBS=2 bash bench/build_overhead.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SINGE=${SINGE:-./singe}
+ROUNDS=${ROUNDS:-5}
+JOBS=${JOBS:-2}
+
+if ((EUID != 0)); then
+	echo "bench/build_overhead.sh: needs root to load BPF programs" >&2
+	exit 2
+fi
+have_perf=0
+command -v perf >/dev/null && have_perf=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# a copy of the sources, so that the builds measured do not touch this tree's objects
+git ls-files -z | xargs -0 cp --parents -t "$work"
+
+# build none|singe|perf: one clean build; prints "wall_seconds profiler_cpu_seconds"
+build() {
+	local prof=$1 t0 t1
+	rm -rf "$work/.output" "$work/singe"
+	t0=$(date +%s.%N)
+	case $prof in
+	none) make -C "$work" -j"$JOBS" singe >/dev/null 2>&1 ;;
+	singe)
+		/usr/bin/time -f '%U %S' -o "$work/cpu" "$SINGE" record -q -F 99 \
+			-o "$work/build.pb.gz" -- make -C "$work" -j"$JOBS" singe >/dev/null 2>&1 ;;
+	perf)
+		/usr/bin/time -f '%U %S' -o "$work/cpu" perf record -q -F 99 -g \
+			-o "$work/perf.data" -- make -C "$work" -j"$JOBS" singe >/dev/null 2>&1 ;;
+	esac
+	t1=$(date +%s.%N)
+	if [[ $prof == none ]]; then
+		echo "$t0 $t1" | awk '{ printf "%.3f 0\n", $2 - $1 }'
+	else
+		awk -v a="$t0" -v b="$t1" '{ printf "%.3f %.3f\n", b - a, $1 + $2 }' "$work/cpu"
+	fi
+}
+
+# stats: ratios on stdin; "median (min..max)" as slowdown percentages
+stats() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%+.1f%% (%+.1f..%+.1f%%)", (m - 1) * 100, (v[1] - 1) * 100, (v[NR] - 1) * 100 }'
+}
+
+build none >/dev/null # warm the page cache and the compiler's own files
+: >"$work/singe.ratios"
+: >"$work/perf.ratios"
+: >"$work/singe.cpu"
+: >"$work/perf.cpu"
+for ((r = 1; r <= ROUNDS; r++)); do
+	for prof in singe perf; do
+		((have_perf)) || [[ $prof == singe ]] || continue
+		read -r base _ < <(build none)
+		read -r wall cpu < <(build "$prof")
+		echo "$wall $base" | awk '{ print $1 / $2 }' >>"$work/$prof.ratios"
+		echo "$cpu" >>"$work/$prof.cpu"
+		echo "round $r: none ${base}s, $prof ${wall}s (its own CPU ${cpu}s)" >&2
+	done
+done
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo "### Parallel build under a profiler (make -j$JOBS of singe, $ROUNDS rounds, $(nproc) CPUs, $(uname -r))"
+echo
+echo "| profiler at 99 Hz | build slowdown, median (spread) | profiler's own CPU, median |"
+echo "|---|---|---|"
+echo "| singe record (--unwind auto) | $(stats <"$work/singe.ratios") | $(median <"$work/singe.cpu") s |"
+if ((have_perf)); then
+	echo "| perf record -g | $(stats <"$work/perf.ratios") | $(median <"$work/perf.cpu") s |"
+fi
