@@ -23,6 +23,7 @@
 
 #include "hash.h"
 #include "profile.h"
+#include "sym_gopclntab.h"
 #include "sym_procmaps.h"
 #include "unwind.h"
 
@@ -44,6 +45,7 @@ enum step_mode {
 	STEP_CFI,  /* libdwfl, from the CFI of the frame's module */
 	STEP_FP,   /* the frame pointer: [bp] is the caller's, [bp + 8] the return address */
 	STEP_NONE, /* a pc outside every executable mapping: nothing to step with */
+	STEP_TOP,  /* Go's outermost frames (runtime.goexit, mstart...): the walk is complete */
 };
 
 struct step_slot {
@@ -55,6 +57,8 @@ struct step_slot {
 struct module_kind {
 	Dwfl_Module *mod;
 	bool go;
+	bool pcln_tried;
+	struct gopclntab *pcln; /* Go's function table, for its outermost frames */
 };
 
 struct uproc {
@@ -343,6 +347,8 @@ static void proc_reset(struct uproc *p)
 	p->fp = NULL;
 	free(p->steps);
 	p->steps = NULL;
+	for (size_t i = 0; i < p->kinds.len; i++)
+		gopclntab__free(p->kinds.data[i].pcln);
 	vec_free(&p->kinds);
 	p->refreshes = 0;
 }
@@ -570,8 +576,8 @@ static bool has_cfi(Dwfl_Module *mod, uint64_t pc)
 	return cfi_covers(cfi, bias, pc);
 }
 
-/* Is the module a Go binary? Remembered per module of the session. */
-static bool module_is_go(struct uproc *p, Dwfl_Module *mod)
+/* Is the module a Go binary? Remembered per module of the session (NULL without memory). */
+static struct module_kind *module_kind(struct uproc *p, Dwfl_Module *mod)
 {
 	struct module_kind k = {.mod = mod};
 	size_t i, shstrndx;
@@ -580,13 +586,48 @@ static bool module_is_go(struct uproc *p, Dwfl_Module *mod)
 
 	for (i = 0; i < p->kinds.len; i++)
 		if (p->kinds.data[i].mod == mod)
-			return p->kinds.data[i].go;
+			return &p->kinds.data[i];
 	elf = dwfl_module_getelf(mod, &bias);
 	if (elf && !elf_getshdrstrndx(elf, &shstrndx))
 		k.go = has_section(elf, shstrndx, ".gopclntab") ||
 		       has_section(elf, shstrndx, ".go.buildinfo");
-	vec_push(&p->kinds, k); /* without memory, decided again next time */
-	return k.go;
+	if (vec_push(&p->kinds, k))
+		return NULL;
+	return &p->kinds.data[p->kinds.len - 1];
+}
+
+/*
+ * Is lookup in one of the functions where Go's own traceback stops: a goroutine's
+ * (runtime.goexit) or a thread's (mstart, rt0_go) outermost frame, or a switch to the
+ * thread's stack (mcall, morestack)? Their callers' frame pointers are not meant to be
+ * followed (a goroutine reused from the free list may have kept a stale one).
+ */
+static bool go_top_frame(struct module_kind *k, uint64_t lookup)
+{
+	static const char *const tops[] = {
+		"runtime.goexit", "runtime.mstart",    "runtime.rt0_go",
+		"runtime.mcall",  "runtime.morestack",
+	};
+	struct go_frame frames[8];
+	Dwarf_Addr bias;
+	size_t size, i;
+	char *raw;
+	Elf *elf;
+	int n;
+
+	elf = dwfl_module_getelf(k->mod, &bias);
+	if (!elf)
+		return false;
+	if (!k->pcln_tried) {
+		k->pcln_tried = true;
+		raw = elf_rawfile(elf, &size);
+		k->pcln = raw ? gopclntab__load(raw, size) : NULL;
+	}
+	n = k->pcln ? gopclntab__lookup(k->pcln, lookup - bias, frames, 8) : 0;
+	for (i = 0; n > 0 && i < sizeof(tops) / sizeof(tops[0]); i++)
+		if (!strcmp(frames[n - 1].function, tops[i]))
+			return true;
+	return false;
 }
 
 /*
@@ -601,6 +642,7 @@ static enum step_mode decide_step(struct uproc *p, Dwfl *dwfl, uint64_t lookup, 
 {
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
 	const struct procmap *m;
+	struct module_kind *k;
 	Dwarf_Addr bias;
 	Dwarf_CFI *cfi;
 
@@ -611,8 +653,8 @@ static enum step_mode decide_step(struct uproc *p, Dwfl *dwfl, uint64_t lookup, 
 	cfi = dwfl_module_eh_cfi(mod, &bias);
 	if (cfi_covers(cfi, bias, lookup))
 		return STEP_CFI;
-	if (!first && module_is_go(p, mod))
-		return STEP_FP;
+	if (!first && (k = module_kind(p, mod)) && k->go)
+		return go_top_frame(k, lookup) ? STEP_TOP : STEP_FP;
 	cfi = dwfl_module_dwarf_cfi(mod, &bias);
 	return cfi_covers(cfi, bias, lookup) ? STEP_CFI : STEP_FP;
 }
@@ -737,6 +779,10 @@ static bool walk_frame_pointers(struct unwinder *u, const struct unwind_sample *
 
 	u->stats.switches++;
 	for (;;) {
+		if (mode == STEP_TOP) {
+			*result = UNWIND_COMPLETE;
+			return false;
+		}
 		if (mode == STEP_NONE || !w->bp_known || (bp & 7)) {
 			*result = no_frame_pointer(w, pc);
 			return false;
