@@ -769,7 +769,9 @@ static enum unwind_result no_frame_pointer(const struct walk *w, uint64_t pc)
  * Follow frame pointers from the frame libdwfl stopped at (w->pc, sp, bp) over the copy,
  * until a return address lands in code with CFI: then true, with w->pc, sp, bp the registers
  * of that frame for libdwfl to resume from. false when the walk ended, *result saying how:
- * bp 0 (or a return address 0) is the outermost frame (Go's goroutines and threads, _start).
+ * bp 0 (or a return address 0) is the outermost frame (_start, Go's threads), and so is a
+ * return address into Go's outermost functions (runtime.goexit...). Only the copy is read:
+ * the process may be gone, and its memory may have changed since the sample.
  */
 static bool walk_frame_pointers(struct unwinder *u, const struct unwind_sample *s, struct walk *w,
 				enum unwind_result *result)
@@ -778,6 +780,12 @@ static bool walk_frame_pointers(struct unwinder *u, const struct unwind_sample *
 	enum step_mode mode = w->handoff;
 
 	u->stats.switches++;
+	/*
+	 * CFI without a rule for bp (Go's .debug_frame) leaves the callee's own frame pointer in
+	 * bp, just below the return address: the caller's is saved where it points
+	 */
+	if (w->bp_known && bp + 16 == sp && !read_copied(s, bp, &bp))
+		w->bp_known = false;
 	for (;;) {
 		if (mode == STEP_TOP) {
 			*result = UNWIND_COMPLETE;
