@@ -3,7 +3,7 @@
 # libc (qsort calling back into the program), through a program built -fomit-frame-pointer,
 # and through CPython 3.11 (Debian's /usr/bin/python3.11, no frame pointers); fp loses them.
 # A Go program linked to libc (examples/go/cgonet) is unwound frame by frame under auto and
-# agrees with its own runtime/pprof profile.
+# agrees with its own runtime/pprof profile; so is Java's JIT code with frame pointers.
 # auto picks per binary and says so; the quality counters reach the summary, the pprof
 # comments and the SVG subtitle; --stack-size is checked and a small copy is counted as
 # truncated.
@@ -210,6 +210,28 @@ else
 	# and counted complete: the frame-pointer chain ends at runtime.goexit, not at a missing CFI
 	complete=$(sed -n 's/.*unwind auto: .* \([0-9]*\) complete,.*/\1/p' "$TMP/stderr")
 	at_least "auto: stripped cgonet's Go samples are counted complete" "${complete:-0}" "$t" 95
+fi
+
+# --- auto on Java with -XX:+PreserveFramePointer: JIT code (no file, no CFI) keeps frame
+# pointers, libjvm and libc have CFI: the stacks reach the thread's root through the JIT frames
+if ! command -v javac >/dev/null; then
+	fail "JitHot" "javac is not installed (scripts/deps.sh installs openjdk-17-jdk-headless)"
+elif ! javac -d .output/examples/java examples/java/JitHot.java >"$TMP/javac.log" 2>&1; then
+	fail "build examples/java/JitHot" "$(head -c 300 "$TMP/javac.log")"
+else
+	expect_exit "JitHot: record (auto)" 0 "$SINGE" record -v -F 199 -o "$TMP/jit.pb.gz" -- \
+		java -XX:+PreserveFramePointer -cp .output/examples/java JitHot 3
+	cp "$TMP/stderr" "$TMP/jit.log"
+	to_folded "$TMP/jit.pb.gz" "$TMP/jit.folded"
+	read -r m t < <(share "$TMP/jit.folded" '^(clone3|clone|_start|start_thread);')
+	at_least "auto: java's stacks reach their thread's root through JIT code" "$m" "$t" 95
+	# before frame-by-frame unwinding, 90% of them were a lone [unknown] JIT frame
+	read -r m t < <(share "$TMP/jit.folded" '^\[unknown\][^;]* $')
+	((t > 0 && m * 50 <= t)) && pass "auto: no lone JIT frames ($m of $t)" ||
+		fail "auto: no lone JIT frames" "$m of $t samples are a lone [unknown] frame"
+	complete=$(sed -n 's/.*unwind auto: .* \([0-9]*\) complete,.*/\1/p' "$TMP/jit.log")
+	unwound=$(sed -n 's/.*unwind auto: .* \([0-9]*\) unwound with DWARF.*/\1/p' "$TMP/jit.log")
+	at_least "auto: java's unwound stacks are counted complete" "${complete:-0}" "${unwound:-0}" 95
 fi
 
 # --- auto on a threaded C program whose only libc frames are the threads' roots (start_thread):
