@@ -49,7 +49,8 @@ enum step_mode {
 };
 
 struct step_slot {
-	uint64_t key; /* lookup address << 1 | first frame */
+	uint64_t lookup;
+	bool first;
 	enum step_mode mode;
 };
 
@@ -662,16 +663,16 @@ static enum step_mode decide_step(struct uproc *p, Dwfl *dwfl, uint64_t lookup, 
 /* decide_step(), remembered per address: the same return addresses come back sample after sample */
 static enum step_mode step_mode(struct uproc *p, Dwfl *dwfl, uint64_t lookup, bool first)
 {
-	uint64_t key = lookup << 1 | first;
 	struct step_slot *slot;
 
 	if (!p->steps)
 		p->steps = calloc(STEP_CACHE, sizeof(*p->steps));
 	if (!p->steps)
 		return decide_step(p, dwfl, lookup, first);
-	slot = &p->steps[hash_mix(0, key) & (STEP_CACHE - 1)];
-	if (slot->mode == STEP_UNKNOWN || slot->key != key) {
-		slot->key = key;
+	slot = &p->steps[hash_mix(first, lookup) & (STEP_CACHE - 1)];
+	if (slot->mode == STEP_UNKNOWN || slot->lookup != lookup || slot->first != first) {
+		slot->lookup = lookup;
+		slot->first = first;
 		slot->mode = decide_step(p, dwfl, lookup, first);
 	}
 	return slot->mode;

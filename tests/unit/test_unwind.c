@@ -335,6 +335,67 @@ static void test_replay_mixed_off_the_copy(void **state)
 	free_snapshot(&snap);
 }
 
+/*
+ * Stack bytes are untrusted input: garbage copies (with frame pointers that point into them,
+ * past them, backwards) and garbage registers end the walk with a reason, within max, and
+ * without reading outside the copy (ASan).
+ */
+static void test_replay_garbage_stacks(void **state)
+{
+	struct unwinder *u = unwinder__new();
+	struct snapshot snap = {0};
+	enum unwind_result res;
+	uint64_t pcs[16], real[8], x = 0x9e3779b97f4a7c15ULL, sp, *words;
+	uint8_t *garbage;
+	size_t len, i;
+	int n, round;
+
+	(void)state;
+	load_named_snapshot(&snap, "mixed");
+	len = snap.s.stack_len;
+	garbage = malloc(len);
+	assert_non_null(garbage);
+	/* the real return addresses, planted among the garbage: CFI and frame pointers alternate */
+	assert_int_equal(replay(u, &snap, real, 8, &res), 6);
+	sp = snap.s.regs[UNWIND_REG_SP];
+	for (round = 0; round < 300; round++) {
+		struct unwind_sample s = snap.s;
+
+		memcpy(garbage, snap.s.stack, len);
+		words = (uint64_t *)(void *)garbage;
+		for (i = 0; i < len / 8; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* some words untouched, some pointers into the copy, some code, some
+			 * anything */
+			if (x % 4 == 1)
+				words[i] = (sp + (x >> 8) % (len + 64)) & ~7ULL;
+			else if (x % 4 == 2)
+				words[i] = real[(x >> 8) % 6];
+			else if (x % 4 == 3)
+				words[i] = x;
+		}
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		s.stack = garbage;
+		s.stack_len = len - (x >> 20) % 64;
+		s.regs[UNWIND_REG_BP] = round % 2 ? (sp + (x >> 12) % len) & ~7ULL : x;
+		if (round % 5 == 0)
+			s.regs[UNWIND_REG_IP] = x | 1;
+		else if (round % 2)
+			s.regs[UNWIND_REG_IP] =
+				real[2 + 2 * (round % 3 == 0)]; /* code without CFI */
+		n = unwinder__unwind(u, FAKE_PID, FAKE_PID, &s, pcs, 16, &res);
+		assert_true(n >= 1 && n <= 16);
+		assert_true(res < UNWIND_NR_RESULTS);
+	}
+	assert_int_equal(unwinder__stats(u)->samples, 301);
+	/* beyond the 2 of the real walk: garbage was walked by frame pointers too */
+	if (unwinder__stats(u)->fp_frames < 50)
+		fail_msg("%" PRIu64 " frames by frame pointer", unwinder__stats(u)->fp_frames);
+	free(garbage);
+	unwinder__free(u);
+	free_snapshot(&snap);
+}
+
 /* No mapping for the pc, no process at all, nonsense registers: the pc alone is kept. */
 static void test_replay_failures(void **state)
 {
@@ -635,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_replay_window),
 		cmocka_unit_test(test_replay_mixed),
 		cmocka_unit_test(test_replay_mixed_off_the_copy),
+		cmocka_unit_test(test_replay_garbage_stacks),
 		cmocka_unit_test(test_live_through_libc_qsort),
 		cmocka_unit_test(test_live_through_jit_code),
 		cmocka_unit_test(test_classify),
