@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * DWARF unwinding of copied user stacks with libdwfl (elfutils), as perf's unwind-libdw.c and
- * ddprof do. libdwfl asks three things through Dwfl_Thread_Callbacks: the thread to unwind
- * (always the sample's), its initial registers (the sample's), and memory words (from the
- * sample's stack copy; outside it, from the read-only segments of the mapped files, where
- * constants and PLT data live). It reads the CFI of each module itself, and steps frames
- * without CFI by their frame pointer (its x86-64 backend's fallback).
+ * Unwinding of copied user stacks, frame by frame. Frames whose code has CFI are stepped by
+ * libdwfl (elfutils), as perf's unwind-libdw.c and ddprof do. libdwfl asks three things
+ * through Dwfl_Thread_Callbacks: the thread to unwind (always the sample's), its initial
+ * registers (the sample's, or those a frame-pointer walk ended with), and memory words (from
+ * the sample's stack copy; outside it, from the read-only segments of the mapped files, where
+ * constants and PLT data live). When a frame lands in code without CFI (Go's text, JIT code),
+ * the walk leaves libdwfl and follows frame pointers over the copy itself -- not through
+ * libdwfl's own fallback, which reads through to file contents and cannot say why it stopped
+ * -- and hands back to libdwfl at the first frame whose code has CFI again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 
 #include "hash.h"
 #include "profile.h"
+#include "sym_gopclntab.h"
 #include "sym_procmaps.h"
 #include "unwind.h"
 
@@ -27,11 +31,36 @@
 #define UNWIND_REFRESH_NS 1000000000ULL
 /* Largest /proc/PID/maps read (a JVM with thousands of mappings stays far below). */
 #define MAPS_MAX (64 << 20)
+/* Per process: how the frames at a return address are stepped, remembered (power of two). */
+#define STEP_CACHE 1024
 /* Functions looked at per file to decide whether it keeps frame pointers. */
 #define FP_MAX_FUNCS 4000
 #define FP_MIN_FUNCS 4
 /* How far into a function its frame-pointer set-up is looked for. */
 #define FP_PROLOGUE_BYTES 48
+
+/* How a frame is stepped to its caller's. */
+enum step_mode {
+	STEP_UNKNOWN = 0,
+	STEP_CFI,  /* libdwfl, from the CFI of the frame's module */
+	STEP_FP,   /* the frame pointer: [bp] is the caller's, [bp + 8] the return address */
+	STEP_NONE, /* a pc outside every executable mapping: nothing to step with */
+	STEP_TOP,  /* Go's outermost frames (runtime.goexit, mstart...): the walk is complete */
+};
+
+struct step_slot {
+	uint64_t lookup;
+	bool first;
+	enum step_mode mode;
+};
+
+/* Whether a libdwfl module is a Go binary (its .debug_frame is not trusted past frame 0). */
+struct module_kind {
+	Dwfl_Module *mod;
+	bool go;
+	bool pcln_tried;
+	struct gopclntab *pcln; /* Go's function table, for its outermost frames */
+};
 
 struct uproc {
 	pid_t pid;
@@ -39,8 +68,10 @@ struct uproc {
 	bool dwfl_failed; /* opening failed with these maps: do not retry per sample */
 	char *maps_text;  /* the snapshot the session is built from */
 	size_t maps_len;
-	struct procmaps *maps; /* parsed, for --unwind auto */
-	uint32_t *fp;	       /* per mapping: index in fp_files + 1, 0 = not looked up yet */
+	struct procmaps *maps;	 /* parsed, for --unwind auto */
+	uint32_t *fp;		 /* per mapping: index in fp_files + 1, 0 = not looked up yet */
+	struct step_slot *steps; /* STEP_CACHE, allocated at the first unwind */
+	VEC(struct module_kind) kinds; /* of the current session's modules */
 	uint64_t refreshed_ns;
 	bool refreshed;		/* the maps were read again since unwinder__take_refreshed */
 	unsigned int refreshes; /* since the last add_pid or set_maps */
@@ -62,6 +93,9 @@ struct unwinder {
 	/* The sample being unwound, for the callbacks. */
 	const struct unwind_sample *cur;
 	pid_t cur_tid;
+	/* libdwfl resumes from a frame-pointer walk: its registers instead of the sample's */
+	bool resume;
+	uint64_t resume_pc, resume_sp, resume_bp;
 	bool read_failed;
 	uint64_t failed_addr;
 	int failed_at; /* frames produced when the read failed */
@@ -82,6 +116,7 @@ static const char *const result_names[UNWIND_NR_RESULTS] = {
 	[UNWIND_OUTSIDE_COPY] = "outside-copy",
 	[UNWIND_BAD_REGS] = "bad-registers",
 	[UNWIND_OTHER] = "other",
+	[UNWIND_OTHER_STACK] = "other-stack",
 };
 
 const char *unwind_result__name(enum unwind_result r)
@@ -108,9 +143,16 @@ static uint64_t mono_ns(void)
 /* --- libdwfl callbacks ---------------------------------------------------------------- */
 
 struct walk {
+	struct unwinder *u;
+	struct uproc *p;
+	Dwfl *dwfl;
 	uint64_t *pcs;
 	int max, n;
 	bool full;
+	bool skip_first;	/* libdwfl resumes at a frame already produced */
+	enum step_mode handoff; /* libdwfl stopped at a frame to step without CFI */
+	uint64_t pc, sp, bp;	/* that frame's registers */
+	bool bp_known;
 };
 
 static char *debuginfo_path; /* NULL: libdwfl's default, ":.debug:/usr/lib/debug" */
@@ -206,16 +248,34 @@ static bool read_from_elf(Dwfl *dwfl, uint64_t addr, Dwarf_Word *out)
 	return false;
 }
 
+/* A word of memory copied with the sample: its stack, or one of its other windows. */
+static bool read_copied(const struct unwind_sample *s, uint64_t addr, uint64_t *out)
+{
+	uint64_t sp = s->regs[UNWIND_REG_SP];
+	size_t i;
+
+	if (addr >= sp && addr - sp <= s->stack_len && s->stack_len - (addr - sp) >= 8) {
+		memcpy(out, s->stack + (addr - sp), sizeof(*out));
+		return true;
+	}
+	for (i = 0; i < s->nwindows; i++) {
+		const struct unwind_window *w = &s->windows[i];
+
+		if (addr >= w->addr && addr - w->addr <= w->len && w->len - (addr - w->addr) >= 8) {
+			memcpy(out, w->data + (addr - w->addr), sizeof(*out));
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
 	struct unwinder *u = arg;
 	const struct unwind_sample *s = u->cur;
-	uint64_t sp = s->regs[UNWIND_REG_SP];
 
-	if (addr >= sp && addr - sp <= s->stack_len && s->stack_len - (addr - sp) >= 8) {
-		memcpy(result, s->stack + (addr - sp), sizeof(*result));
+	if (read_copied(s, addr, result))
 		return true;
-	}
 	if (read_from_elf(dwfl, addr, result)) {
 		u->stats.elf_reads++;
 		return true;
@@ -232,6 +292,19 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 	struct unwinder *u = arg;
 	Dwarf_Word regs[UNWIND_NR_REGS];
 
+	if (u->resume) {
+		/*
+		 * After a frame-pointer walk only bp and sp are known (CFI that needs another
+		 * register fails there). The pc is the return address minus one: inside the call,
+		 * where the CFI row is the caller's at the call, as for any return address.
+		 */
+		regs[0] = u->resume_bp;
+		regs[1] = u->resume_sp;
+		if (!dwfl_thread_state_registers(thread, UNWIND_REG_BP, 2, regs))
+			return false;
+		dwfl_thread_state_register_pc(thread, u->resume_pc - 1);
+		return true;
+	}
 	memcpy(regs, u->cur->regs, sizeof(regs));
 	if (!dwfl_thread_state_registers(thread, 0, UNWIND_NR_REGS, regs))
 		return false;
@@ -273,6 +346,11 @@ static void proc_reset(struct uproc *p)
 	p->maps = NULL;
 	free(p->fp);
 	p->fp = NULL;
+	free(p->steps);
+	p->steps = NULL;
+	for (size_t i = 0; i < p->kinds.len; i++)
+		gopclntab__free(p->kinds.data[i].pcln);
+	vec_free(&p->kinds);
 	p->refreshes = 0;
 }
 
@@ -474,48 +552,199 @@ static Dwfl *refresh_session(struct unwinder *u, struct uproc *p)
 
 /* --- unwinding ------------------------------------------------------------------------ */
 
-static int on_frame(Dwfl_Frame *frame, void *arg)
-{
-	struct walk *w = arg;
-	Dwarf_Addr pc;
-	bool activation;
+static bool has_section(Elf *elf, size_t shstrndx, const char *want);
 
-	if (!dwfl_frame_pc(frame, &pc, &activation))
-		return DWARF_CB_ABORT;
-	if (w->n == w->max) {
-		w->full = true;
-		return DWARF_CB_ABORT;
-	}
-	w->pcs[w->n++] = pc;
-	return DWARF_CB_OK;
+/* Is there CFI for pc in this CFI table of its module? */
+static bool cfi_covers(Dwarf_CFI *cfi, Dwarf_Addr bias, uint64_t pc)
+{
+	Dwarf_Frame *frame;
+
+	if (!cfi || dwarf_cfi_addrframe(cfi, pc - bias, &frame))
+		return false;
+	free(frame);
+	return true;
 }
 
 /* Is there CFI (.eh_frame or .debug_frame) for pc in its module? */
 static bool has_cfi(Dwfl_Module *mod, uint64_t pc)
 {
 	Dwarf_Addr bias;
-	Dwarf_CFI *cfi;
-	Dwarf_Frame *frame;
+	Dwarf_CFI *cfi = dwfl_module_eh_cfi(mod, &bias);
 
-	cfi = dwfl_module_eh_cfi(mod, &bias);
-	if (cfi && !dwarf_cfi_addrframe(cfi, pc - bias, &frame)) {
-		free(frame);
+	if (cfi_covers(cfi, bias, pc))
 		return true;
-	}
 	cfi = dwfl_module_dwarf_cfi(mod, &bias);
-	if (cfi && !dwarf_cfi_addrframe(cfi, pc - bias, &frame)) {
-		free(frame);
-		return true;
+	return cfi_covers(cfi, bias, pc);
+}
+
+/* Is the module a Go binary? Remembered per module of the session (NULL without memory). */
+static struct module_kind *module_kind(struct uproc *p, Dwfl_Module *mod)
+{
+	struct module_kind k = {.mod = mod};
+	size_t i, shstrndx;
+	Dwarf_Addr bias;
+	Elf *elf;
+
+	for (i = 0; i < p->kinds.len; i++)
+		if (p->kinds.data[i].mod == mod)
+			return &p->kinds.data[i];
+	elf = dwfl_module_getelf(mod, &bias);
+	if (elf && !elf_getshdrstrndx(elf, &shstrndx))
+		k.go = has_section(elf, shstrndx, ".gopclntab") ||
+		       has_section(elf, shstrndx, ".go.buildinfo");
+	if (vec_push(&p->kinds, k))
+		return NULL;
+	return &p->kinds.data[p->kinds.len - 1];
+}
+
+/*
+ * Is lookup in one of the functions where Go's own traceback stops: a goroutine's
+ * (runtime.goexit) or a thread's (mstart, rt0_go) outermost frame, or a switch to the
+ * thread's stack (mcall, morestack)? Their callers' frame pointers are not meant to be
+ * followed (a goroutine reused from the free list may have kept a stale one).
+ */
+static bool go_top_frame(struct module_kind *k, uint64_t lookup)
+{
+	static const char *const tops[] = {
+		"runtime.goexit", "runtime.mstart",    "runtime.rt0_go",
+		"runtime.mcall",  "runtime.morestack",
+	};
+	struct go_frame frames[8];
+	Dwarf_Addr bias;
+	size_t size, i;
+	char *raw;
+	Elf *elf;
+	int n;
+
+	elf = dwfl_module_getelf(k->mod, &bias);
+	if (!elf)
+		return false;
+	if (!k->pcln_tried) {
+		k->pcln_tried = true;
+		raw = elf_rawfile(elf, &size);
+		k->pcln = raw ? gopclntab__load(raw, size) : NULL;
 	}
+	n = k->pcln ? gopclntab__lookup(k->pcln, lookup - bias, frames, 8) : 0;
+	for (i = 0; n > 0 && i < sizeof(tops) / sizeof(tops[0]); i++)
+		if (!strcmp(frames[n - 1].function, tops[i]))
+			return true;
 	return false;
 }
 
+/*
+ * How to step the frame at lookup (its pc, minus one for a return address): by CFI where its
+ * module has some for it, else by frame pointer -- also in anonymous executable memory (JIT
+ * code). Go code has CFI only in .debug_frame, which describes neither bp nor the stack
+ * switches of cgo calls and systemstack, so past the first frame (where CFI finds the caller
+ * of a function without a frame of its own) its frame pointers are followed. C in a Go
+ * binary (cgo) has .eh_frame.
+ */
+static enum step_mode decide_step(struct uproc *p, Dwfl *dwfl, uint64_t lookup, bool first)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
+	const struct procmap *m;
+	struct module_kind *k;
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi;
+
+	if (!mod) {
+		m = p->maps ? procmaps__find(p->maps, lookup) : NULL;
+		return m && m->executable ? STEP_FP : STEP_NONE;
+	}
+	cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (cfi_covers(cfi, bias, lookup))
+		return STEP_CFI;
+	if (!first && (k = module_kind(p, mod)) && k->go)
+		return go_top_frame(k, lookup) ? STEP_TOP : STEP_FP;
+	cfi = dwfl_module_dwarf_cfi(mod, &bias);
+	return cfi_covers(cfi, bias, lookup) ? STEP_CFI : STEP_FP;
+}
+
+/* decide_step(), remembered per address: the same return addresses come back sample after sample */
+static enum step_mode step_mode(struct uproc *p, Dwfl *dwfl, uint64_t lookup, bool first)
+{
+	struct step_slot *slot;
+
+	if (!p->steps)
+		p->steps = calloc(STEP_CACHE, sizeof(*p->steps));
+	if (!p->steps)
+		return decide_step(p, dwfl, lookup, first);
+	slot = &p->steps[hash_mix(first, lookup) & (STEP_CACHE - 1)];
+	if (slot->mode == STEP_UNKNOWN || slot->lookup != lookup || slot->first != first) {
+		slot->lookup = lookup;
+		slot->first = first;
+		slot->mode = decide_step(p, dwfl, lookup, first);
+	}
+	return slot->mode;
+}
+
+static bool walk_push(struct walk *w, uint64_t pc)
+{
+	if (w->n == w->max) {
+		w->full = true;
+		return false;
+	}
+	w->pcs[w->n++] = pc;
+	return true;
+}
+
+/* libdwfl's frame: keep its pc; stop libdwfl where the frame has no CFI to be stepped with. */
+static int on_frame(Dwfl_Frame *frame, void *arg)
+{
+	struct walk *w = arg;
+	enum step_mode mode;
+	Dwarf_Word sp, bp;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (!dwfl_frame_pc(frame, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if (w->skip_first) {
+		/* resumed at a return address the frame-pointer walk produced (and checked) */
+		w->skip_first = false;
+		return DWARF_CB_OK;
+	}
+	if (!walk_push(w, pc))
+		return DWARF_CB_ABORT;
+	mode = step_mode(w->p, w->dwfl, w->n > 1 ? pc - 1 : pc, w->n == 1);
+	if (mode == STEP_CFI)
+		return DWARF_CB_OK;
+	if (dwfl_frame_reg(frame, UNWIND_REG_SP, &sp))
+		return DWARF_CB_ABORT; /* no stack pointer: nothing to walk from */
+	w->handoff = mode;
+	w->pc = pc;
+	w->sp = sp;
+	w->bp_known = !dwfl_frame_reg(frame, UNWIND_REG_BP, &bp);
+	w->bp = w->bp_known ? bp : 0;
+	return DWARF_CB_ABORT;
+}
+
+/*
+ * Why a walk needed memory that was not copied: the caller's frame is on another stack (an
+ * anonymous writable mapping other than the one the copy is of), the copy was cut at its
+ * size limit, or some other address is missing.
+ */
+static enum unwind_result outside_reason(const struct uproc *p, const struct unwind_sample *s,
+					 uint64_t addr)
+{
+	uint64_t sp = s->regs[UNWIND_REG_SP];
+	const struct procmap *at = p->maps ? procmaps__find(p->maps, addr) : NULL;
+	const struct procmap *stack = p->maps ? procmaps__find(p->maps, sp) : NULL;
+
+	/* stacks are anonymous (threads', goroutines') or [stack]; not [heap], not files */
+	if (at && stack && at != stack && at->writable &&
+	    (!at->path[0] || !strncmp(at->path, "[stack", 6)))
+		return UNWIND_OTHER_STACK;
+	if (s->copy_full && addr >= sp + s->stack_len)
+		return UNWIND_TRUNCATED;
+	return UNWIND_OUTSIDE_COPY;
+}
+
 /* Why a walk that libdwfl ended with an error stopped. */
-static enum unwind_result failure_reason(struct unwinder *u, Dwfl *dwfl,
+static enum unwind_result failure_reason(struct unwinder *u, struct uproc *p, Dwfl *dwfl,
 					 const struct unwind_sample *s, const struct walk *w)
 {
 	uint64_t last = w->pcs[w->n - 1], lookup = w->n > 1 ? last - 1 : last;
-	uint64_t end = s->regs[UNWIND_REG_SP] + s->stack_len;
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
 
 	if (!last)
@@ -525,10 +754,144 @@ static enum unwind_result failure_reason(struct unwinder *u, Dwfl *dwfl,
 	if (!has_cfi(mod, lookup))
 		return UNWIND_NO_CFI;
 	if (u->read_failed)
-		return s->copy_full && u->failed_addr >= end ? UNWIND_TRUNCATED
-							     : UNWIND_OUTSIDE_COPY;
+		return outside_reason(p, s, u->failed_addr);
 	snprintf(u->error, sizeof(u->error), "%s", dwfl_errmsg(-1));
 	return UNWIND_OTHER;
+}
+
+/* Where a frame-pointer walk found no frame pointer to follow. */
+static enum unwind_result no_frame_pointer(const struct walk *w, uint64_t pc)
+{
+	return w->handoff == STEP_NONE || !dwfl_addrmodule(w->dwfl, pc) ? UNWIND_NO_MODULE
+									: UNWIND_NO_CFI;
+}
+
+/*
+ * Follow frame pointers from the frame libdwfl stopped at (w->pc, sp, bp) over the copy,
+ * until a return address lands in code with CFI: then true, with w->pc, sp, bp the registers
+ * of that frame for libdwfl to resume from. false when the walk ended, *result saying how:
+ * bp 0 (or a return address 0) is the outermost frame (_start, Go's threads), and so is a
+ * return address into Go's outermost functions (runtime.goexit...). Only the copy is read:
+ * the process may be gone, and its memory may have changed since the sample.
+ */
+static bool walk_frame_pointers(struct unwinder *u, const struct unwind_sample *s, struct walk *w,
+				enum unwind_result *result)
+{
+	uint64_t pc = w->pc, sp = w->sp, bp = w->bp, next_bp, ra;
+	enum step_mode mode = w->handoff;
+
+	u->stats.switches++;
+	/*
+	 * CFI without a rule for bp (Go's .debug_frame) leaves the callee's own frame pointer in
+	 * bp, just below the return address: the caller's is saved where it points
+	 */
+	if (w->bp_known && bp + 16 == sp && !read_copied(s, bp, &bp))
+		w->bp_known = false;
+	for (;;) {
+		if (mode == STEP_TOP) {
+			*result = UNWIND_COMPLETE;
+			return false;
+		}
+		if (mode == STEP_NONE || !w->bp_known || (bp & 7)) {
+			*result = no_frame_pointer(w, pc);
+			return false;
+		}
+		if (!bp) {
+			*result = UNWIND_COMPLETE;
+			return false;
+		}
+		/* a frame pointer off the copy: another stack's (cgo), or past a cut copy */
+		if (!read_copied(s, bp, &next_bp) || !read_copied(s, bp + 8, &ra)) {
+			*result = outside_reason(w->p, s, read_copied(s, bp, &ra) ? bp + 8 : bp);
+			return false;
+		}
+		/* on the copy, a caller's frame is above its callee's */
+		if (bp < sp) {
+			*result = no_frame_pointer(w, pc);
+			return false;
+		}
+		if (!ra) {
+			*result = UNWIND_COMPLETE;
+			return false;
+		}
+		if (!walk_push(w, ra)) {
+			*result = UNWIND_MAX_DEPTH;
+			return false;
+		}
+		u->stats.fp_frames++;
+		pc = ra;
+		sp = bp + 16;
+		bp = next_bp;
+		mode = step_mode(w->p, w->dwfl, ra - 1, false);
+		if (mode == STEP_CFI) {
+			u->stats.switches++;
+			w->pc = pc;
+			w->sp = sp;
+			w->bp = bp;
+			return true;
+		}
+		w->handoff = mode;
+	}
+}
+
+/* Run libdwfl from the sample's registers, or from where a frame-pointer walk resumes. */
+static int run_dwfl(struct unwinder *u, pid_t tid, const struct unwind_sample *s, struct walk *w)
+{
+	int ret;
+
+	u->cur = s;
+	u->cur_tid = tid;
+	u->read_failed = false;
+	u->walk = w;
+	w->handoff = STEP_UNKNOWN;
+	ret = dwfl_getthread_frames(w->dwfl, tid, on_frame, w);
+	u->cur = NULL;
+	u->walk = NULL;
+	u->resume = false;
+	return ret;
+}
+
+/* How libdwfl's part of a walk ended (it did not hand over to frame pointers). */
+static enum unwind_result dwfl_result(struct unwinder *u, const struct unwind_sample *s,
+				      const struct walk *w, int ret)
+{
+	if (w->full)
+		return UNWIND_MAX_DEPTH;
+	if (!ret && u->read_failed && u->failed_at + 1 >= w->n && w->n)
+		/*
+		 * libdwfl ends quietly when the return address cannot be read; it steps from a
+		 * frame before reporting it, hence the read failing at n - 1
+		 */
+		return failure_reason(u, w->p, w->dwfl, s, w);
+	if (!ret)
+		return UNWIND_COMPLETE;
+	if (!w->n)
+		return UNWIND_OTHER;
+	return failure_reason(u, w->p, w->dwfl, s, w);
+}
+
+/* One walk over the copy, libdwfl and frame pointers taking turns. */
+static enum unwind_result walk_mixed(struct unwinder *u, pid_t tid, const struct unwind_sample *s,
+				     struct walk *w)
+{
+	enum unwind_result result;
+	int ret;
+
+	w->n = 0;
+	w->full = false;
+	w->skip_first = false;
+	for (;;) {
+		ret = run_dwfl(u, tid, s, w);
+		if (w->full || w->handoff == STEP_UNKNOWN)
+			return dwfl_result(u, s, w, ret);
+		if (!walk_frame_pointers(u, s, w, &result))
+			return result;
+		u->resume = true;
+		u->resume_pc = w->pc;
+		u->resume_sp = w->sp;
+		u->resume_bp = w->bp;
+		w->skip_first = true;
+	}
 }
 
 static int walk_stack(struct unwinder *u, struct uproc *p, pid_t tid, const struct unwind_sample *s,
@@ -538,7 +901,6 @@ static int walk_stack(struct unwinder *u, struct uproc *p, pid_t tid, const stru
 	Dwfl *dwfl = proc_session(u, p);
 	unsigned int before;
 	bool retried = false;
-	int ret;
 
 	if (!dwfl) {
 		*result = UNWIND_NO_PROCESS;
@@ -548,34 +910,15 @@ static int walk_stack(struct unwinder *u, struct uproc *p, pid_t tid, const stru
 		*result = UNWIND_NO_PROCESS;
 		return 0;
 	}
-	if (!dwfl_addrmodule(dwfl, pc)) {
+	if (!dwfl_addrmodule(dwfl, pc) && step_mode(p, dwfl, pc, true) != STEP_FP) {
 		*result = UNWIND_NO_MODULE;
 		return 0;
 	}
 	for (;;) {
-		u->cur = s;
-		u->cur_tid = tid;
-		u->read_failed = false;
-		u->walk = w;
-		w->n = 0;
-		w->full = false;
-		ret = dwfl_getthread_frames(dwfl, tid, on_frame, w);
-		u->cur = NULL;
-		u->walk = NULL;
-		if (w->full)
-			*result = UNWIND_MAX_DEPTH;
-		else if (!ret && u->read_failed && u->failed_at + 1 >= w->n && w->n)
-			/*
-			 * libdwfl ends quietly when the return address cannot be read; it steps
-			 * from a frame before reporting it, hence the read failing at n - 1
-			 */
-			*result = failure_reason(u, dwfl, s, w);
-		else if (!ret)
-			*result = UNWIND_COMPLETE;
-		else if (!w->n)
-			*result = UNWIND_OTHER;
-		else
-			*result = failure_reason(u, dwfl, s, w);
+		w->u = u;
+		w->p = p;
+		w->dwfl = dwfl;
+		*result = walk_mixed(u, tid, s, w);
 		/* a return address in a library mapped since the snapshot: read the maps again */
 		if (*result != UNWIND_NO_MODULE || retried)
 			return 0;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The user-space stack unwinder of --unwind dwarf: turns the registers and the copy of the top
- * of the user stack that bpf/cpu.bpf.c sends for a sample into the sample's return addresses,
- * by walking the binaries' call-frame information (.eh_frame, .debug_frame) with libdwfl.
- * Code without CFI falls back to libdwfl's frame-pointer step.
+ * of the user stack that bpf/cpu.bpf.c sends for a sample into the sample's return addresses.
+ * Each frame is stepped with what its code has: call-frame information (.eh_frame,
+ * .debug_frame) with libdwfl where its module has CFI for it, frame pointers where it has none
+ * (Go's text, JIT code, C built with -fno-omit-frame-pointer -fno-asynchronous-unwind-tables),
+ * switching back and forth along one stack. Go code is walked by its frame pointers past its
+ * first frame: Go's .debug_frame does not follow its stack switches (cgo calls, systemstack).
  *
  *   u = unwinder__new();
  *   unwinder__add_pid(u, pid);            when a process is first seen or exec'd: snapshots
@@ -44,16 +47,30 @@ enum unwind_result {
 	UNWIND_TRUNCATED,    /* needed stack above a copy cut at --stack-size */
 	UNWIND_MAX_DEPTH,    /* more frames than asked for */
 	UNWIND_NO_PROCESS,   /* no mappings for the process: it exited before it was seen */
-	UNWIND_NO_MODULE,    /* a pc outside every mapped file (JIT or anonymous code) */
+	UNWIND_NO_MODULE,    /* a pc outside every executable mapping, or in anonymous (JIT) code
+				without a frame pointer to follow */
 	UNWIND_NO_CFI,	     /* a pc in a file with no CFI for it, and no frame pointer to follow */
-	UNWIND_OUTSIDE_COPY, /* the CFI needed memory outside the copied stack */
+	UNWIND_OUTSIDE_COPY, /* the walk needed memory of this stack outside the copy */
 	UNWIND_BAD_REGS,     /* the registers make no sense (pc or sp 0) */
 	UNWIND_OTHER,	     /* another libdwfl error (unwinder__last_error says which) */
+	/*
+	 * the caller's frame is on another stack than the one copied (a Go cgo call runs C on
+	 * the thread's system stack, the goroutine's frames are elsewhere; a signal handler on
+	 * its alternate stack): memory that was not copied, and the process may be gone
+	 */
+	UNWIND_OTHER_STACK,
 	UNWIND_NR_RESULTS,
 };
 
-/* "complete", "truncated", "max-depth", "no-process", "no-module", "no-cfi"... */
+/* "complete", "truncated", "max-depth", "no-process", "no-module", "no-cfi", "other-stack"... */
 const char *unwind_result__name(enum unwind_result r);
+
+/* More user memory copied along with a sample (another stack's top), read as the stack is. */
+struct unwind_window {
+	uint64_t addr;
+	const uint8_t *data;
+	size_t len;
+};
 
 /* One sample as the BPF program sends it. */
 struct unwind_sample {
@@ -61,12 +78,17 @@ struct unwind_sample {
 	const uint8_t *stack; /* a copy of the memory from regs[UNWIND_REG_SP] upwards */
 	size_t stack_len;
 	bool copy_full; /* the copy stopped at its size limit, not at the end of readable memory */
+	/* optional: other memory copied at the same time (e.g. a goroutine's stack) */
+	const struct unwind_window *windows;
+	size_t nwindows;
 };
 
 struct unwinder_stats {
 	uint64_t samples;		     /* unwinder__unwind calls */
 	uint64_t results[UNWIND_NR_RESULTS]; /* how they ended */
 	uint64_t frames;		     /* return addresses produced */
+	uint64_t fp_frames;		     /* of which found by frame pointer */
+	uint64_t switches;		     /* hand-overs between CFI and frame pointers */
 	uint64_t unwind_ns;		     /* thread CPU time spent unwinding */
 	uint64_t sessions;		     /* libdwfl sessions opened (processes, refreshes) */
 	uint64_t elf_reads;		     /* words read from ELF files, outside the copy */

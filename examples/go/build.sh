@@ -7,7 +7,8 @@
 #   EXAMPLE-pie             -buildmode=pie (pclntab in .data.rel.ro.gopclntab)
 #   EXAMPLE-pie-stripped    -buildmode=pie -ldflags='-s -w'
 # The first PIE build compiles the standard library again (about 15 s); the Go build cache
-# makes later ones fast.
+# makes later ones fast. An example that uses cgo (import "C", as cgonet does) is linked to
+# libc with CGO_ENABLED=1 and built as EXAMPLE and EXAMPLE-stripped only.
 set -euo pipefail
 
 if (($# < 1)); then
@@ -36,6 +37,11 @@ for ex in "$@"; do
 	[[ -f $here/$ex/go.mod ]] || { echo "$0: no example $ex" >&2; exit 2; }
 	(
 		cd "$here/$ex"
+		if grep -qs '^import "C"' ./*.go; then
+			CGO_ENABLED=1 go build -o "$out/$ex" .
+			CGO_ENABLED=1 go build -ldflags='-s -w' -o "$out/$ex-stripped" .
+			exit 0
+		fi
 		go build -o "$out/$ex" .
 		go build -ldflags='-s -w' -o "$out/$ex-stripped" .
 		go build -buildmode=pie -o "$out/$ex-pie" .

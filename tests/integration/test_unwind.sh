@@ -2,6 +2,8 @@
 # singe record --unwind dwarf|auto|fp end to end (needs root): complete stacks through Debian's
 # libc (qsort calling back into the program), through a program built -fomit-frame-pointer,
 # and through CPython 3.11 (Debian's /usr/bin/python3.11, no frame pointers); fp loses them.
+# A Go program linked to libc (examples/go/cgonet) is unwound frame by frame under auto and
+# agrees with its own runtime/pprof profile; so is Java's JIT code with frame pointers.
 # auto picks per binary and says so; the quality counters reach the summary, the pprof
 # comments and the SVG subtitle; --stack-size is checked and a small copy is counted as
 # truncated.
@@ -151,6 +153,87 @@ if command -v go >/dev/null && examples/go/build.sh .output/examples/go cpu >"$T
 		fail "auto: a Go binary keeps the frame-pointer walk" "$(grep unwind "$TMP/stderr")"
 else
 	skip "auto on Go" "go missing or examples/go/build.sh failed: $(head -c 200 "$TMP/gobuild.log")"
+fi
+
+# --- auto on a Go program linked to libc (cgo, net): each frame stepped with what its code has,
+# frame pointers through Go, CFI through libc and cgo's C; compared with the runtime's own
+# profile of the same run (runtime/pprof)
+# callers FOLDED FUNC: "caller samples" of FUNC's most frequent caller, or "- 0"
+callers() {
+	awk -v f="$2" '{ n = $NF; $NF = ""; sub(/ $/, ""); k = split($0, fr, ";")
+		for (i = 2; i <= k; i++) if (fr[i] == f) c[fr[i - 1]] += n }
+		END { best = "-"; for (x in c) if (c[x] > c[best]) best = x; print best, c[best] + 0 }' "$1"
+}
+if ! command -v go >/dev/null; then
+	fail "cgonet" "go is not installed (scripts/deps.sh installs golang-go)"
+elif ! examples/go/build.sh .output/examples/go cgonet >"$TMP/cgobuild.log" 2>&1; then
+	fail "build examples/go/cgonet" "$(head -c 300 "$TMP/cgobuild.log")"
+else
+	expect_exit "cgonet: record (auto)" 0 "$SINGE" record -v -F 199 -o "$TMP/cg.pb.gz" -- \
+		.output/examples/go/cgonet -duration 3 -cpuprofile "$TMP/cg-go.pprof"
+	cp "$TMP/stderr" "$TMP/cg.log"
+	to_folded "$TMP/cg.pb.gz" "$TMP/cg.folded"
+	to_folded "$TMP/cg-go.pprof" "$TMP/cg-go.folded"
+	grep -q 'unwind auto: .*libc.so.6=dwarf' "$TMP/cg.log" &&
+		pass "auto: cgonet goes through libc and is unwound frame by frame" ||
+		fail "auto: cgonet goes through libc and is unwound frame by frame" "$(grep unwind "$TMP/cg.log")"
+	read -r m t < <(share "$TMP/cg.folded" \
+		'^runtime\.goexit;main\.main\.func[0-9]+;main\.main\.func1;main\.worker;main\.goWork;main\.hotGo(;| |$)' \
+		'main\.hotGo')
+	at_least "auto: cgonet's Go samples are whole, runtime.goexit to main.hotGo" "$m" "$t" 95
+	# cgo runs C on the thread's system stack: the C frames are whole up to the switch, and
+	# the goroutine's frames (not copied) are counted as other-stack. (During auto's first
+	# second of watching, a sample whose copy does not unwind completely keeps its
+	# frame-pointer walk, a lone cmp_keys: hence 90%.)
+	read -r m t < <(share "$TMP/cg.folded" \
+		'^runtime\.asmcgocall;_cgo_[0-9a-f]+_Cfunc_c_sort_work;c_sort_work[^;]*;[^;]*qsort[^;]*;.*cmp_keys' \
+		'cmp_keys')
+	at_least "auto: cgonet's C samples are whole from cmp_keys through qsort to the cgo call" "$m" "$t" 90
+	grep -Eq 'unwind auto: .*other-stack [1-9]' "$TMP/cg.log" &&
+		pass "auto: stacks that leave the copied stack (cgo) are counted as other-stack" ||
+		fail "auto: stacks that leave the copied stack (cgo) are counted as other-stack" "$(grep unwind "$TMP/cg.log")"
+	for f in main.hotGo main.goWork main.worker; do
+		read -r mine n1 < <(callers "$TMP/cg.folded" "$f")
+		read -r theirs n2 < <(callers "$TMP/cg-go.folded" "$f")
+		[[ $mine == "$theirs" && $mine != - ]] &&
+			pass "cgonet: $f called by $mine, as in runtime/pprof ($n1 and $n2 samples)" ||
+			fail "cgonet: $f called by the same function as in runtime/pprof" "singe: $mine ($n1), runtime/pprof: $theirs ($n2)"
+	done
+	# stripped (-s -w): no .debug_frame, Go's frames are found by frame pointers alone
+	expect_exit "cgonet-stripped: record (auto)" 0 "$SINGE" record -v -F 199 -o "$TMP/cgs.pb.gz" -- \
+		.output/examples/go/cgonet-stripped -duration 2
+	to_folded "$TMP/cgs.pb.gz" "$TMP/cgs.folded"
+	read -r m t < <(share "$TMP/cgs.folded" \
+		'^runtime\.goexit;main\.main\.func[0-9]+;main\.main\.func1;main\.worker;(main\.goWork;)?main\.hotGo(;| |$)' \
+		'main\.hotGo')
+	at_least "auto: stripped cgonet's Go samples are whole, runtime.goexit to main.hotGo" "$m" "$t" 95
+	# and counted complete (at least as many complete stacks as Go samples): the
+	# frame-pointer chain ends at runtime.goexit, not at a missing CFI
+	complete=$(sed -n 's/.*unwind auto: .* \([0-9]*\) complete,.*/\1/p' "$TMP/stderr")
+	at_least "auto: stripped cgonet's Go samples are counted complete (complete stacks of Go samples)" \
+		"${complete:-0}" "$t" 95
+fi
+
+# --- auto on Java with -XX:+PreserveFramePointer: JIT code (no file, no CFI) keeps frame
+# pointers, libjvm and libc have CFI: the stacks reach the thread's root through the JIT frames
+if ! command -v javac >/dev/null; then
+	fail "JitHot" "javac is not installed (scripts/deps.sh installs openjdk-17-jdk-headless)"
+elif ! javac -d .output/examples/java examples/java/JitHot.java >"$TMP/javac.log" 2>&1; then
+	fail "build examples/java/JitHot" "$(head -c 300 "$TMP/javac.log")"
+else
+	expect_exit "JitHot: record (auto)" 0 "$SINGE" record -v -F 199 -o "$TMP/jit.pb.gz" -- \
+		java -XX:+PreserveFramePointer -cp .output/examples/java JitHot 3
+	cp "$TMP/stderr" "$TMP/jit.log"
+	to_folded "$TMP/jit.pb.gz" "$TMP/jit.folded"
+	read -r m t < <(share "$TMP/jit.folded" '^(clone3|clone|_start|start_thread);')
+	at_least "auto: java's stacks reach their thread's root through JIT code" "$m" "$t" 95
+	# before frame-by-frame unwinding, 90% of them were a lone [unknown] JIT frame
+	read -r m t < <(share "$TMP/jit.folded" '^\[unknown\][^;]* $')
+	((t > 0 && m * 50 <= t)) && pass "auto: no lone JIT frames ($m of $t)" ||
+		fail "auto: no lone JIT frames" "$m of $t samples are a lone [unknown] frame"
+	complete=$(sed -n 's/.*unwind auto: .* \([0-9]*\) complete,.*/\1/p' "$TMP/jit.log")
+	unwound=$(sed -n 's/.*unwind auto: .* \([0-9]*\) unwound with DWARF.*/\1/p' "$TMP/jit.log")
+	at_least "auto: java's unwound stacks are counted complete" "${complete:-0}" "${unwound:-0}" 95
 fi
 
 # --- auto on a threaded C program whose only libc frames are the threads' roots (start_thread):

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * The DWARF unwinder without BPF: a saved snapshot (registers + stack bytes of a sample that
- * `singe record --unwind dwarf` took of tests/data/unwind/chain, a program without frame
- * pointers) is replayed against its expected frames, with the ways an unwind can end; and a
- * snapshot of this test's own stack, taken inside a qsort callback, is unwound through the
- * machine's libc (built without frame pointers on Debian) back to main.
+ * The unwinder without BPF: saved snapshots (registers + stack bytes of a sample that
+ * `singe record --unwind dwarf` took) are replayed against their expected frames, with the
+ * ways an unwind can end: tests/data/unwind/chain, a program without frame pointers (CFI
+ * only), and tests/data/unwind/mixed, whose functions alternate between CFI only and frame
+ * pointers only. Snapshots of this test's own stack are unwound through the machine's libc
+ * (built without frame pointers on Debian), and through code in anonymous memory that keeps
+ * frame pointers (as JIT code does), back to main.
  */
 #include "test.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,11 +56,13 @@ static char *load_maps(const char *path, size_t *len)
 	return out;
 }
 
-static void load_snapshot(struct snapshot *snap)
+static void load_named_snapshot(struct snapshot *snap, const char *name)
 {
+	char path[PATH_MAX];
 	size_t len;
 
-	snap->raw = test_read_file("data/unwind/chain.sample", &len);
+	snprintf(path, sizeof(path), "data/unwind/%s.sample", name);
+	snap->raw = test_read_file(path, &len);
 	assert_true(len >= sizeof(snap->h));
 	memcpy(&snap->h, snap->raw, sizeof(snap->h));
 	assert_int_equal(len, sizeof(snap->h) + snap->h.stack_len);
@@ -64,7 +70,13 @@ static void load_snapshot(struct snapshot *snap)
 	snap->s.stack = (const uint8_t *)snap->raw + sizeof(snap->h);
 	snap->s.stack_len = snap->h.stack_len;
 	snap->s.copy_full = snap->h.flags & CPU_SAMPLE_COPY_FULL;
-	snap->maps = load_maps("data/unwind/chain.maps", &snap->maps_len);
+	snprintf(path, sizeof(path), "data/unwind/%s.maps", name);
+	snap->maps = load_maps(path, &snap->maps_len);
+}
+
+static void load_snapshot(struct snapshot *snap)
+{
+	load_named_snapshot(snap, "chain");
 }
 
 static void free_snapshot(struct snapshot *snap)
@@ -73,26 +85,36 @@ static void free_snapshot(struct snapshot *snap)
 	free(snap->maps);
 }
 
-/* The replayed sample belongs to the committed binary: same build-id. */
-static void test_snapshot_matches_binary(void **state)
+/* A replayed sample belongs to the committed binary: same build-id. */
+static void check_build_id(const char *name)
 {
-	char *want = test_read_file("data/unwind/chain.build-id", NULL);
+	char path[PATH_MAX], *want;
 	struct elf_file *f;
-	FILE *bin = fopen("data/unwind/chain", "rb");
+	FILE *bin;
 
-	(void)state;
+	snprintf(path, sizeof(path), "data/unwind/%s.build-id", name);
+	want = test_read_file(path, NULL);
+	snprintf(path, sizeof(path), "data/unwind/%s", name);
+	bin = fopen(path, "rb");
 	assert_non_null(bin);
 	f = elf_file__open_fd(fileno(bin));
 	fclose(bin);
 	assert_non_null(f);
 	want[strcspn(want, "\n")] = '\0';
 	if (strcmp(elf_file__build_id(f), want))
-		fail_msg("data/unwind/chain has build-id %s, the snapshot was taken of %s: run "
-			 "tests/data/unwind/regen.sh",
-			 elf_file__build_id(f), want);
-	assert_int_equal(unwind__classify_file("data/unwind/chain"), UNWIND_FP_OMITTED);
+		fail_msg("%s has build-id %s, the snapshot was taken of %s: run "
+			 "tests/data/unwind/regen.sh %s",
+			 path, elf_file__build_id(f), want, name);
 	elf_file__free(f);
 	free(want);
+}
+
+static void test_snapshot_matches_binary(void **state)
+{
+	(void)state;
+	check_build_id("chain");
+	check_build_id("mixed");
+	assert_int_equal(unwind__classify_file("data/unwind/chain"), UNWIND_FP_OMITTED);
 }
 
 static int replay(struct unwinder *u, struct snapshot *snap, uint64_t *pcs, int max,
@@ -168,6 +190,208 @@ static void test_replay_max_depth(void **state)
 	load_snapshot(&snap);
 	assert_int_equal(replay(u, &snap, pcs, 3, &res), 3);
 	assert_int_equal(res, UNWIND_MAX_DEPTH);
+	unwinder__free(u);
+	free_snapshot(&snap);
+}
+
+/* The copy cut short, the rest of it given as a window of other copied memory. */
+static void test_replay_window(void **state)
+{
+	struct unwinder *u = unwinder__new();
+	struct snapshot snap = {0};
+	struct unwind_window rest;
+	enum unwind_result res;
+	uint64_t pcs[64];
+
+	(void)state;
+	load_snapshot(&snap);
+	rest.addr = snap.s.regs[UNWIND_REG_SP] + 64;
+	rest.data = snap.s.stack + 64;
+	rest.len = snap.s.stack_len - 64;
+	snap.s.stack_len = 64;
+	snap.s.windows = &rest;
+	snap.s.nwindows = 1;
+	assert_int_equal(replay(u, &snap, pcs, 64, &res), 6);
+	assert_int_equal(res, UNWIND_COMPLETE);
+	/* a window shorter than a word at its end is not read past */
+	rest.len = 7;
+	assert_true(replay(u, &snap, pcs, 64, &res) < 6);
+	assert_int_equal(res, UNWIND_OUTSIDE_COPY);
+	unwinder__free(u);
+	free_snapshot(&snap);
+}
+
+/* mixed.c: CFI and frame pointers take turns, and the frame-pointer chain ends at rbp 0. */
+static const char *const mixed_frames[] = {"mix",      "compare", "insertion_sort",
+					   "sort_all", "run",	  "_start"};
+
+static void test_replay_mixed(void **state)
+{
+	struct unwinder *u = unwinder__new();
+	struct snapshot snap = {0};
+	enum unwind_result res;
+	uint64_t pcs[64];
+	int n, i;
+
+	(void)state;
+	load_named_snapshot(&snap, "mixed");
+	n = replay(u, &snap, pcs, 64, &res);
+	if (res != UNWIND_COMPLETE)
+		fail_msg("mixed: %s after %d frames", unwind_result__name(res), n);
+	assert_int_equal(n, 6);
+	for (i = 0; i < n; i++) {
+		const char *name = unwinder__symbol(u, FAKE_PID, i ? pcs[i] - 1 : pcs[i]);
+
+		assert_non_null(name);
+		assert_string_equal(name, mixed_frames[i]);
+	}
+	/* sort_all and _start were found by the frame pointers of insertion_sort and run */
+	assert_int_equal(unwinder__stats(u)->fp_frames, 2);
+	assert_true(unwinder__stats(u)->switches >= 3);
+	unwinder__free(u);
+	free_snapshot(&snap);
+}
+
+/* Where in mixed's copy run's frame is: its return address into _start is above it. */
+static size_t run_frame_offset(struct snapshot *snap, uint64_t start_ra)
+{
+	size_t off;
+	uint64_t word;
+
+	for (off = 8; off + 8 <= snap->s.stack_len; off += 8) {
+		memcpy(&word, snap->s.stack + off, 8);
+		if (word == start_ra)
+			return off - 8;
+	}
+	fail_msg("no return address into _start in the copy");
+	return 0;
+}
+
+/*
+ * A frame pointer off the copy: past a copy cut at its limit (truncated), in the same stack
+ * (outside-copy), or in another anonymous mapping, a stack of its own (other-stack: a
+ * goroutine's frames during a cgo call). The missing memory given as a window completes it.
+ */
+static void test_replay_mixed_off_the_copy(void **state)
+{
+	struct unwinder *u = unwinder__new();
+	struct snapshot snap = {0};
+	struct unwind_window rest;
+	enum unwind_result res;
+	uint64_t pcs[64], sp, cut, lo, hi;
+	char *split, *line;
+	size_t off, len, whole;
+	int n;
+
+	(void)state;
+	load_named_snapshot(&snap, "mixed");
+	assert_int_equal(replay(u, &snap, pcs, 64, &res), 6);
+	off = run_frame_offset(&snap, pcs[5]);
+	sp = snap.s.regs[UNWIND_REG_SP];
+	cut = sp + off;
+	whole = snap.s.stack_len;
+	snap.s.stack_len = off; /* run's saved rbp and return address are not in the copy */
+
+	snap.s.copy_full = true;
+	n = replay(u, &snap, pcs, 64, &res);
+	assert_int_equal(res, UNWIND_TRUNCATED);
+	assert_int_equal(n, 5); /* up to run, found by insertion_sort's frame pointer */
+	snap.s.copy_full = false;
+	n = replay(u, &snap, pcs, 64, &res);
+	assert_int_equal(res, UNWIND_OUTSIDE_COPY);
+	assert_int_equal(n, 5);
+
+	/* the stack mapping split where the copy ends: run's frame on another stack */
+	line = strstr(snap.maps, "[stack]");
+	assert_non_null(line);
+	while (line > snap.maps && line[-1] != '\n')
+		line--;
+	assert_int_equal(sscanf(line, "%" SCNx64 "-%" SCNx64, &lo, &hi), 2);
+	assert_true(lo < sp && cut < hi);
+	len = (size_t)(line - snap.maps) + 256;
+	split = calloc(1, len);
+	assert_non_null(split);
+	memcpy(split, snap.maps, (size_t)(line - snap.maps));
+	snprintf(split + (line - snap.maps), 256,
+		 "%" PRIx64 "-%" PRIx64 " rw-p 00000000 00:00 0 [stack]\n"
+		 "%" PRIx64 "-%" PRIx64 " rw-p 00000000 00:00 0 \n",
+		 lo, cut, cut, hi);
+	assert_int_equal(unwinder__set_maps(u, FAKE_PID, split, strlen(split)), 0);
+	n = unwinder__unwind(u, FAKE_PID, FAKE_PID, &snap.s, pcs, 64, &res);
+	assert_int_equal(res, UNWIND_OTHER_STACK);
+	assert_int_equal(n, 5);
+	assert_string_equal(unwind_result__name(res), "other-stack");
+
+	rest.addr = cut;
+	rest.data = snap.s.stack + off;
+	rest.len = whole - off;
+	snap.s.windows = &rest;
+	snap.s.nwindows = 1;
+	n = unwinder__unwind(u, FAKE_PID, FAKE_PID, &snap.s, pcs, 64, &res);
+	assert_int_equal(res, UNWIND_COMPLETE);
+	assert_int_equal(n, 6);
+	free(split);
+	unwinder__free(u);
+	free_snapshot(&snap);
+}
+
+/*
+ * Stack bytes are untrusted input: garbage copies (with frame pointers that point into them,
+ * past them, backwards) and garbage registers end the walk with a reason, within max, and
+ * without reading outside the copy (ASan).
+ */
+static void test_replay_garbage_stacks(void **state)
+{
+	struct unwinder *u = unwinder__new();
+	struct snapshot snap = {0};
+	enum unwind_result res;
+	uint64_t pcs[16], real[8], x = 0x9e3779b97f4a7c15ULL, sp, *words;
+	uint8_t *garbage;
+	size_t len, i;
+	int n, round;
+
+	(void)state;
+	load_named_snapshot(&snap, "mixed");
+	len = snap.s.stack_len;
+	garbage = malloc(len);
+	assert_non_null(garbage);
+	/* the real return addresses, planted among the garbage: CFI and frame pointers alternate */
+	assert_int_equal(replay(u, &snap, real, 8, &res), 6);
+	sp = snap.s.regs[UNWIND_REG_SP];
+	for (round = 0; round < 300; round++) {
+		struct unwind_sample s = snap.s;
+
+		memcpy(garbage, snap.s.stack, len);
+		words = (uint64_t *)(void *)garbage;
+		for (i = 0; i < len / 8; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* some words untouched, some pointers into the copy, some code, some
+			 * anything */
+			if (x % 4 == 1)
+				words[i] = (sp + (x >> 8) % (len + 64)) & ~7ULL;
+			else if (x % 4 == 2)
+				words[i] = real[(x >> 8) % 6];
+			else if (x % 4 == 3)
+				words[i] = x;
+		}
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		s.stack = garbage;
+		s.stack_len = len - (x >> 20) % 64;
+		s.regs[UNWIND_REG_BP] = round % 2 ? (sp + (x >> 12) % len) & ~7ULL : x;
+		if (round % 5 == 0)
+			s.regs[UNWIND_REG_IP] = x | 1;
+		else if (round % 2)
+			s.regs[UNWIND_REG_IP] =
+				real[2 + 2 * (round % 3 == 0)]; /* code without CFI */
+		n = unwinder__unwind(u, FAKE_PID, FAKE_PID, &s, pcs, 16, &res);
+		assert_true(n >= 1 && n <= 16);
+		assert_true(res < UNWIND_NR_RESULTS);
+	}
+	assert_int_equal(unwinder__stats(u)->samples, 301);
+	/* beyond the 2 of the real walk: garbage was walked by frame pointers too */
+	if (unwinder__stats(u)->fp_frames < 50)
+		fail_msg("%" PRIu64 " frames by frame pointer", unwinder__stats(u)->fp_frames);
+	free(garbage);
 	unwinder__free(u);
 	free_snapshot(&snap);
 }
@@ -332,6 +556,79 @@ static void test_live_through_libc_qsort(void **state)
 	unwinder__free(u);
 }
 
+/*
+ * Code in anonymous executable memory that keeps a frame pointer, as JIT code does with
+ * -XX:+PreserveFramePointer: push %rbp; mov %rsp,%rbp; call *%rsi; pop %rbp; ret. It calls
+ * its second argument with its first.
+ */
+static const uint8_t jit_code[] = {0x55, 0x48, 0x89, 0xe5, 0xff, 0xd6, 0x5d, 0xc3};
+
+typedef void jit_fn(void *arg, void (*callback)(void *));
+
+__attribute__((noinline)) static void capture_in_jit(void *arg)
+{
+	uint64_t sp;
+
+	(void)arg;
+	capture_caller_regs(&live);
+	sp = live.r[UNWIND_REG_SP];
+	live_len = stack_top(sp) - sp;
+	if (live_len > 256 * 1024)
+		live_len = 256 * 1024;
+	live_stack = malloc(live_len);
+	assert_non_null(live_stack);
+	copy_stack(live_stack, sp, live_len);
+}
+
+__attribute__((noinline)) static void call_through_jit(jit_fn *jit)
+{
+	jit(NULL, capture_in_jit);
+	__asm__ volatile("" ::: "memory"); /* not a tail call: this frame stays on the stack */
+}
+
+static void test_live_through_jit_code(void **state)
+{
+	struct unwinder *u = unwinder__new();
+	struct unwind_sample s = {0};
+	enum unwind_result res;
+	uint64_t pcs[128], page;
+	bool in_jit = false;
+	void *mem;
+	int n, i;
+
+	(void)state;
+	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED);
+	memcpy(mem, jit_code, sizeof(jit_code));
+	assert_int_equal(mprotect(mem, 4096, PROT_READ | PROT_EXEC), 0);
+	page = (uintptr_t)mem;
+	call_through_jit((jit_fn *)mem);
+	assert_non_null(live_stack);
+	memcpy(s.regs, live.r, sizeof(s.regs));
+	s.stack = live_stack;
+	s.stack_len = live_len;
+	/* the maps are read after the code was mapped: an anonymous r-x mapping */
+	assert_int_equal(unwinder__add_pid(u, getpid()), 0);
+	n = unwinder__unwind(u, getpid(), getpid(), &s, pcs, 128, &res);
+	if (res != UNWIND_COMPLETE)
+		fail_msg("unwind ended %s after %d frames: %s", unwind_result__name(res), n,
+			 unwinder__last_error(u));
+	for (i = 1; i < n; i++)
+		in_jit |= pcs[i] > page && pcs[i] <= page + sizeof(jit_code);
+	assert_true(in_jit);
+	assert_true(has_frame(u, pcs, n, "capture_in_jit"));
+	assert_true(has_frame(u, pcs, n, "call_through_jit"));
+	assert_true(has_frame(u, pcs, n, "test_live_through_jit_code"));
+	assert_true(has_frame(u, pcs, n, "main"));
+	/* the caller of the JIT code was found by its frame pointer, then CFI took over */
+	assert_true(unwinder__stats(u)->fp_frames >= 1);
+	assert_true(unwinder__stats(u)->switches >= 2);
+	free(live_stack);
+	live_stack = NULL;
+	munmap(mem, 4096);
+	unwinder__free(u);
+}
+
 /* Debian's libc keeps no frame pointers; this test is built with them (SAN_FLAGS). */
 static void test_classify(void **state)
 {
@@ -396,7 +693,12 @@ int main(void)
 		cmocka_unit_test(test_replay_cut_copy),
 		cmocka_unit_test(test_replay_max_depth),
 		cmocka_unit_test(test_replay_failures),
+		cmocka_unit_test(test_replay_window),
+		cmocka_unit_test(test_replay_mixed),
+		cmocka_unit_test(test_replay_mixed_off_the_copy),
+		cmocka_unit_test(test_replay_garbage_stacks),
 		cmocka_unit_test(test_live_through_libc_qsort),
+		cmocka_unit_test(test_live_through_jit_code),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_refresh_pid_of_a_process_gone),
 	};

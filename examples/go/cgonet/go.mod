@@ -1,0 +1,3 @@
+module singe.example/cgonet
+
+go 1.19
