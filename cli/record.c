@@ -10,6 +10,14 @@
  * the CPU that symbolization takes (DWARF, mostly) is not taken from the profiled processes
  * while they are measured. Only an exec forces earlier work: the stacks of the old image
  * are symbolized before its snapshot is replaced.
+ *
+ * The pieces: the distinct stacks and their values live in the stack table
+ * (record_stacks.c), user stacks copied by the BPF program are unwound frame by frame by
+ * cli/unwind.c, addresses become locations in cli/symbolize.c. This file holds the session:
+ * the BPF object and its events, the process and thread tables, the rings and the loop's
+ * bounded turns (RECORD_TURN_NS), --unwind auto's per-process choice, and the profile built
+ * at the end. It is still the cpu type's own: other profile types are to be sources beside it
+ * (see DESIGN.md), which is why the stack table takes a vector of values.
  */
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -1082,8 +1090,8 @@ static bool walk_reaches_root(struct record *r, const struct stack_key *walk)
  * --unwind auto, a sample of a process still watched (CPU_SAMPLE_FP_TOO): it carries both its
  * frame-pointer walk and a stack copy (k holds its kernel frames, in addrs). The walk is kept
  * when it is whole: it meets no binary without frame pointers short of a thread's root, and
- * it reaches that root -- or, short of one, the copy does not unwind completely to more
- * frames (a sample in a prologue called from code without frame pointers ends the walk
+ * it reaches that root -- or, short of one, the copy does not unwind to more frames, or
+ * failed (a sample in a prologue called from code without frame pointers ends the walk
  * early). A walk through a binary without frame pointers moves the process to DWARF.
  */
 static int watched_sample(struct record *r, struct proc *p, const struct cpu_stack_sample *h,
@@ -1113,7 +1121,12 @@ static int watched_sample(struct record *r, struct proc *p, const struct cpu_sta
 	n = unwind_copy(r, h, data, addrs + k->nkern, &res);
 	if (n < 0)
 		return n;
-	if (!broken && (res != UNWIND_COMPLETE || n <= walk.nuser))
+	/*
+	 * The copy wins when it unwound deeper, even when it stopped short of the root at the end
+	 * of the copy or at a stack switch (a cgo call): those frames are still right.
+	 */
+	if (!broken && (n <= walk.nuser || (res != UNWIND_COMPLETE && res != UNWIND_OTHER_STACK &&
+					    res != UNWIND_TRUNCATED)))
 		return add_walk(r, p, &walk);
 	k->nuser = n;
 	return add_unwound(r, h, k, res);

@@ -9,7 +9,6 @@ packages=(
 	libclang-rt-14-dev
 	python3.11
 	bc golang-go jq libxml2-utils linux-perf hyperfine valgrind time
-	openjdk-17-jdk-headless
 	chromium nodejs
 	openjdk-17-jdk-headless
 )
