@@ -696,6 +696,7 @@ static int finish_recording(struct record_cmd *cmd, struct record *r, const char
 		return ret;
 	}
 	t1 = mono_ns();
+	profile__set_natural_default(p); /* else pprof readers open the last sample type */
 	ret = write_outputs(cmd, r, p);
 	if (!ret) {
 		print_summary(cmd, r, record__stats(r), p, why);
