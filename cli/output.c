@@ -213,7 +213,9 @@ int output__write_pprof(FILE *f, const struct profile *p, bool gzip, struct flam
 static int write_folded(FILE *f, const struct profile *p, const struct write_opts *opts,
 			struct flame_err *err)
 {
-	int vi = pick_sample_type(p, opts ? opts->sample_type : NULL, err);
+	/* counts unless asked otherwise: every folded reader takes the numbers for counts */
+	int vi = opts && opts->sample_type ? pick_sample_type(p, opts->sample_type, err)
+					   : folded__default_sample_type(p);
 	int ret;
 
 	if (vi < 0)
