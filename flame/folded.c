@@ -131,6 +131,10 @@ static bool split_type_unit(const char *s, const char *e, struct unit_header *h)
 			slash = q;
 	if (!slash || slash == s || slash + 1 == e || h->n == 2)
 		return false;
+	/* bytes the writer would not write back as they are: then it is not singe's header */
+	for (q = s; q < e; q++)
+		if (*q == '\t' || *q == '\r' || *q == '\0')
+			return false;
 	h->col[h->n].type = s;
 	h->col[h->n].type_len = (size_t)(slash - s);
 	h->col[h->n].unit = slash + 1;
@@ -750,7 +754,8 @@ struct folded_writer {
 	FILE *out;
 	char *buf;
 	size_t len;
-	int nv, vi[2]; /* value columns to write, base first */
+	int nv, vi[2];	  /* value columns to write, base first */
+	bool header_done; /* the unit header, when one is due, is written */
 
 	uint32_t *loc_text; /* per location: its text's index + 1, 0 until rendered */
 	VEC(char) arena;
@@ -997,6 +1002,45 @@ static int add_to_stacks(struct folded_writer *w, size_t si)
 	return 0;
 }
 
+/* A type or unit name in the header: one word, so blanks become '_'. */
+static int out_header_word(struct folded_writer *w, const char *s)
+{
+	for (; *s; s++) {
+		char c = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' ? '_' : *s;
+
+		if (out_bytes(w, &c, 1))
+			return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * The unit header, when a column is not a count: its readers would take it for one. Written
+ * before the first stack line, so output without stacks stays empty.
+ */
+static int write_unit_header(struct folded_writer *w)
+{
+	const struct profile *p = w->p;
+	bool counts = true;
+	int k, ret = 0;
+
+	if (w->header_done)
+		return 0;
+	w->header_done = true;
+	for (k = 0; k < w->nv; k++)
+		counts &= !strcmp(profile__str(p, p->sample_types.data[w->vi[k]].unit), "count");
+	if (counts)
+		return 0;
+	ret = out_bytes(w, UNIT_HEADER, sizeof(UNIT_HEADER) - 1);
+	for (k = 0; k < w->nv && !ret; k++) {
+		const struct value_type *vt = &p->sample_types.data[w->vi[k]];
+
+		ret = out_bytes(w, " ", 1) ?: out_header_word(w, profile__str(p, vt->type)) ?:
+		      out_bytes(w, "/", 1) ?: out_header_word(w, profile__str(p, vt->unit));
+	}
+	return ret ?: out_bytes(w, "\n", 1);
+}
+
 static int write_stack_text(struct folded_writer *w, size_t si)
 {
 	const uint64_t *locs = profile__sample_locs(w->p, si);
@@ -1028,7 +1072,7 @@ static int write_stack(struct folded_writer *w, size_t k)
 	}
 	while (any) {
 		any = false;
-		ret = write_stack_text(w, w->stacks.data[k]);
+		ret = write_unit_header(w) ?: write_stack_text(w, w->stacks.data[k]);
 		for (i = 0; i < w->nv && !ret; i++) {
 			int64_t chunk = left[i] > INT64_MAX ? INT64_MAX : (int64_t)left[i];
 
@@ -1067,39 +1111,6 @@ int folded__default_sample_type(const struct profile *p)
 	return def;
 }
 
-/* A type or unit name in the header: one word, so blanks become '_'. */
-static int out_header_word(struct folded_writer *w, const char *s)
-{
-	for (; *s; s++) {
-		char c = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' ? '_' : *s;
-
-		if (out_bytes(w, &c, 1))
-			return -EIO;
-	}
-	return 0;
-}
-
-/* The unit header, when a column is not a count: its readers would take it for one. */
-static int write_unit_header(struct folded_writer *w)
-{
-	const struct profile *p = w->p;
-	bool counts = true;
-	int k, ret = 0;
-
-	for (k = 0; k < w->nv; k++)
-		counts &= !strcmp(profile__str(p, p->sample_types.data[w->vi[k]].unit), "count");
-	if (counts)
-		return 0;
-	ret = out_bytes(w, UNIT_HEADER, sizeof(UNIT_HEADER) - 1);
-	for (k = 0; k < w->nv && !ret; k++) {
-		const struct value_type *vt = &p->sample_types.data[w->vi[k]];
-
-		ret = out_bytes(w, " ", 1) ?: out_header_word(w, profile__str(p, vt->type)) ?:
-		      out_bytes(w, "/", 1) ?: out_header_word(w, profile__str(p, vt->unit));
-	}
-	return ret ?: out_bytes(w, "\n", 1);
-}
-
 int folded__write(const struct profile *p, int vi, int base_vi, FILE *out)
 {
 	struct folded_writer w = {.p = p, .out = out};
@@ -1117,8 +1128,6 @@ int folded__write(const struct profile *p, int vi, int base_vi, FILE *out)
 	w.loc_text = calloc(p->locations.len + 1, sizeof(*w.loc_text));
 	if (!w.buf || !w.loc_text)
 		ret = -ENOMEM;
-	if (!ret)
-		ret = write_unit_header(&w);
 	for (i = 0; i < p->samples.len && !ret; i++)
 		ret = add_to_stacks(&w, i);
 	/* the indexes are not needed for writing: free them before the output grows */
