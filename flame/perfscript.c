@@ -49,8 +49,7 @@ struct perfscript_parser {
 	VEC(uint64_t) locs;	  /* the current sample's locations, leaf first */
 	VEC(struct line) inlined; /* inlined frames waiting for their caller, innermost first */
 	uint32_t key_comm, key_pid, key_tid;
-	int period_vi; /* the column that gets each sample's period, -1 when every sample counts 1
-			*/
+	int period_vi; /* the column of the periods; -1: every sample counts 1 */
 	struct ps_record rec;
 	bool in_chain; /* the previous line was part of a callchain */
 	size_t nsamples;
