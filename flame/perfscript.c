@@ -791,6 +791,21 @@ static int setup(struct perfscript_parser *ps, const char *buf, size_t len, stru
 	return 0;
 }
 
+/*
+ * The profile's period: the mean of its samples' (exact for a fixed period, as cpu-clock's).
+ * Readers that need sample counts (singe diff's statistical tests) divide the period
+ * column by it, so a column of nanoseconds is never taken for that many samples.
+ */
+static void set_mean_period(struct profile *p, int vi)
+{
+	double sum = (double)profile__total(p, (size_t)vi), n = (double)profile__total(p, 0);
+
+	if (n < 1 || sum < 1)
+		return;
+	p->period_type = p->sample_types.data[vi];
+	p->period = (int64_t)(sum / n + 0.5);
+}
+
 int perfscript__parse(struct profile *p, const char *buf, size_t len, struct flame_err *err)
 {
 	struct perfscript_parser ps = {.p = p};
@@ -816,6 +831,8 @@ int perfscript__parse(struct profile *p, const char *buf, size_t len, struct fla
 			ret = 0;
 		}
 	}
+	if (!ret && ps.nsamples && !ntypes && ps.period_vi >= 0)
+		set_mean_period(p, ps.period_vi);
 	if (!ret && !ps.nsamples) {
 		ret = flame_err__set(err, EINVAL,
 				     "perf script: no samples found (expected a header line per "

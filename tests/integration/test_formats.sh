@@ -112,7 +112,7 @@ split_pid=$!
 qsort_pid=$!
 PIDS+=("$split_pid" "$qsort_pid")
 sleep 0.3
-"$SINGE" record -q -a -d 1 -o "$TMP/a.folded" -o "$TMP/a.pb.gz" >/dev/null 2>"$TMP/rec.err" ||
+"$SINGE" record -q -a -d 1 -o "$TMP/a.folded" -o "$TMP/a.pb.gz" -o "$TMP/a.svg" >/dev/null 2>"$TMP/rec.err" ||
 	fail "record -a" "$(head -c 300 "$TMP/rec.err")"
 "$SINGE" convert --process-roots comm-pid "$TMP/a.pb.gz" -o "$TMP/a-pid.folded"
 "$SINGE" convert --process-roots none "$TMP/a.pb.gz" -o "$TMP/a-none.folded"
@@ -127,6 +127,9 @@ if pprof_check "pprof-format decodes a record -a pprof" "$TMP/a.pb.gz"; then
 	else
 		fail "record -a folded: a root per process" "labels $want, folded roots $got"
 	fi
+	grep -A1 '<title>qsort_hot$' "$TMP/a.svg" | grep -Eq '^[0-9,]+ samples|[0-9.]+ (ms|s), ' &&
+		pass "record -a SVG: a qsort_hot process frame" ||
+		fail "record -a SVG: a qsort_hot process frame" "$(grep -c '<title>' "$TMP/a.svg") frames"
 	want=$(jq -S -c .comm_pid_totals "$TMP/check.json") got=$(root_totals "$TMP/a-pid.folded")
 	[[ $want == "$got" ]] && grep -q "^qsort_hot-$qsort_pid;" "$TMP/a-pid.folded" &&
 		pass "--process-roots comm-pid: a root per pid (qsort_hot-$qsort_pid)" ||

@@ -550,6 +550,9 @@ static void test_period_weighs_samples(void **state)
 	assert_int_equal(profile__total(p, 1), 10000000);
 	assert_int_equal(profile__sample_values(p, 0)[1], 1000000);
 	assert_int_equal(profile__sample_values(p, 1)[1], 9000000);
+	/* the mean period, so that readers needing counts divide the column by it */
+	assert_string_equal(profile__str(p, p->period_type.type), "cycles");
+	assert_int_equal(p->period, 5000000);
 	assert_num_label(p, 0, "pid", 10);
 	assert_int_equal(p->comments.len, 0);
 	out = folded_str(p); /* column 0: one sample each */
@@ -568,6 +571,7 @@ static void test_no_period_counts_samples_and_says_so(void **state)
 	(void)state;
 	assert_int_equal(p->sample_types.len, 1);
 	assert_int_equal(profile__total(p, 0), 2);
+	assert_int_equal(p->period, 0);
 	assert_int_equal(p->comments.len, 1);
 	assert_non_null(strstr(profile__str(p, p->comments.data[0]), "-F +period"));
 	profile__free(p);
