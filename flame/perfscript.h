@@ -32,7 +32,8 @@
  *    most events, or -F +period), a second column named after the event, with that period:
  *    "cpu-clock/nanoseconds" (cpu-clock and task-clock), else "EVENT/count" ("cycles/count";
  *    "period/count" when the event is not shown). It is the default sample type, so shares
- *    match perf report and stackcollapse-perf, which weigh samples by their period.
+ *    match perf report and stackcollapse-perf, which weigh samples by their period; the
+ *    profile's period_type is that column and its period the samples' mean period.
  * Without periods every sample counts 1 and a profile comment says so. A p that already has
  * sample types must have 1 (counts) or 2 (counts, periods), else -EINVAL.
  *
