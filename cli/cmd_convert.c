@@ -23,21 +23,23 @@ static const char convert_usage[] =
 	"\n"
 	"  -o, --output FILE      write here; may be repeated\n"
 	"      --sample-type NAME value written to folded/SVG outputs (default: the profile's\n"
-	"                         default sample type, else the last one)\n"
-	"  -h, --help             this help\n"
+	"                         default sample type, else the last one; folded output takes\n"
+	"                         a count column, what folded readers assume, when there is "
+	"one)\n" PROCESS_ROOTS_HELP "  -h, --help             this help\n"
 	"\n"
 	"examples:\n"
 	"  singe convert cpu.pb.gz -o cpu.folded\n"
 	"  singe convert stacks.folded -o stacks.pb.gz -o stacks.svg\n"
 	"  perf script | singe convert - -o perf.pb.gz\n";
 
-enum { OPT_SAMPLE_TYPE = 256 };
+enum { OPT_SAMPLE_TYPE = 256, OPT_PROCESS_ROOTS };
 
 #define MAX_OUTPUTS 16
 
 static const struct option convert_options[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"sample-type", required_argument, NULL, OPT_SAMPLE_TYPE},
+	{"process-roots", required_argument, NULL, OPT_PROCESS_ROOTS},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -63,6 +65,12 @@ int cmd_convert(int argc, char **argv)
 			break;
 		case OPT_SAMPLE_TYPE:
 			opts.sample_type = optarg;
+			break;
+		case OPT_PROCESS_ROOTS:
+			if (process_roots__parse(optarg, &opts.roots)) {
+				pr_err(PROCESS_ROOTS_ERROR, optarg);
+				return EXIT_ERROR;
+			}
 			break;
 		case 'h':
 			fputs(convert_usage, stdout);

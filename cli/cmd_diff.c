@@ -49,7 +49,10 @@ static const char diff_usage[] =
 	"      --min-count N      test a function only with N samples on one side (20)\n"
 	"      --dispersion F     one run per side: variance factor (default: estimated)\n"
 	"      --top N            rows per table section (10; 0 = all)\n"
-	"  -o, --output FILE.svg  differential flame graph (head/base shape toggle)\n"
+	"  -o, --output FILE      the format follows the extension, as in 'record' and 'convert':\n"
+	"                         .svg differential flame graph (head/base shape toggle), .pb.gz,\n"
+	"                         .pprof or .pb the diff profile (as --pprof), .json (as --json),\n"
+	"                         .md (as --markdown); '-' is the SVG on standard output\n"
 	"      --markdown FILE    Markdown summary for a pull-request comment\n"
 	"      --json FILE        JSON summary (schema singe.diff/1, docs/DIFF.md)\n"
 	"      --pprof FILE       diff profile: head plus base negated and labelled\n"
@@ -126,6 +129,52 @@ static bool double_option(const char *name, const char *arg, double min, double 
 	return false;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* -o FILE: which output its extension names, as record and convert choose; -EINVAL if none. */
+static int output_by_extension(const char *path, enum out_kind *kind)
+{
+	switch (strcmp(path, "-") ? output__format(path) : OUTPUT_SVG) {
+	case OUTPUT_SVG:
+		*kind = OUT_SVG;
+		return 0;
+	case OUTPUT_PPROF_GZ:
+	case OUTPUT_PPROF_RAW:
+		*kind = OUT_PPROF;
+		return 0;
+	case OUTPUT_FOLDED:
+		pr_err("-o '%s': a diff cannot be written as folded stacks; name it .svg, .pb.gz, "
+		       ".pprof, .json or .md",
+		       path);
+		return -EINVAL;
+	default:
+		break;
+	}
+	if (ends_with(path, ".json") || ends_with(path, ".md")) {
+		*kind = ends_with(path, ".json") ? OUT_JSON : OUT_MARKDOWN;
+		return 0;
+	}
+	pr_err("-o '%s': unknown output format; name it .svg, .pb.gz, .pprof, .json or .md", path);
+	return -EINVAL;
+}
+
+/* Ask for output kind k at path; asking twice for one kind is an error, not a silent pick. */
+static int set_output(struct diff_args *a, enum out_kind k, const char *path)
+{
+	if (a->out[k]) {
+		pr_err("%s '%s' and '%s': one file per output kind", out_option[k], a->out[k],
+		       path);
+		return -EINVAL;
+	}
+	a->out[k] = path;
+	return 0;
+}
+
 /* One option; 0, 1 for --help, or -EINVAL (message printed). */
 static int diff_option(int c, struct diff_args *a)
 {
@@ -165,18 +214,17 @@ static int diff_option(int c, struct diff_args *a)
 		else
 			a->opts.min_count = v;
 		return 0;
-	case 'o':
-		a->out[OUT_SVG] = optarg;
-		return 0;
+	case 'o': {
+		enum out_kind k;
+
+		return output_by_extension(optarg, &k) ?: set_output(a, k, optarg);
+	}
 	case OPT_MARKDOWN:
-		a->out[OUT_MARKDOWN] = optarg;
-		return 0;
+		return set_output(a, OUT_MARKDOWN, optarg);
 	case OPT_JSON:
-		a->out[OUT_JSON] = optarg;
-		return 0;
+		return set_output(a, OUT_JSON, optarg);
 	case OPT_PPROF:
-		a->out[OUT_PPROF] = optarg;
-		return 0;
+		return set_output(a, OUT_PPROF, optarg);
 	case OPT_TITLE:
 		a->title = optarg;
 		return 0;

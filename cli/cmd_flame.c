@@ -48,7 +48,7 @@ static const char flame_usage[] =
 	"                         hot, mem, io, wakeup (default auto)\n"
 	"      --hash             accepted for flamegraph.pl compatibility: singe's colours are\n"
 	"                         always derived from a hash of the name (deterministic output)\n"
-	"      --no-js            a static SVG without the interactive script\n"
+	"      --no-js            a static SVG without the interactive script\n" PROCESS_ROOTS_HELP
 	"  -h, --help             this help\n"
 	"\n"
 	"examples:\n"
@@ -74,6 +74,7 @@ enum {
 	OPT_COLORS,
 	OPT_HASH,
 	OPT_NO_JS,
+	OPT_PROCESS_ROOTS,
 };
 
 static const struct option flame_options[] = {
@@ -96,6 +97,7 @@ static const struct option flame_options[] = {
 	{"colours", required_argument, NULL, OPT_COLORS},
 	{"hash", no_argument, NULL, OPT_HASH},
 	{"no-js", no_argument, NULL, OPT_NO_JS},
+	{"process-roots", required_argument, NULL, OPT_PROCESS_ROOTS},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -147,8 +149,9 @@ static bool int_option(const char *name, const char *arg, long min, long max, lo
 	return false;
 }
 
-static int parse_flame_args(int argc, char **argv, const char **output, struct svg_opts *svg)
+static int parse_flame_args(int argc, char **argv, const char **output, struct write_opts *opts)
 {
+	struct svg_opts *svg = &opts->svg;
 	long v;
 	int c;
 
@@ -228,6 +231,12 @@ static int parse_flame_args(int argc, char **argv, const char **output, struct s
 		case OPT_NO_JS:
 			svg->no_js = true;
 			break;
+		case OPT_PROCESS_ROOTS:
+			if (process_roots__parse(optarg, &opts->roots)) {
+				pr_err(PROCESS_ROOTS_ERROR, optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'h':
 			fputs(flame_usage, stdout);
 			return 1;
@@ -248,7 +257,7 @@ int cmd_flame(int argc, char **argv)
 	int ret;
 
 	svg_opts__init(&opts.svg);
-	ret = parse_flame_args(argc, argv, &output, &opts.svg);
+	ret = parse_flame_args(argc, argv, &output, &opts);
 	if (ret)
 		return ret > 0 ? EXIT_OK : EXIT_ERROR;
 	if (optind >= argc) {

@@ -58,7 +58,11 @@ static const char record_usage[] =
 	"                           follows the name: .pb.gz/.pprof (pprof), .pb (raw pprof),\n"
 	"                           .folded/.txt (folded stacks), .svg (flame graph). Default:\n"
 	"                           singe-PID-cpu.pb.gz (singe-all-cpu.pb.gz with -a) in the\n"
-	"                           current directory. Outputs are checked before recording\n"
+	"                           current directory. Outputs are checked before "
+	"recording\n"
+	"      --process-roots MODE folded/SVG of several processes (-a, -p A,B): a root frame\n"
+	"                           per process, MODE = comm (default), comm-pid, or none\n"
+	"                           to merge them (pprof keeps pid/comm labels either way)\n"
 	"      --unwind MODE        how user stacks are walked (default auto):\n"
 	"                           fp: frame pointers, in the kernel (cheapest; broken through\n"
 	"                           code built without them, such as Debian's libc)\n"
@@ -109,6 +113,7 @@ enum {
 	OPT_MAX_STACKS,
 	OPT_MAX_DEPTH,
 	OPT_STACK_SIZE,
+	OPT_PROCESS_ROOTS,
 };
 
 #define MAX_OUTPUTS 16
@@ -131,6 +136,7 @@ static const struct option record_options[] = {
 	{"max-stacks", required_argument, NULL, OPT_MAX_STACKS},
 	{"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
 	{"stack-size", required_argument, NULL, OPT_STACK_SIZE},
+	{"process-roots", required_argument, NULL, OPT_PROCESS_ROOTS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -146,7 +152,8 @@ struct record_cmd {
 	const char *outputs[MAX_OUTPUTS];
 	int noutputs;
 	char default_output[64];
-	uint64_t start_ns; /* CLOCK_MONOTONIC when the command started */
+	enum process_roots roots; /* folded/SVG of several processes: a root frame each */
+	uint64_t start_ns;	  /* CLOCK_MONOTONIC when the command started */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -251,6 +258,11 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 		}
 		cmd->outputs[cmd->noutputs++] = arg;
 		return 0;
+	case OPT_PROCESS_ROOTS:
+		if (!process_roots__parse(arg, &cmd->roots))
+			return 0;
+		pr_err(PROCESS_ROOTS_ERROR, arg);
+		return -EINVAL;
 	case OPT_UNWIND:
 		if (!strcmp(arg, "fp"))
 			cmd->opts.unwind = CPU_UNWIND_FP;
@@ -556,6 +568,7 @@ static int write_outputs(struct record_cmd *cmd, const struct record *r, const s
 
 	svg_opts__init(&wopts.svg);
 	wopts.svg.title = "CPU";
+	wopts.roots = cmd->roots;
 	unwind_subtitle(cmd, record__stats(r), subtitle, sizeof(subtitle));
 	if (subtitle[0] && !wopts.svg.subtitle)
 		wopts.svg.subtitle = subtitle;
@@ -716,6 +729,7 @@ static int finish_recording(struct record_cmd *cmd, struct record *r, const char
 		return ret;
 	}
 	t1 = mono_ns();
+	profile__set_natural_default(p); /* else pprof readers open the last sample type */
 	ret = write_outputs(cmd, r, p);
 	if (!ret) {
 		print_summary(cmd, r, record__stats(r), p, why);

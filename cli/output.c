@@ -213,7 +213,9 @@ int output__write_pprof(FILE *f, const struct profile *p, bool gzip, struct flam
 static int write_folded(FILE *f, const struct profile *p, const struct write_opts *opts,
 			struct flame_err *err)
 {
-	int vi = pick_sample_type(p, opts ? opts->sample_type : NULL, err);
+	/* counts unless asked otherwise: every folded reader takes the numbers for counts */
+	int vi = opts && opts->sample_type ? pick_sample_type(p, opts->sample_type, err)
+					   : folded__default_sample_type(p);
 	int ret;
 
 	if (vi < 0)
@@ -236,6 +238,36 @@ static int write_svg(FILE *f, const struct profile *p, const struct write_opts *
 	if (opts && opts->sample_type)
 		svg.sample_type = opts->sample_type;
 	return svg__write(p, &svg, f, err);
+}
+
+/*
+ * The profile folded and SVG output show: p itself, or a copy with a root frame per process
+ * when p holds several (stacks of different programs must not merge). *copy is what to free.
+ */
+static int with_process_roots(const struct profile *p, const struct write_opts *opts,
+			      const struct profile **show, struct profile **copy,
+			      struct flame_err *err)
+{
+	enum process_roots mode = opts ? opts->roots : PROCESS_ROOTS_COMM;
+	struct profile *c;
+	int ret;
+
+	*show = p;
+	*copy = NULL;
+	if (mode == PROCESS_ROOTS_NONE || !profile__has_several_processes(p))
+		return 0;
+	c = profile__new();
+	if (!c)
+		return flame_err__set(err, ENOMEM, "out of memory");
+	ret = profile__merge(c, p, err);
+	if (!ret && (ret = profile__add_process_roots(c, mode)))
+		flame_err__set(err, -ret, "out of memory adding process roots");
+	if (ret) {
+		profile__free(c);
+		return ret;
+	}
+	*show = *copy = c;
+	return 0;
 }
 
 int output__write_profile(const char *path, enum output_format fmt, const struct profile *p,
@@ -261,12 +293,18 @@ int output__write_profile(const char *path, enum output_format fmt, const struct
 	case OUTPUT_PPROF_RAW:
 		ret = output__write_pprof(o.f, p, fmt == OUTPUT_PPROF_GZ, &werr);
 		break;
-	case OUTPUT_FOLDED:
-		ret = write_folded(o.f, p, opts, &werr);
+	default: {
+		const struct profile *show;
+		struct profile *copy;
+
+		ret = with_process_roots(p, opts, &show, &copy, &werr);
+		if (!ret && fmt == OUTPUT_FOLDED)
+			ret = write_folded(o.f, show, opts, &werr);
+		else if (!ret)
+			ret = write_svg(o.f, show, opts, &werr);
+		profile__free(copy);
 		break;
-	default:
-		ret = write_svg(o.f, p, opts, &werr);
-		break;
+	}
 	}
 	if (ret) {
 		output__abort(&o);

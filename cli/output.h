@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "roots.h"
 #include "svg.h"
 
 struct profile;
@@ -51,9 +52,20 @@ int output__check_writable(const char *path);
 
 /* What to render, for the formats that show one value column. */
 struct write_opts {
-	const char *sample_type; /* NULL: the profile's default */
+	const char *sample_type; /* NULL: the profile's default (folded: its counts) */
 	struct svg_opts svg;
+	/*
+	 * Folded and SVG output of a profile of several processes get a root frame per process
+	 * (roots.h; zero, the default, is by comm). pprof output keeps the labels instead.
+	 */
+	enum process_roots roots;
 };
+
+/* The help text of --process-roots, shared by the commands that take it. */
+#define PROCESS_ROOTS_HELP                                                                         \
+	"      --process-roots M  folded/SVG of several processes: a root frame per process,\n"    \
+	"                         M = comm (default), comm-pid, or none to merge them\n"
+#define PROCESS_ROOTS_ERROR "--process-roots '%s': expected comm, comm-pid or none"
 
 /* Encode p as pprof (gzipped or raw) into an open file; 0 or a negative errno with err set. */
 int output__write_pprof(FILE *f, const struct profile *p, bool gzip, struct flame_err *err);

@@ -79,7 +79,154 @@ struct folded_parser {
 	/* the last good line's stack: a new line's common prefix reuses its locations */
 	const char *prev;
 	size_t prev_len;
+	const char *header; /* the unit header line, skipped by the line loop, or NULL */
 };
+
+/*
+ * The unit header: a first line "# sample type: cpu/nanoseconds" (two words for two
+ * columns), written when a column is not a count. It ends in a letter, so flamegraph.pl and
+ * speedscope skip it as a line without a count.
+ */
+#define UNIT_HEADER "# sample type:"
+
+struct unit_header {
+	const char *line; /* where the header line starts */
+	size_t n;	  /* columns */
+	struct {
+		const char *type, *unit;
+		size_t type_len, unit_len;
+	} col[2];
+};
+
+/* The first non-blank line of buf: its start and end (without '\r'), or false. */
+static bool first_line(const char *buf, size_t len, const char **s, const char **e)
+{
+	const char *pos = buf, *end = buf + len;
+
+	while (pos < end) {
+		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
+		const char *le = nl ? nl : end, *q = pos;
+
+		if (le > pos && le[-1] == '\r')
+			le--;
+		while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (q < le) {
+			*s = pos;
+			*e = le;
+			return true;
+		}
+		pos = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
+/* One "type/unit" word: split at its last '/', both sides non-empty. */
+static bool split_type_unit(const char *s, const char *e, struct unit_header *h)
+{
+	const char *slash = NULL, *q;
+
+	for (q = s; q < e; q++)
+		if (*q == '/')
+			slash = q;
+	if (!slash || slash == s || slash + 1 == e || h->n == 2)
+		return false;
+	/* bytes the writer would not write back as they are: then it is not singe's header */
+	for (q = s; q < e; q++)
+		if (*q == '\t' || *q == '\r' || *q == '\0')
+			return false;
+	h->col[h->n].type = s;
+	h->col[h->n].type_len = (size_t)(slash - s);
+	h->col[h->n].unit = slash + 1;
+	h->col[h->n].unit_len = (size_t)(e - slash - 1);
+	h->n++;
+	return true;
+}
+
+/* Does buf start with a unit header? Then *h describes it. */
+static bool find_unit_header(const char *buf, size_t len, struct unit_header *h)
+{
+	size_t hl = sizeof(UNIT_HEADER) - 1;
+	const char *s, *e, *q;
+
+	memset(h, 0, sizeof(*h));
+	if (!first_line(buf, len, &s, &e) || (size_t)(e - s) <= hl || memcmp(s, UNIT_HEADER, hl))
+		return false;
+	h->line = s;
+	for (q = s + hl; q < e;) {
+		const char *w;
+
+		while (q < e && *q == ' ')
+			q++;
+		for (w = q; q < e && *q != ' '; q++)
+			;
+		if (q > w && !split_type_unit(w, q, h))
+			return false;
+	}
+	return h->n > 0;
+}
+
+static bool col_is(const struct profile *p, uint32_t idx, const char *s, size_t n)
+{
+	const char *have = profile__str(p, idx);
+
+	return strlen(have) == n && !memcmp(have, s, n);
+}
+
+/* Column i of the header against sample type i of p: 0 or -EINVAL with a message. */
+static int check_header_column(const struct profile *p, const struct unit_header *h, size_t i,
+			       struct flame_err *err)
+{
+	const struct value_type *vt = &p->sample_types.data[i];
+
+	if (col_is(p, vt->type, h->col[i].type, h->col[i].type_len) &&
+	    col_is(p, vt->unit, h->col[i].unit, h->col[i].unit_len))
+		return 0;
+	return flame_err__set(err, EINVAL,
+			      "folded: the input's sample type %.*s/%.*s does not match the "
+			      "profile's %s/%s",
+			      (int)h->col[i].type_len, h->col[i].type, (int)h->col[i].unit_len,
+			      h->col[i].unit, profile__str(p, vt->type), profile__str(p, vt->unit));
+}
+
+/* A file that says its units: an empty profile takes them, a profile with types must match. */
+static int setup_from_header(struct folded_parser *ps, const struct unit_header *h,
+			     struct flame_err *err)
+{
+	struct profile *p = ps->p;
+	char type[256], unit[256];
+	size_t i;
+	int ret;
+
+	ps->header = h->line;
+	ps->ncols = h->n;
+	if (p->sample_types.len) {
+		if (p->sample_types.len != h->n)
+			return flame_err__set(err, EINVAL,
+					      "folded: the input has %zu sample type%s but the "
+					      "profile has %zu",
+					      h->n, h->n == 1 ? "" : "s", p->sample_types.len);
+		for (i = 0; i < h->n; i++)
+			if ((ret = check_header_column(p, h, i, err)))
+				return ret;
+		return 0;
+	}
+	for (i = 0; i < h->n; i++) {
+		if (h->col[i].type_len >= sizeof(type) || h->col[i].unit_len >= sizeof(unit))
+			return flame_err__set(err, EINVAL,
+					      "folded: a sample type in the header is longer than "
+					      "%zu bytes",
+					      sizeof(type) - 1);
+		snprintf(type, sizeof(type), "%.*s", (int)h->col[i].type_len, h->col[i].type);
+		snprintf(unit, sizeof(unit), "%.*s", (int)h->col[i].unit_len, h->col[i].unit);
+		if ((ret = profile__add_sample_type(p, type, unit)) < 0)
+			return ret;
+	}
+	/* two columns are "base head": the head is what is drawn, as without a header */
+	if (h->n == 2)
+		p->default_sample_type = p->sample_types.data[1].type;
+	return 0;
+}
 
 static bool is_digit(char c)
 {
@@ -185,8 +332,11 @@ static int setup_columns(struct folded_parser *ps, const char *buf, size_t len,
 {
 	struct column_census c = count_columns(buf, len);
 	struct profile *p = ps->p;
+	struct unit_header h;
 	int64_t def;
 
+	if (find_unit_header(buf, len, &h))
+		return setup_from_header(ps, &h, err);
 	if (p->sample_types.len)
 		return check_columns(ps, c, err);
 	ps->ncols = c.seen && 2 * c.two > c.seen ? 2 : 1;
@@ -508,7 +658,7 @@ int folded__parse(struct profile *p, const char *buf, size_t len, size_t *first_
 		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
 
 		lineno++;
-		ret = parse_line(&ps, pos, nl ? nl : end);
+		ret = pos == ps.header ? LINE_BLANK : parse_line(&ps, pos, nl ? nl : end);
 		if (ret < 0)
 			goto out;
 		if (ret == LINE_SAMPLE) {
@@ -557,8 +707,15 @@ out:
 bool folded__sniff(const char *buf, size_t len)
 {
 	const char *pos = buf, *end = buf + (len < SNIFF_BYTES ? len : SNIFF_BYTES);
+	struct unit_header h;
 	int checked = 0;
 
+	if (find_unit_header(buf, (size_t)(end - buf), &h)) {
+		/* the header line is singe's own: judge by the stack lines after it */
+		const char *nl = memchr(h.line, '\n', (size_t)(end - h.line));
+
+		pos = nl ? nl + 1 : end;
+	}
 	while (pos < end && checked < SNIFF_LINES) {
 		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
 		const char *le = nl ? nl : end, *sp;
@@ -597,7 +754,8 @@ struct folded_writer {
 	FILE *out;
 	char *buf;
 	size_t len;
-	int nv, vi[2]; /* value columns to write, base first */
+	int nv, vi[2];	  /* value columns to write, base first */
+	bool header_done; /* the unit header, when one is due, is written */
 
 	uint32_t *loc_text; /* per location: its text's index + 1, 0 until rendered */
 	VEC(char) arena;
@@ -844,6 +1002,45 @@ static int add_to_stacks(struct folded_writer *w, size_t si)
 	return 0;
 }
 
+/* A type or unit name in the header: one word, so blanks become '_'. */
+static int out_header_word(struct folded_writer *w, const char *s)
+{
+	for (; *s; s++) {
+		char c = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' ? '_' : *s;
+
+		if (out_bytes(w, &c, 1))
+			return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * The unit header, when a column is not a count: its readers would take it for one. Written
+ * before the first stack line, so output without stacks stays empty.
+ */
+static int write_unit_header(struct folded_writer *w)
+{
+	const struct profile *p = w->p;
+	bool counts = true;
+	int k, ret = 0;
+
+	if (w->header_done)
+		return 0;
+	w->header_done = true;
+	for (k = 0; k < w->nv; k++)
+		counts &= !strcmp(profile__str(p, p->sample_types.data[w->vi[k]].unit), "count");
+	if (counts)
+		return 0;
+	ret = out_bytes(w, UNIT_HEADER, sizeof(UNIT_HEADER) - 1);
+	for (k = 0; k < w->nv && !ret; k++) {
+		const struct value_type *vt = &p->sample_types.data[w->vi[k]];
+
+		ret = out_bytes(w, " ", 1) ?: out_header_word(w, profile__str(p, vt->type)) ?:
+		      out_bytes(w, "/", 1) ?: out_header_word(w, profile__str(p, vt->unit));
+	}
+	return ret ?: out_bytes(w, "\n", 1);
+}
+
 static int write_stack_text(struct folded_writer *w, size_t si)
 {
 	const uint64_t *locs = profile__sample_locs(w->p, si);
@@ -875,7 +1072,7 @@ static int write_stack(struct folded_writer *w, size_t k)
 	}
 	while (any) {
 		any = false;
-		ret = write_stack_text(w, w->stacks.data[k]);
+		ret = write_unit_header(w) ?: write_stack_text(w, w->stacks.data[k]);
 		for (i = 0; i < w->nv && !ret; i++) {
 			int64_t chunk = left[i] > INT64_MAX ? INT64_MAX : (int64_t)left[i];
 
@@ -899,6 +1096,19 @@ static void writer_release(struct folded_writer *w)
 	vec_free(&w->stacks);
 	vec_free(&w->sums);
 	idset_release(&w->stack_index);
+}
+
+int folded__default_sample_type(const struct profile *p)
+{
+	int def = profile__default_sample_type(p);
+	size_t i;
+
+	if (def < 0 || !strcmp(profile__str(p, p->sample_types.data[def].unit), "count"))
+		return def;
+	for (i = 0; i < p->sample_types.len; i++)
+		if (!strcmp(profile__str(p, p->sample_types.data[i].unit), "count"))
+			return (int)i;
+	return def;
 }
 
 int folded__write(const struct profile *p, int vi, int base_vi, FILE *out)

@@ -14,6 +14,15 @@
  * per frame (lines[0] the innermost callee, the last line the caller). The writer reverses
  * this exactly, so folded text without "_[w]", "\r" and repeated stack lines survives a round
  * trip through the model byte for byte.
+ *
+ * Units: every folded reader (flamegraph.pl, speedscope, inferno) takes the counts for sample
+ * counts, so a column of another unit is declared by a first line naming the sample types,
+ *
+ *	# sample type: cpu/nanoseconds		(two words for two columns)
+ *
+ * which those readers skip (it ends without a count) and singe's reader takes back, so a
+ * flame graph or report of the file shows nanoseconds, never "samples". Files of counts carry
+ * no header and read as "samples/count".
  */
 #ifndef SINGE_FLAME_FOLDED_H
 #define SINGE_FLAME_FOLDED_H
@@ -29,7 +38,9 @@
  * Parse folded stacks from buf[0..len) (need not be NUL-terminated; may hold any bytes) and
  * append one sample per line to p.
  *
- * On a p without sample types, the first lines decide the columns: one count gives
+ * A unit header (above) names the columns: an empty p gets its sample types; a p with sample
+ * types must have the same ones, else -EINVAL. Without a header, on a p without sample types,
+ * the first lines decide the columns: one count gives
  * "samples/count", two counts give "base/count" then "samples/count" with
  * default_sample_type "samples" (the majority of the first lines decides, since names may end
  * in digits). On a p that has sample types, their number (1 or 2) is the number of count
@@ -58,9 +69,19 @@ int folded__parse(struct profile *p, const char *buf, size_t len, size_t *first_
  * break the line; an empty name is written "[unknown]", and a location without lines
  * "0x<address>" (or "[unknown]").
  *
+ * When a written column's unit is not "count", the unit header comes first.
+ *
  * Returns 0, -EINVAL for a bad vi/base_vi, -ENOMEM, or -EIO when writing fails.
  */
 int folded__write(const struct profile *p, int vi, int base_vi, FILE *out);
+
+/*
+ * The column folded output shows when none is asked for: what its readers assume, a count.
+ * The profile's default when it is a count ("samples", "cycles"), else its first count column
+ * (a recording's "samples" rather than "cpu" nanoseconds), else the default. -ENOENT when p
+ * has no sample types.
+ */
+int folded__default_sample_type(const struct profile *p);
 
 /* Does buf look like folded text? Its first non-blank lines end with " <int>" or " <int> <int>". */
 bool folded__sniff(const char *buf, size_t len);

@@ -37,6 +37,9 @@ struct ps_record {
 	int64_t pid, tid;
 	struct span frame; /* the frame on the header line (no callchain), s == NULL if none */
 	bool has_fields;   /* a pid, time, cpu or event was found: not just any words */
+	bool has_period;   /* -F +period (a default field for most events) */
+	int64_t period;
+	struct span event; /* "cpu-clock" of "cpu-clock:ppp:", s == NULL if not shown */
 };
 
 struct perfscript_parser {
@@ -46,6 +49,7 @@ struct perfscript_parser {
 	VEC(uint64_t) locs;	  /* the current sample's locations, leaf first */
 	VEC(struct line) inlined; /* inlined frames waiting for their caller, innermost first */
 	uint32_t key_comm, key_pid, key_tid;
+	int period_vi; /* the column of the periods; -1: every sample counts 1 */
 	struct ps_record rec;
 	bool in_chain; /* the previous line was part of a callchain */
 	size_t nsamples;
@@ -178,18 +182,52 @@ static bool parse_frame_text(const char *s, const char *e, struct ps_frame *f)
 	return true;
 }
 
-/* -F +srcline prints "  file.c:123" (or "??:0") under a frame: one token ending in ":N". */
-static bool is_srcline(const char *s, const char *e)
+static bool is_cpu_token(struct span t);
+static bool is_time_token(struct span t);
+static size_t tokenize(const char *s, const char *e, struct span *tk, size_t max);
+
+/* "file.c:123" or "??:0": ends in ':' and a line number. */
+static bool is_file_line(struct span sp)
 {
-	struct span sp = trim(s, e);
 	const char *q = sp.e;
 
-	if (sp.s == sp.e || memchr(sp.s, ' ', (size_t)(sp.e - sp.s)) ||
-	    memchr(sp.s, '\t', (size_t)(sp.e - sp.s)))
-		return false;
 	while (q > sp.s && (is_digit(q[-1]) || q[-1] == '?'))
 		q--;
 	return q < sp.e && q > sp.s && q[-1] == ':';
+}
+
+/* "[kernel.kallsyms][ffffffff8100a1b2]" or "python3.11[1f2e3d]": a dso, then [hex address]. */
+static bool is_dso_address(struct span sp)
+{
+	const char *q = sp.e - 1;
+
+	if (sp.e - sp.s < 4 || sp.e[-1] != ']')
+		return false;
+	while (q > sp.s && is_hex(q[-1]))
+		q--;
+	return q < sp.e - 1 && q - 1 > sp.s && q[-1] == '[';
+}
+
+/*
+ * -F +srcline prints the source of a frame on a line of its own, "\n  " then either
+ * "file.c:123" or, where there is no line table, the dso and the address:
+ * "[kernel.kallsyms][ffffffff8100a1b2]", "python3.11[1f2e3d]". A path may hold spaces, but no
+ * source line holds a cpu "[003]" or time "12.5:" field as a sample header does.
+ */
+static bool is_srcline(const char *s, const char *e)
+{
+	struct span sp = trim(s, e), tk[MAX_HEADER_TOKENS];
+	size_t n, k;
+
+	if (sp.s == sp.e || memchr(sp.s, '\t', (size_t)(sp.e - sp.s)))
+		return false;
+	if (!is_file_line(sp) && !is_dso_address(sp))
+		return false;
+	n = tokenize(sp.s, sp.e, tk, MAX_HEADER_TOKENS);
+	for (k = 0; k < n; k++)
+		if (is_cpu_token(tk[k]) || is_time_token(tk[k]))
+			return false;
+	return true;
 }
 
 /* Does the line start (after blanks) with a hex token followed by a blank or its end? */
@@ -248,6 +286,40 @@ static int64_t intern_named_function(struct profile *p, const char *s, size_t n)
 	return profile__intern_function(p, &fn);
 }
 
+/*
+ * An unsymbolized frame keeps its module, as stackcollapse-perf does and as singe's recorder
+ * names such frames: "[unknown] (/usr/bin/python3.11)" becomes "[python3.11]", so the unknown
+ * frames of different modules stay apart. A dso already in brackets ("[kernel.kallsyms]",
+ * "[vdso]") is used as it is; no dso, or "[unknown]", gives "[unknown]".
+ */
+static int64_t intern_unknown_function(struct profile *p, struct span dso)
+{
+	const char *base = dso.s;
+	char *name;
+	int64_t fid;
+	size_t n;
+
+	if (!dso.s || dso.s == dso.e || span_is(dso, "unknown") || span_is(dso, "[unknown]"))
+		return intern_named_function(p, "[unknown]", 9);
+	if (*dso.s == '[')
+		return intern_named_function(p, dso.s, (size_t)(dso.e - dso.s));
+	for (const char *q = dso.s; q < dso.e; q++)
+		if (*q == '/')
+			base = q + 1;
+	n = (size_t)(dso.e - base);
+	if (!n)
+		return intern_named_function(p, "[unknown]", 9);
+	name = malloc(n + 2);
+	if (!name)
+		return -ENOMEM;
+	name[0] = '[';
+	memcpy(name + 1, base, n);
+	name[n + 1] = ']';
+	fid = intern_named_function(p, name, n + 2);
+	free(name);
+	return fid;
+}
+
 /* Resolve a frame line to ids: 0, 1 when it does not parse, or a negative errno. */
 static int resolve_frame(struct perfscript_parser *ps, const char *s, const char *e,
 			 struct span_entry *out)
@@ -264,7 +336,7 @@ static int resolve_frame(struct perfscript_parser *ps, const char *s, const char
 	inlined = f.dso.s && span_is(f.dso, "inlined");
 	unknown = f.sym.s == f.sym.e || span_is(f.sym, "[unknown]");
 	if (unknown)
-		fid = intern_named_function(ps->p, "[unknown]", 9);
+		fid = intern_unknown_function(ps->p, inlined ? (struct span){NULL, NULL} : f.dso);
 	else
 		fid = intern_named_function(ps->p, f.sym.s, (size_t)(f.sym.e - f.sym.s));
 	if (fid < 0)
@@ -420,6 +492,44 @@ static size_t header_frame_token(const struct span *tk, size_t n, size_t m)
 	return k;
 }
 
+/* "cpu-clock:ppp:" -> "cpu-clock", "sched:sched_switch:" -> "sched:sched_switch". */
+static struct span event_name(struct span t)
+{
+	const char *colon = NULL, *q;
+
+	t.e--; /* the ':' that ends the field */
+	for (q = t.s; q < t.e; q++)
+		if (*q == ':')
+			colon = q;
+	if (!colon || colon + 1 == t.e)
+		return colon ? (struct span){t.s, colon} : t;
+	/* perf's modifiers (u, k, p, P, G, H, I, S, D, W, e, b) follow the name */
+	for (q = colon + 1; q < t.e; q++)
+		if (!strchr("ukhpPGHISDWeb", *q))
+			return t;
+	return (struct span){t.s, colon};
+}
+
+/*
+ * The period and event that follow the cpu and time fields (from token m): "time: period
+ * event:", or "time: period" then the frame or nothing when the event is not shown.
+ */
+static void parse_period_event(const struct span *tk, size_t n, size_t m, struct ps_record *rec)
+{
+	size_t k = m;
+
+	while (k < n && (is_cpu_token(tk[k]) || is_time_token(tk[k])))
+		k++;
+	if (k < n && all_digits(tk[k].s, tk[k].e) &&
+	    (k + 1 == n || is_event_token(tk[k + 1]) || all_hex(tk[k + 1].s, tk[k + 1].e)))
+		rec->has_period = parse_num(tk[k].s, tk[k].e, &rec->period) && rec->period > 0;
+	for (; k < n; k++)
+		if (is_event_token(tk[k])) {
+			rec->event = event_name(tk[k]);
+			break;
+		}
+}
+
 /*
  * Split a header into comm, pid/tid and the frame it may carry. The comm may hold spaces
  * ("Web Content"), so the fields are found from the first cpu "[003]" or time "12.5:" token
@@ -441,6 +551,7 @@ static void parse_header(const char *s, const char *e, struct ps_record *rec)
 		rec->has_fields = true;
 		comm_end = m >= 1 && parse_pid_token(tk[m - 1], rec) ? m - 1 : m;
 		frame = header_frame_token(tk, n, m);
+		parse_period_event(tk, n, m, rec);
 	} else if (n && starts_with_ip(tk[0].s, tk[0].e)) {
 		comm_end = 0; /* -F ip,sym without callchains: the line is the frame */
 		frame = 0;
@@ -464,7 +575,7 @@ static int add_labels_and_sample(struct perfscript_parser *ps)
 	struct ps_record *rec = &ps->rec;
 	struct label labels[3];
 	uint32_t nl = 0;
-	int64_t one = 1, idx;
+	int64_t values[2] = {1, 1}, idx;
 
 	if (rec->comm.s) {
 		idx = profile__intern(ps->p, rec->comm.s, (size_t)(rec->comm.e - rec->comm.s));
@@ -478,7 +589,10 @@ static int add_labels_and_sample(struct perfscript_parser *ps)
 		labels[nl++] = (struct label){.key = ps->key_tid, .num = rec->tid};
 	if (ps->locs.len >= UINT32_MAX)
 		return -E2BIG;
-	return profile__add_sample(ps->p, ps->locs.data, (uint32_t)ps->locs.len, &one, labels, nl);
+	if (ps->period_vi >= 0 && rec->has_period)
+		values[ps->period_vi] = rec->period;
+	return profile__add_sample(ps->p, ps->locs.data, (uint32_t)ps->locs.len, values, labels,
+				   nl);
 }
 
 /* A sample with no callchain: its header's frame, else a frame named after the comm. */
@@ -555,7 +669,11 @@ static int parse_line(struct perfscript_parser *ps, const char *s, const char *e
 	}
 	if (*s == '#')
 		return 0;
-	if (*s == '\t' || (*s == ' ' && ps->rec.open && ps->in_chain && starts_with_ip(s, e))) {
+	/*
+	 * With callchains perf prints headers unindented, so an indented line inside a chain
+	 * is a frame, a source line, or bad: never the start of a new sample.
+	 */
+	if (*s == '\t' || (*s == ' ' && ps->rec.open && ps->in_chain)) {
 		if (!ps->rec.open)
 			open_record(ps); /* -F ip,sym with callchains prints no header at all */
 		ps->in_chain = true;
@@ -571,19 +689,87 @@ static int parse_line(struct perfscript_parser *ps, const char *s, const char *e
 	return ret;
 }
 
-static int setup(struct perfscript_parser *ps, struct flame_err *err)
+#define PRESCAN_LINES 256
+
+/* The header of the first sample, to learn whether samples carry a period and its event. */
+static bool first_header(const char *buf, size_t len, struct ps_record *rec)
+{
+	const char *pos = buf, *end = buf + len;
+	int lines = 0;
+
+	while (pos < end && lines++ < PRESCAN_LINES) {
+		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
+		const char *le = nl ? nl : end, *raw = pos;
+		struct span t = trim(pos, le);
+
+		pos = nl ? nl + 1 : end;
+		if (t.s == t.e || *raw == '#' || *raw == '\t' || is_srcline(t.s, t.e))
+			continue;
+		parse_header(t.s, t.e, rec);
+		if (rec->has_fields)
+			return true;
+	}
+	return false;
+}
+
+/* "cpu-clock" and "task-clock" count nanoseconds; other events count events (cycles...). */
+static const char *event_unit(struct span event)
+{
+	return span_is(event, "cpu-clock") || span_is(event, "task-clock") ? "nanoseconds"
+									   : "count";
+}
+
+/*
+ * The columns of an empty p: "samples/count", and when the samples carry a period (perf
+ * script -F +period, shown by default for most events) a second column named after the event
+ * that sums the periods, the default, as perf report and stackcollapse-perf weigh samples.
+ * Without periods every sample counts 1, which matches perf report only for a fixed-period
+ * event (-c N), and the profile says so in a comment.
+ */
+static int setup_sample_types(struct perfscript_parser *ps, const char *buf, size_t len)
+{
+	struct profile *p = ps->p;
+	struct ps_record first = {0};
+	char name[128];
+	int vi;
+
+	if (profile__add_sample_type(p, "samples", "count") < 0)
+		return -ENOMEM;
+	if (!first_header(buf, len, &first) || !first.has_period)
+		return profile__add_comment(p, "perf script: the input has no sample periods "
+					       "(perf script -F +period): every sample counts 1");
+	if (first.event.s && first.event.e - first.event.s < (ptrdiff_t)sizeof(name))
+		snprintf(name, sizeof(name), "%.*s", (int)(first.event.e - first.event.s),
+			 first.event.s);
+	else
+		snprintf(name, sizeof(name), "period");
+	vi = profile__add_sample_type(p, name, event_unit(first.event));
+	if (vi < 0)
+		return vi;
+	p->default_sample_type = p->sample_types.data[vi].type;
+	ps->period_vi = vi;
+	return 0;
+}
+
+static int setup(struct perfscript_parser *ps, const char *buf, size_t len, struct flame_err *err)
 {
 	struct profile *p = ps->p;
 	int64_t c, pid, tid;
 	size_t i;
+	int ret;
 
-	if (p->sample_types.len > 1)
+	ps->period_vi = -1;
+	if (p->sample_types.len > 2)
 		return flame_err__set(err, EINVAL,
 				      "perf script: cannot add samples to a profile with %zu "
-				      "sample types (perf script gives 1)",
+				      "sample types (perf script gives 1 or 2)",
 				      p->sample_types.len);
-	if (!p->sample_types.len && profile__add_sample_type(p, "samples", "count") < 0)
-		return -ENOMEM;
+	if (!p->sample_types.len) {
+		if ((ret = setup_sample_types(ps, buf, len)))
+			return ret;
+	} else if (p->sample_types.len == 2) {
+		ps->period_vi = 1; /* an earlier perf script with periods */
+	}
 	c = profile__intern_str(p, "comm");
 	pid = profile__intern_str(p, "pid");
 	tid = profile__intern_str(p, "tid");
@@ -605,12 +791,27 @@ static int setup(struct perfscript_parser *ps, struct flame_err *err)
 	return 0;
 }
 
+/*
+ * The profile's period: the mean of its samples' (exact for a fixed period, as cpu-clock's).
+ * Readers that need sample counts (singe diff's statistical tests) divide the period
+ * column by it, so a column of nanoseconds is never taken for that many samples.
+ */
+static void set_mean_period(struct profile *p, int vi)
+{
+	double sum = (double)profile__total(p, (size_t)vi), n = (double)profile__total(p, 0);
+
+	if (n < 1 || sum < 1)
+		return;
+	p->period_type = p->sample_types.data[vi];
+	p->period = (int64_t)(sum / n + 0.5);
+}
+
 int perfscript__parse(struct profile *p, const char *buf, size_t len, struct flame_err *err)
 {
 	struct perfscript_parser ps = {.p = p};
 	const char *pos = buf, *end = buf + len;
 	size_t lineno = 0, ntypes = p->sample_types.len;
-	int ret = setup(&ps, err);
+	int ret = setup(&ps, buf, len, err);
 
 	while (!ret && pos < end) {
 		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
@@ -630,12 +831,17 @@ int perfscript__parse(struct profile *p, const char *buf, size_t len, struct fla
 			ret = 0;
 		}
 	}
+	if (!ret && ps.nsamples && !ntypes && ps.period_vi >= 0)
+		set_mean_period(p, ps.period_vi);
 	if (!ret && !ps.nsamples) {
 		ret = flame_err__set(err, EINVAL,
 				     "perf script: no samples found (expected a header line per "
 				     "sample such as 'comm 123 1.5: cpu-clock:', then its stack)");
-		if (!ntypes && !p->samples.len)
+		if (!ntypes && !p->samples.len) {
 			p->sample_types.len = 0;
+			p->comments.len = 0;
+			p->default_sample_type = 0;
+		}
 	}
 	if (ret == -ENOMEM || ret == -E2BIG)
 		flame_err__set(err, -ret, "perf script: %s at line %zu",

@@ -11,7 +11,10 @@
  * for) followed by its callchain, leaf first, one frame per tab-indented line
  * ("ip symbol+0xoffset (dso)"), and ends at a blank line or the next header. Without a
  * callchain the header carries the one frame itself. Lines starting with '#' (perf script
- * --header) are comments; "file.c:123" lines (-F +srcline) are skipped.
+ * --header) are comments; source lines (-F +srcline: "  file.c:123", or the dso and address
+ * "  [kernel.kallsyms][ffffffff8100a1b2]" where there is no line table) are skipped. Inside a
+ * callchain an indented line that is neither a frame nor a source line is a bad line, never
+ * the start of a new sample.
  */
 #ifndef SINGE_FLAME_PERFSCRIPT_H
 #define SINGE_FLAME_PERFSCRIPT_H
@@ -23,12 +26,22 @@
 
 /*
  * Parse perf script text from buf[0..len) (any bytes; need not be NUL-terminated) and append
- * its samples to p, each with value 1 of the sample type "samples/count" (added to an empty p;
- * a p with sample types must have exactly one, else -EINVAL).
+ * its samples to p. Columns, chosen on an empty p from the first sample's header:
+ *  - "samples/count", 1 per sample;
+ *  - when the header shows the sample period ("1.5: 1001001 cpu-clock:", perf's default for
+ *    most events, or -F +period), a second column named after the event, with that period:
+ *    "cpu-clock/nanoseconds" (cpu-clock and task-clock), else "EVENT/count" ("cycles/count";
+ *    "period/count" when the event is not shown). It is the default sample type, so shares
+ *    match perf report and stackcollapse-perf, which weigh samples by their period; the
+ *    profile's period_type is that column and its period the samples' mean period.
+ * Without periods every sample counts 1 and a profile comment says so. A p that already has
+ * sample types must have 1 (counts) or 2 (counts, periods), else -EINVAL.
  *
  * Labels: "comm" (string), and "pid" and "tid" (numbers) when the header shows them (a lone
  * number is the tid, as perf prints by default). Frames: the function is the symbol without
- * its "+0x..." offset ("[unknown]" stays "[unknown]", and so does a missing symbol); the
+ * its "+0x..." offset; an unknown or missing symbol is named after its module, as
+ * stackcollapse-perf does: "[unknown] (/usr/bin/python3.11)" gives "[python3.11]", a dso in
+ * brackets is kept as it is ("[kernel.kallsyms]"), and no dso gives "[unknown]"; the
  * mapping is the dso in parentheses (one mapping per distinct dso, named by it, so the kernel
  * is "[kernel.kallsyms]"); the location's address is the ip. A frame whose dso is "(inlined)"
  * (perf script --inline) shares one location with the frame it was inlined into, the next one.

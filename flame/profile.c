@@ -133,6 +133,31 @@ int profile__default_sample_type(const struct profile *p)
 	return (int)p->sample_types.len - 1;
 }
 
+int profile__natural_sample_type(const struct profile *p)
+{
+	/* one per profile type, in DESIGN.md's table order: the value that type is read for */
+	static const char *const natural[] = {"cpu", "offcpu", "delay", "inuse_space", "pause"};
+	size_t k;
+	int i;
+
+	for (k = 0; k < sizeof(natural) / sizeof(natural[0]); k++)
+		if ((i = profile__find_sample_type(p, natural[k])) >= 0)
+			return i;
+	return -ENOENT;
+}
+
+void profile__set_natural_default(struct profile *p)
+{
+	int i;
+
+	if (p->default_sample_type &&
+	    profile__find_sample_type(p, profile__str(p, p->default_sample_type)) >= 0)
+		return;
+	i = profile__natural_sample_type(p);
+	if (i >= 0)
+		p->default_sample_type = p->sample_types.data[i].type;
+}
+
 int64_t profile__add_mapping(struct profile *p, const struct mapping *m)
 {
 	if (vec_push(&p->mappings, *m))
@@ -716,7 +741,9 @@ static enum frame_kind function_kind(const char *name, const char *file)
 		return FRAME_GO;
 	if (has_suffix(file, ".py") || has_suffix(file, ".java") || has_prefix(name, "Interpreter"))
 		return FRAME_INTERPRETED;
-	if (!*name || !strcmp(name, "[unknown]") || has_prefix(name, "0x") || strstr(name, "+0x"))
+	/* "[python3.11]": an unsymbolized frame named after its module (perf script input) */
+	if (!*name || (name[0] == '[' && has_suffix(name, "]") && !strchr(name, ' ')) ||
+	    has_prefix(name, "0x") || strstr(name, "+0x"))
 		return FRAME_UNKNOWN;
 	if (has_prefix(name, "runtime.") || has_prefix(name, "main."))
 		return FRAME_GO;

@@ -162,6 +162,17 @@ int profile__add_sample_type(struct profile *p, const char *type, const char *un
 int profile__find_sample_type(const struct profile *p, const char *type);
 /* The sample type pprof shows by default: default_sample_type if it names one, else the last. */
 int profile__default_sample_type(const struct profile *p);
+/*
+ * The sample type a recording of singe's profile types shows by default, its "natural" one:
+ * the first present of cpu, offcpu, delay (goroutine), inuse_space (alloc) and pause, in the
+ * order of DESIGN.md's table, so `-t cpu,offcpu` opens on cpu time. -ENOENT when none is.
+ */
+int profile__natural_sample_type(const struct profile *p);
+/*
+ * Set default_sample_type to the natural one when p has none, so that readers do not fall back
+ * to the last sample type (pprof's rule). Nothing changes when no natural type is present.
+ */
+void profile__set_natural_default(struct profile *p);
 
 /* Append a mapping (a copy of *m); its id, or a negative errno. */
 int64_t profile__add_mapping(struct profile *p, const struct mapping *m);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian (and npm) packages singe's build, tests, examples and benchmarks need.
+# graphviz sits next to Go: `go tool pprof -http` draws its graph view with dot.
 # Idempotent: installs only what is missing. Run as root (make deps calls it).
 set -euo pipefail
 
@@ -8,7 +9,7 @@ packages=(
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev bpftool
 	libclang-rt-14-dev
 	python3.11
-	bc golang-go jq libxml2-utils linux-perf hyperfine valgrind time
+	bc golang-go graphviz jq libxml2-utils linux-perf hyperfine valgrind time
 	chromium nodejs
 	openjdk-17-jdk-headless
 )
@@ -35,8 +36,8 @@ fi
 
 # The browser test drives Debian's chromium through playwright-core (no browser download).
 browser_dir=$(dirname "$0")/../tests/browser
-if [[ -f $browser_dir/package.json && ! -d $browser_dir/node_modules/playwright-core ]]; then
-	echo "singe: installing playwright-core for the browser test" >&2
+if [[ -f $browser_dir/package.json && (! -d $browser_dir/node_modules/playwright-core || ! -d $browser_dir/node_modules/pprof-format) ]]; then
+	echo "singe: installing playwright-core and pprof-format for the browser and pprof reader tests" >&2
 	(cd "$browser_dir" && npm ci --silent --no-audit --no-fund >/dev/null)
 fi
 exit 0

@@ -40,8 +40,9 @@ static char *write_mem(const struct profile *p, size_t *len)
 }
 
 /*
- * Read text back into a profile with p's columns, so that names ending in digits are not
- * taken for counts; NULL when every line looks like the other column count.
+ * Read text back into a profile with p's columns (their names and units too, which a unit
+ * header must match), so that names ending in digits are not taken for counts; NULL when
+ * every line looks like the other column count.
  */
 static struct profile *reparse(const struct profile *p, const char *text, size_t len)
 {
@@ -52,7 +53,9 @@ static struct profile *reparse(const struct profile *p, const char *text, size_t
 
 	CHECK(q, "out of memory");
 	for (i = 0; i < p->sample_types.len; i++)
-		CHECK(profile__add_sample_type(q, "t", "count") >= 0, "out of memory");
+		CHECK(profile__add_sample_type(q, profile__str(p, p->sample_types.data[i].type),
+					       profile__str(p, p->sample_types.data[i].unit)) >= 0,
+		      "out of memory");
 	ret = folded__parse(q, text, len, &first_bad, &err);
 	if (ret == -EINVAL && strstr(err.msg, "count column")) {
 		/* names ending in " <digits>" on every line look like another column count */

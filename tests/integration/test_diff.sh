@@ -165,6 +165,33 @@ if command -v go >/dev/null; then
 else
 	skip "diff pprof opens in go tool pprof -top" "go not installed"
 fi
+# -o picks the format from the extension, as record and convert do; it refuses what it cannot write
+expect_exit "diff -o x.pb.gz" 1 "$SINGE" diff --dispersion 1 -q -o "$TMP/o.pb.gz" \
+	-o "$TMP/o.json" "$TMP/base.folded" "$TMP/head.folded"
+if [[ $(head -c 2 "$TMP/o.pb.gz" | od -An -tx1 | tr -d ' ') == 1f8b ]] &&
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/o.json"; then
+	pass "diff -o x.pb.gz writes a gzipped pprof, -o x.json JSON"
+else
+	fail "diff -o x.pb.gz writes a gzipped pprof, -o x.json JSON" "$(head -c 100 "$TMP/o.pb.gz" | od -c | head -3)"
+fi
+if command -v go >/dev/null; then
+	go tool pprof -top "$TMP/o.pb.gz" >"$TMP/pprof.out" 2>"$TMP/pprof.err" &&
+		[[ ! -s $TMP/pprof.err ]] && grep -Eq '^ +1000 .* hot$' "$TMP/pprof.out" &&
+		pass "diff -o x.pb.gz opens in go tool pprof as the diff" ||
+		fail "diff -o x.pb.gz opens in go tool pprof as the diff" "$(head -c 300 "$TMP/pprof.err")"
+else
+	skip "diff -o x.pb.gz opens in go tool pprof" "go not installed"
+fi
+for bad in o.folded o.png; do
+	expect_exit "diff -o $bad: exit 2" 2 "$SINGE" diff -o "$TMP/$bad" "$TMP/base.folded" \
+		"$TMP/head.folded"
+	stderr_one_line "diff -o $bad: names the formats" "-o '.*$bad'.*name it \.svg, \.pb\.gz"
+	[[ ! -e $TMP/$bad ]] && pass "diff -o $bad: no file" || fail "diff -o $bad: no file" "written"
+done
+expect_exit "diff -o and --pprof together: exit 2" 2 "$SINGE" diff -o "$TMP/a.pb.gz" --pprof \
+	"$TMP/b.pb.gz" "$TMP/base.folded" "$TMP/head.folded"
+stderr_one_line "diff two pprof outputs: one line" "one file per output kind"
+
 # one output on stdout: the table is not mixed into it
 expect_exit "diff --json -" 1 "$SINGE" diff --dispersion 1 --json - "$TMP/base.folded" \
 	"$TMP/head.folded"

@@ -628,12 +628,14 @@ static void test_write_from_model(void **state)
 	assert_int_equal(profile__validate(p, NULL), 0);
 
 	out = write_str(p, 1, -1, NULL);
-	/* root first; the negative sample and the zero one are left out */
+	/* root first; the negative sample and the zero one are left out; bytes say so */
 	assert_string_equal(out,
+			    "# sample type: alloc_space/bytes\n"
 			    "0x4000;caller;middle_[i];callee_[i];weird:name;do_sys_open_[k] 7\n");
 	free(out);
 	out = write_str(p, 1, 0, NULL);
 	assert_string_equal(out,
+			    "# sample type: alloc_objects/count alloc_space/bytes\n"
 			    "0x4000;caller;middle_[i];callee_[i];weird:name;do_sys_open_[k] 3 7\n"
 			    "caller;middle_[i];callee_[i];[unknown] 1 0\n");
 	free(out);
@@ -646,9 +648,86 @@ static void test_write_from_model(void **state)
 	p->sample_values.data[3] = 2; /* sample 1, column 1 */
 	out = write_str(p, 1, -1, NULL);
 	assert_string_equal(out,
+			    "# sample type: alloc_space/bytes\n"
 			    "0x4000;caller;middle_[i];callee_[i];weird:name;do_sys_open_[k] 7\n"
 			    "multi line\rname_[j] 2\n");
 	free(out);
+	profile__free(p);
+}
+
+/* A column of nanoseconds says so in a header, and reads back as nanoseconds, not samples. */
+static void test_unit_header_round_trip(void **state)
+{
+	struct profile *p = profile__new(), *q = profile__new();
+	struct function f = {0};
+	struct line line = {0};
+	int64_t v[2] = {3, 3000000}, loc;
+	uint64_t id;
+	char *out, *again;
+
+	(void)state;
+	assert_int_equal(profile__add_sample_type(p, "samples", "count"), 0);
+	assert_int_equal(profile__add_sample_type(p, "cpu", "nanoseconds"), 1);
+	f.name = (uint32_t)profile__intern_str(p, "hot");
+	line.function_id = (uint64_t)profile__intern_function(p, &f);
+	loc = profile__intern_location(p, 0, 0, &line, 1);
+	id = (uint64_t)loc;
+	assert_int_equal(profile__add_sample(p, &id, 1, v, NULL, 0), 0);
+	p->default_sample_type = p->sample_types.data[1].type;
+
+	/* folded's own default is the count column: no header, what every reader assumes */
+	assert_int_equal(folded__default_sample_type(p), 0);
+	out = write_str(p, 0, -1, NULL);
+	assert_string_equal(out, "hot 3\n");
+	free(out);
+
+	out = write_str(p, 1, -1, NULL);
+	assert_string_equal(out, "# sample type: cpu/nanoseconds\nhot 3000000\n");
+	assert_true(folded__sniff(out, strlen(out)));
+	assert_int_equal(parse(q, out), 0);
+	assert_int_equal(q->quality.bad_lines, 0);
+	assert_int_equal(q->sample_types.len, 1);
+	assert_string_equal(profile__str(q, q->sample_types.data[0].type), "cpu");
+	assert_string_equal(profile__str(q, q->sample_types.data[0].unit), "nanoseconds");
+	assert_int_equal(profile__total(q, 0), 3000000);
+	/* no count column to prefer: the default stays, and the header with it */
+	assert_int_equal(folded__default_sample_type(q), 0);
+	again = write_str(q, 0, -1, NULL);
+	assert_string_equal(again, out);
+	free(again);
+	/* a second file of another unit does not add into it */
+	assert_int_equal(parse(q, "# sample type: alloc_space/bytes\nhot 1\n"), -EINVAL);
+	assert_int_equal(parse(q, out), 0);
+	assert_int_equal(profile__total(q, 0), 6000000);
+	free(out);
+
+	/* two columns: base and head, the head drawn */
+	out = write_str(p, 1, 0, NULL);
+	profile__free(q);
+	q = profile__new();
+	assert_int_equal(parse(q, out), 0);
+	assert_int_equal(q->sample_types.len, 2);
+	assert_int_equal(profile__default_sample_type(q), 1);
+	assert_string_equal(profile__str(q, q->sample_types.data[1].unit), "nanoseconds");
+	free(out);
+	profile__free(p);
+	profile__free(q);
+}
+
+/* Only singe's exact header is one: other comment lines stay bad lines, as before. */
+static void test_unit_header_is_exact(void **state)
+{
+	struct profile *p = profile__new();
+
+	(void)state;
+	assert_int_equal(parse(p, "# sample type: nounit\na 1\n"), 0);
+	assert_string_equal(profile__str(p, p->sample_types.data[0].type), "samples");
+	assert_int_equal(p->quality.bad_lines, 1);
+	profile__free(p);
+	p = profile__new();
+	assert_int_equal(parse(p, "a 1\n# sample type: cpu/nanoseconds\n"), 0);
+	assert_string_equal(profile__str(p, p->sample_types.data[0].type), "samples");
+	assert_int_equal(p->quality.bad_lines, 1);
 	profile__free(p);
 }
 
@@ -752,6 +831,8 @@ int main(void)
 		cmocka_unit_test(test_write_two_columns),
 		cmocka_unit_test(test_write_overflow),
 		cmocka_unit_test(test_write_from_model),
+		cmocka_unit_test(test_unit_header_round_trip),
+		cmocka_unit_test(test_unit_header_is_exact),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_write_empty_profile),
 		cmocka_unit_test(test_sniff),

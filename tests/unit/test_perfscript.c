@@ -148,11 +148,16 @@ static void test_default_fields(void **state)
 	char *golden = test_read_file("data/perfscript/default.folded", &len), *out;
 
 	(void)state;
-	assert_int_equal(p->sample_types.len, 1);
+	/* the header shows each sample's period: a second column sums it, and is the default */
+	assert_int_equal(p->sample_types.len, 2);
 	assert_string_equal(profile__str(p, p->sample_types.data[0].type), "samples");
 	assert_string_equal(profile__str(p, p->sample_types.data[0].unit), "count");
+	assert_string_equal(profile__str(p, p->sample_types.data[1].type), "cpu-clock");
+	assert_string_equal(profile__str(p, p->sample_types.data[1].unit), "nanoseconds");
+	assert_int_equal(profile__default_sample_type(p), 1);
 	assert_int_equal(p->samples.len, 9);
 	assert_int_equal(profile__total(p, 0), 9);
+	assert_int_equal(profile__total(p, 1), 9 * 1001001);
 	assert_int_equal(p->quality.bad_lines, 0);
 	assert_int_equal(p->quality.unknown_frames, 5);
 	/* "work  6067   979.336072: ...": a lone number is the tid */
@@ -459,12 +464,182 @@ static void test_bad_records(void **state)
 	profile__free(p);
 }
 
+/* ---- what the samples mean: source lines, periods, unknown frames ---- */
+
+/* The same text with every line starting with two spaces (perf's srcline lines) left out. */
+static char *without_srclines(const char *text)
+{
+	char *out = malloc(strlen(text) + 1), *o = out;
+	const char *s = text;
+
+	assert_non_null(out);
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) + 1 : strlen(s);
+
+		if (strncmp(s, "  ", 2) || s[2] == ' ')
+			memcpy(o, s, n), o += n;
+		s += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Recorded with perf script -F +srcline: "  [kernel.kallsyms][ffff...]", "  file.c:62", ":0". */
+static void test_srcline_lines_are_not_samples(void **state)
+{
+	size_t len;
+	char *text = test_read_file("data/perfscript/srcline.txt", &len);
+	char *plain = without_srclines(text), *a, *b;
+	struct profile *p = parse_text(text, len), *q = parse_text(plain, strlen(plain));
+
+	(void)state;
+	assert_true(strlen(plain) < len); /* there were source lines to leave out */
+	assert_int_equal(p->samples.len, 3);
+	assert_int_equal(p->quality.bad_lines, 0);
+	assert_int_equal(p->samples.data[0].nlocs, 16); /* kernel, then munmap, dl start */
+	assert_string_equal(frame_name(p, 2, 0), "pvm_irq_enable");
+	assert_int_equal(p->sample_locs.len, 28); /* every "\t ip sym (dso)" line, no more */
+	a = folded_str(p);
+	b = folded_str(q);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	free(plain);
+	free(text);
+	profile__free(p);
+	profile__free(q);
+}
+
+/* Inside a callchain an indented line is a frame or a source line; anything else is a bad line. */
+static void test_indented_junk_in_a_chain_is_a_bad_line(void **state)
+{
+	static const char text[] = "w 7 1.0: 1 e:\n"
+				   "\t10 f (/bin/w)\n"
+				   "  not a source line at all\n"
+				   "  /src/dir with space/w.c:12\n"
+				   "  w[1f]\n"
+				   "\t20 main (/bin/w)\n\n";
+	struct profile *p = parse_text(text, sizeof(text) - 1);
+
+	(void)state;
+	assert_int_equal(p->samples.len, 1);
+	assert_int_equal(p->samples.data[0].nlocs, 2);
+	assert_int_equal(p->quality.bad_lines, 1);
+	profile__free(p);
+}
+
+/* Two samples of periods 1,000,000 and 9,000,000 weigh 10% and 90%, as in perf report. */
+static void test_period_weighs_samples(void **state)
+{
+	static const char text[] = "app 10/11 [001] 1.000001: 1000000 cycles:P:\n"
+				   "\t401000 light (/bin/app)\n"
+				   "\t401100 main (/bin/app)\n\n"
+				   "app 10/11 [001] 1.000002: 9000000 cycles:P:\n"
+				   "\t401200 heavy (/bin/app)\n"
+				   "\t401100 main (/bin/app)\n\n";
+	struct profile *p = parse_text(text, sizeof(text) - 1);
+	char *out;
+
+	(void)state;
+	assert_int_equal(p->sample_types.len, 2);
+	assert_string_equal(profile__str(p, p->sample_types.data[1].type), "cycles");
+	assert_string_equal(profile__str(p, p->sample_types.data[1].unit), "count");
+	assert_int_equal(profile__default_sample_type(p), 1);
+	assert_int_equal(profile__total(p, 0), 2);
+	assert_int_equal(profile__total(p, 1), 10000000);
+	assert_int_equal(profile__sample_values(p, 0)[1], 1000000);
+	assert_int_equal(profile__sample_values(p, 1)[1], 9000000);
+	/* the mean period, so that readers needing counts divide the column by it */
+	assert_string_equal(profile__str(p, p->period_type.type), "cycles");
+	assert_int_equal(p->period, 5000000);
+	assert_num_label(p, 0, "pid", 10);
+	assert_int_equal(p->comments.len, 0);
+	out = folded_str(p); /* column 0: one sample each */
+	assert_string_equal(out, "main;light 1\nmain;heavy 1\n");
+	free(out);
+	profile__free(p);
+}
+
+/* Without -F +period every sample counts 1, and the profile says so. */
+static void test_no_period_counts_samples_and_says_so(void **state)
+{
+	static const char text[] = "app 11 1.000001: cpu-clock:\n\t401000 f (/bin/app)\n\n"
+				   "app 11 1.000002: cpu-clock:\n\t401000 f (/bin/app)\n\n";
+	struct profile *p = parse_text(text, sizeof(text) - 1);
+
+	(void)state;
+	assert_int_equal(p->sample_types.len, 1);
+	assert_int_equal(profile__total(p, 0), 2);
+	assert_int_equal(p->period, 0);
+	assert_int_equal(p->comments.len, 1);
+	assert_non_null(strstr(profile__str(p, p->comments.data[0]), "-F +period"));
+	profile__free(p);
+}
+
+/* The event names a column: modifiers go, a tracepoint keeps its subsystem; clocks are ns. */
+static void test_period_column_names(void **state)
+{
+	static const struct {
+		const char *header, *type, *unit;
+	} cases[] = {
+		{"a 1 1.0: 250 cpu-clock:ppp:", "cpu-clock", "nanoseconds"},
+		{"a 1 1.0: 250 task-clock:u:", "task-clock", "nanoseconds"},
+		{"a 1 1.0: 1 sched:sched_switch:", "sched:sched_switch", "count"},
+		{"a 1 [000] 1.0: 250", "period", "count"},
+	};
+	char text[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct profile *p;
+
+		snprintf(text, sizeof(text), "%s\n\t10 f (/bin/a)\n\n", cases[i].header);
+		p = parse_text(text, strlen(text));
+		assert_int_equal(p->sample_types.len, 2);
+		assert_string_equal(profile__str(p, p->sample_types.data[1].type), cases[i].type);
+		assert_string_equal(profile__str(p, p->sample_types.data[1].unit), cases[i].unit);
+		assert_int_equal(profile__total(p, 1),
+				 strstr(cases[i].header, " 1 sched") ? 1 : 250);
+		profile__free(p);
+	}
+}
+
+/* "[unknown] (/usr/bin/python3.11)" keeps its module, as stackcollapse-perf does. */
+static void test_unknown_frames_keep_their_module(void **state)
+{
+	static const char text[] = "py 5 1.0: 1 cpu-clock:\n"
+				   "\t7f0000001000 [unknown] (/usr/bin/python3.11)\n"
+				   "\t7f0000002000 [unknown] (/usr/lib/libz.so.1)\n"
+				   "\tffffffff81000000 [unknown] ([kernel.kallsyms])\n"
+				   "\t7f0000003000 [unknown] ([unknown])\n"
+				   "\t7f0000004000 [unknown] (/usr/bin/python3.11)\n\n";
+	struct profile *p = parse_text(text, sizeof(text) - 1);
+
+	(void)state;
+	assert_string_equal(frame_name(p, 0, 0), "[python3.11]");
+	assert_string_equal(frame_name(p, 0, 1), "[libz.so.1]");
+	assert_string_equal(frame_name(p, 0, 2), "[kernel.kallsyms]");
+	assert_string_equal(frame_name(p, 0, 3), "[unknown]");
+	assert_string_equal(frame_name(p, 0, 4), "[python3.11]");
+	assert_int_equal(p->quality.unknown_frames, 5);
+	/* one function per module, so report and flame graphs keep them apart */
+	assert_int_equal(profile__location_lines(p, frame_loc(p, 0, 0))[0].function_id,
+			 profile__location_lines(p, frame_loc(p, 0, 4))[0].function_id);
+	assert_int_equal(profile__frame_kind(p, frame_loc(p, 0, 0),
+					     profile__location_lines(p, frame_loc(p, 0, 0))),
+			 FRAME_UNKNOWN);
+	profile__free(p);
+}
+
 static void test_existing_profile(void **state)
 {
 	struct flame_err err = {{0}};
 	struct profile *p = profile__new();
 	static const char one[] = "a 1 1.0: e:\n\t10 f ([kernel.kallsyms])\n";
 	static const char two[] = "b 2 2.0: e:\n\t20 g ([kernel.kallsyms])\n";
+	static const char with_period[] = "b 2 2.0: 250000 cycles:u:\n\t20 g (/bin/b)\n";
 
 	(void)state;
 	/* a second file reuses the mappings of the first */
@@ -475,11 +650,21 @@ static void test_existing_profile(void **state)
 	assert_int_equal(p->mappings.len, 1);
 	profile__free(p);
 
+	/* a second file with periods adds to the period column of the first */
+	p = profile__new();
+	assert_int_equal(perfscript__parse(p, with_period, sizeof(with_period) - 1, &err), 0);
+	assert_int_equal(perfscript__parse(p, with_period, sizeof(with_period) - 1, &err), 0);
+	assert_int_equal(p->sample_types.len, 2);
+	assert_int_equal(profile__total(p, 0), 2);
+	assert_int_equal(profile__total(p, 1), 2 * 250000);
+	profile__free(p);
+
 	p = profile__new();
 	assert_int_equal(profile__add_sample_type(p, "a", "count"), 0);
 	assert_int_equal(profile__add_sample_type(p, "b", "count"), 1);
+	assert_int_equal(profile__add_sample_type(p, "c", "count"), 2);
 	assert_int_equal(perfscript__parse(p, one, sizeof(one) - 1, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "2 sample types"));
+	assert_non_null(strstr(err.msg, "3 sample types"));
 	profile__free(p);
 }
 
@@ -576,6 +761,12 @@ int main(void)
 		cmocka_unit_test(test_inlined_without_caller),
 		cmocka_unit_test(test_line_endings_and_symbols),
 		cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_srcline_lines_are_not_samples),
+		cmocka_unit_test(test_indented_junk_in_a_chain_is_a_bad_line),
+		cmocka_unit_test(test_period_weighs_samples),
+		cmocka_unit_test(test_no_period_counts_samples_and_says_so),
+		cmocka_unit_test(test_period_column_names),
+		cmocka_unit_test(test_unknown_frames_keep_their_module),
 		cmocka_unit_test(test_existing_profile),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_sniff),

@@ -120,6 +120,42 @@ static void test_sample_types_and_default(void **state)
 	profile__free(p);
 }
 
+/* A recording's pprof opens on its natural type: cpu time, never the last type listed. */
+static void test_natural_default_follows_the_design_table(void **state)
+{
+	struct profile *p = profile__new();
+
+	(void)state;
+	assert_int_equal(profile__add_sample_type(p, "samples", "count"), 0);
+	assert_int_equal(profile__add_sample_type(p, "cpu", "nanoseconds"), 1);
+	assert_int_equal(profile__add_sample_type(p, "switches", "count"), 2);
+	assert_int_equal(profile__add_sample_type(p, "offcpu", "nanoseconds"), 3);
+	assert_int_equal(profile__default_sample_type(p), 3); /* pprof's fallback: the last */
+	assert_int_equal(profile__natural_sample_type(p), 1);
+	profile__set_natural_default(p);
+	assert_string_equal(profile__str(p, p->default_sample_type), "cpu");
+	assert_int_equal(profile__default_sample_type(p), 1);
+	/* a default the profile already names is kept */
+	p->default_sample_type = p->sample_types.data[2].type;
+	profile__set_natural_default(p);
+	assert_int_equal(profile__default_sample_type(p), 2);
+	profile__free(p);
+
+	/* alloc: inuse_space, as Go's heap profiles open; unknown types: no default is invented */
+	p = profile__new();
+	assert_int_equal(profile__add_sample_type(p, "alloc_objects", "count"), 0);
+	assert_int_equal(profile__add_sample_type(p, "inuse_space", "bytes"), 1);
+	assert_int_equal(profile__add_sample_type(p, "inuse_objects", "count"), 2);
+	assert_int_equal(profile__natural_sample_type(p), 1);
+	profile__free(p);
+	p = profile__new();
+	assert_int_equal(profile__add_sample_type(p, "samples", "count"), 0);
+	assert_int_equal(profile__natural_sample_type(p), -ENOENT);
+	profile__set_natural_default(p);
+	assert_int_equal(p->default_sample_type, 0);
+	profile__free(p);
+}
+
 static void test_validate_catches_bad_references(void **state)
 {
 	struct profile *p = small_profile("samples");
@@ -265,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_totals_and_sample_access),
 		cmocka_unit_test(test_total_saturates),
 		cmocka_unit_test(test_sample_types_and_default),
+		cmocka_unit_test(test_natural_default_follows_the_design_table),
 		cmocka_unit_test(test_validate_catches_bad_references),
 		cmocka_unit_test(test_merge_reinterns_and_sums),
 		cmocka_unit_test(test_merge_refuses_different_sample_types),

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "roots.h"
+
+int process_roots__parse(const char *s, enum process_roots *out)
+{
+	if (!strcmp(s, "comm"))
+		*out = PROCESS_ROOTS_COMM;
+	else if (!strcmp(s, "comm-pid"))
+		*out = PROCESS_ROOTS_COMM_PID;
+	else if (!strcmp(s, "none"))
+		*out = PROCESS_ROOTS_NONE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * What a sample says of its process: its name (NULL if none) and pid. The name is the
+ * 'process' label where there is one (singe's recordings, where 'comm' is the thread's own
+ * name, as in perf), else the 'comm' label.
+ */
+struct process {
+	const char *comm;
+	uint32_t comm_len;
+	bool has_pid;
+	bool named_by_process;
+	int64_t pid;
+};
+
+static struct process sample_process(const struct profile *p, size_t i)
+{
+	const struct label *l = profile__sample_labels(p, i);
+	struct process proc = {0};
+	uint32_t k;
+
+	for (k = 0; k < p->samples.data[i].nlabels; k++) {
+		const char *key = profile__str(p, l[k].key);
+
+		if (!proc.named_by_process && l[k].str &&
+		    (!strcmp(key, "process") || (!proc.comm && !strcmp(key, "comm")))) {
+			proc.comm = profile__str(p, l[k].str);
+			proc.comm_len = strtab__strlen(&p->strings, l[k].str);
+			proc.named_by_process = !strcmp(key, "process");
+		} else if (!proc.has_pid && !l[k].str && !strcmp(key, "pid")) {
+			proc.has_pid = true;
+			proc.pid = l[k].num;
+		}
+	}
+	return proc;
+}
+
+bool profile__has_several_processes(const struct profile *p)
+{
+	struct process first = {0}, proc;
+	bool any_pid = false, several_comms = false, seen = false;
+	size_t i;
+
+	for (i = 0; i < p->samples.len; i++) {
+		proc = sample_process(p, i);
+		if (proc.has_pid) {
+			if (any_pid && proc.pid != first.pid)
+				return true;
+			if (!any_pid)
+				first.pid = proc.pid;
+			any_pid = true;
+		}
+		if (!proc.comm)
+			continue;
+		if (!seen) {
+			first.comm = proc.comm;
+			first.comm_len = proc.comm_len;
+			seen = true;
+		} else if (proc.comm_len != first.comm_len ||
+			   memcmp(proc.comm, first.comm, proc.comm_len)) {
+			several_comms = true;
+		}
+	}
+	/* with pids, one pid is one process however its threads are named */
+	return !any_pid && several_comms;
+}
+
+/* The name of a sample's root frame, in *buf (grown as needed); its length or -ENOMEM. */
+static int64_t root_name(const struct process *proc, enum process_roots mode, char **buf,
+			 size_t *cap)
+{
+	size_t need = (proc->comm ? proc->comm_len : 0) + 32;
+	int n;
+
+	if (need > *cap) {
+		char *nb = realloc(*buf, need);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = need;
+	}
+	if (!proc->comm && proc->has_pid)
+		n = snprintf(*buf, *cap, "[pid %" PRId64 "]", proc->pid);
+	else if (!proc->comm)
+		n = snprintf(*buf, *cap, "[unknown]");
+	else if (mode == PROCESS_ROOTS_COMM_PID && proc->has_pid)
+		n = snprintf(*buf, *cap, "%.*s-%" PRId64, (int)proc->comm_len, proc->comm,
+			     proc->pid);
+	else
+		n = snprintf(*buf, *cap, "%.*s", (int)proc->comm_len, proc->comm);
+	/* a comm holding a NUL byte is cut there: the root is a name, not the raw label */
+	return n < 0 ? -ENOMEM : (int64_t)strnlen(*buf, (size_t)n);
+}
+
+/* The location of a root frame named name[0..len). */
+static int64_t root_location(struct profile *p, const char *name, size_t len)
+{
+	struct function fn = {0};
+	struct line line = {0};
+	int64_t idx = profile__intern(p, name, len), fid;
+
+	if (idx < 0)
+		return idx;
+	fn.name = fn.system_name = (uint32_t)idx;
+	fid = profile__intern_function(p, &fn);
+	if (fid < 0)
+		return fid;
+	line.function_id = (uint64_t)fid;
+	return profile__intern_location(p, 0, 0, &line, 1);
+}
+
+/* The root location of every sample, into roots[0..nsamples): 0 or a negative errno. */
+static int root_locations(struct profile *p, enum process_roots mode, uint64_t *roots)
+{
+	char *name = NULL;
+	size_t cap = 0, i;
+	int ret = 0;
+
+	for (i = 0; i < p->samples.len && !ret; i++) {
+		struct process proc = sample_process(p, i);
+		int64_t n = root_name(&proc, mode, &name, &cap), root;
+
+		if (n < 0 || (root = root_location(p, name, (size_t)n)) < 0)
+			ret = -ENOMEM;
+		else if (p->samples.data[i].nlocs == UINT32_MAX)
+			ret = -E2BIG;
+		else
+			roots[i] = (uint64_t)root;
+	}
+	free(name);
+	return ret;
+}
+
+int profile__add_process_roots(struct profile *p, enum process_roots mode)
+{
+	uint64_t *roots, *locs;
+	size_t i, len = 0;
+	int ret;
+
+	if (mode == PROCESS_ROOTS_NONE || !p->samples.len)
+		return 0;
+	roots = malloc(p->samples.len * sizeof(*roots));
+	locs = malloc((p->sample_locs.len + p->samples.len) * sizeof(*locs));
+	ret = roots && locs ? root_locations(p, mode, roots) : -ENOMEM;
+	if (ret) {
+		free(roots);
+		free(locs);
+		return ret;
+	}
+	/* nothing fails from here on: the samples move to the new array in one go */
+	for (i = 0; i < p->samples.len; i++) {
+		struct sample *s = &p->samples.data[i];
+
+		if (s->nlocs)
+			memcpy(locs + len, profile__sample_locs(p, i), s->nlocs * sizeof(*locs));
+		s->loc_start = len;
+		len += s->nlocs;
+		locs[len++] = roots[i]; /* leaf first: the root is last */
+		s->nlocs++;
+	}
+	free(roots);
+	free(p->sample_locs.data);
+	p->sample_locs.data = locs;
+	p->sample_locs.len = p->sample_locs.cap = len;
+	return 0;
+}
