@@ -73,6 +73,9 @@ const char *diff_norm__name(enum diff_norm norm);
 /* Parse "share", "rate" or "scale"; 0 or -EINVAL. */
 int diff_norm__parse(const char *s, enum diff_norm *out);
 
+/* "Detectable" means found with this probability (minimum detectable change, --detect). */
+#define DIFF_DETECT_POWER 0.8
+
 struct diff_opts {
 	const char *sample_type; /* NULL: the first profile's default sample type */
 	enum diff_norm norm;
@@ -81,6 +84,7 @@ struct diff_opts {
 	double min_rel_pct;  /* effect floor: relative change, in percent (10) */
 	int64_t min_count;   /* a function needs this many samples on one side to be tested (20) */
 	double dispersion;   /* one run per side: variance factor; 0 = estimate from the data */
+	double detect_pct;   /* the change (% of a function's share) a verdict must see (10) */
 };
 
 /* Fill o with the defaults above. */
@@ -112,6 +116,12 @@ struct diff_row {
 	double delta_pp;	       /* (head_share - base_share) * 100 */
 	double rel_pct;		       /* (head - base) / base * 100; INFINITY when base == 0 */
 	double p, q;		       /* NAN when not tested (stacks, too few samples) */
+	/* The minimum detectable change of this row's share (see "What it could have missed"):
+	 * in percentage points and relative to the base share in %; NAN when not tested. */
+	double mdc_pp, mdc_rel_pct;
+	/* The factor by which the samples per side must grow for a change of opts.detect_pct to
+	 * be detected (<= 1: enough already; INFINITY: below the floors); NAN when not tested. */
+	double detect_scale;
 	enum diff_verdict verdict;
 	bool is_new, is_gone;  /* absent from every base run / every head run */
 	uint32_t explained_by; /* DIFF_EXPLAINED, DIFF_SHIFT: the name of the cause, else 0 */
@@ -132,6 +142,13 @@ struct diff {
 	size_t ntested;	   /* hypotheses in the FDR family */
 	size_t nregressions, nimprovements, nshifts;
 	int64_t base_total, head_total;	   /* raw totals over all runs */
+	double base_samples, head_samples; /* the same in samples (value / period) */
+	/* What it could have missed: the row of the largest tested function (self), whose minimum
+	 * detectable change is the smallest relative one (SIZE_MAX: nothing was tested), and
+	 * weak: the verdict is "ok" but a change of opts.detect_pct in that function would
+	 * likely have been missed -- the comparison was too small to vouch for the code. */
+	size_t power_row;
+	bool weak;
 	double base_seconds, head_seconds; /* summed durations, 0 when unknown */
 	struct profile_quality base_quality, head_quality;
 	/* The runs of each side merged into one profile (for the SVG and pprof writers). */
@@ -151,6 +168,12 @@ void diff__free(struct diff *d);
 static inline const char *diff__name(const struct diff *d, const struct diff_row *r)
 {
 	return strtab__str(&d->names, r->name);
+}
+
+/* The row power_row names, or NULL. */
+static inline const struct diff_row *diff__power_row(const struct diff *d)
+{
+	return d->power_row < d->nrows ? &d->rows[d->power_row] : NULL;
 }
 
 /* Exit-code semantics: true when at least one DIFF_REGRESSION row exists. */
