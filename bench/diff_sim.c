@@ -174,16 +174,6 @@ static struct outcome compare(int runs, long nsamples, bool work, double jitter,
 		if (r->scope == DIFF_SELF && !strcmp(diff__name(d, r), "target"))
 			o.mdc = r->mdc_rel_pct;
 	}
-	if (getenv("SIM_DEBUG") && slow > 0.2 && !(target && !other))
-		for (i = 0; i < d->nrows; i++)
-			if (d->rows[i].scope != DIFF_STACK)
-				fprintf(stderr,
-					"%s %d %s b %.4f h %.4f rel %.1f p %.2g q %.2g phi %.2f\n",
-					diff__name(d, &d->rows[i]), d->rows[i].scope,
-					diff_verdict__name(d->rows[i].verdict),
-					d->rows[i].base_share, d->rows[i].head_share,
-					d->rows[i].rel_pct, d->rows[i].p, d->rows[i].q,
-					d->dispersion);
 	o.rc = diff__regressed(d);
 	o.exact = target && !other;
 	o.phi = d->dispersion;
