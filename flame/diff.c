@@ -783,69 +783,66 @@ static void reference_z(struct rows *rs, const double ref[2])
 	}
 }
 
-/*
- * One run per side (share or scale normalization): what "unchanged" means. Shares are
- * compositional -- a function 25% more expensive pushes every other share down -- so each
- * function is tested against a reference: the well-sampled functions that did not change,
- * minus itself, as a 2x2 table (its samples and the reference's, base and head), so that
- * the reference's own sampling noise is in the variance. The reference starts as every
- * candidate and loses, round by round, those that differ from the rest beyond the 1% level
- * at the robust dispersion of the round; it is kept when nothing would be left. Why not the
- * median of ratios (used with several runs): with four hot functions the median of four
- * noisy ratios moves with the noise of the middle two, which then look unchanged while the
- * outer two take all of it. The runs' exposures become the reference's sample counts, so
- * the other rows (inclusive values) are tested against it too.
- */
-static void one_run_reference(struct acc *a, struct rows *rs)
+/* The samples of the reference set, per side. */
+static void reference_sums(const struct rows *rs, double ref[2])
 {
-	const double cut_z = 2.5758293035489; /* two-sided 1% */
-	double ref[2] = {0}, *z2 = malloc((rs->len + 1) * sizeof(*z2)), phi = 1;
-	size_t i, round, ncand = 0;
+	size_t i;
 
-	for (i = 0; i < rs->len; i++) {
-		rs->x[i].ref = rs->x[i].in_ref = reference_candidate(a, &rs->r[i], &rs->x[i]);
-		ncand += rs->x[i].ref;
-	}
-	for (round = 0; round < 20 && ncand; round++) {
-		size_t n = 0, kept = 0;
-		bool changed = false;
-
-		ref[0] = ref[1] = 0;
-		for (i = 0; i < rs->len; i++)
-			if (rs->x[i].in_ref) {
-				ref[0] += rs->x[i].k[0];
-				ref[1] += rs->x[i].k[1];
-			}
-		reference_z(rs, ref);
-		for (i = 0; z2 && i < rs->len; i++)
-			if (rs->x[i].ref)
-				z2[n++] = rs->x[i].z1 * rs->x[i].z1;
-		phi = z2 ? stats__robust_dispersion(z2, n, 0, DISPERSION_PRIOR) : 1;
-		for (i = 0; i < rs->len; i++)
-			kept += rs->x[i].ref && fabs(rs->x[i].z1) <= cut_z * sqrt(phi);
-		if (!kept)
-			break;
-		for (i = 0; i < rs->len; i++) {
-			bool in = rs->x[i].ref && fabs(rs->x[i].z1) <= cut_z * sqrt(phi);
-
-			changed |= in != rs->x[i].in_ref;
-			rs->x[i].in_ref = in;
-		}
-		if (!changed)
-			break;
-	}
-	free(z2);
-	if (!(ref[0] > 0 && ref[1] > 0)) {
-		for (i = 0; i < rs->len; i++)
-			rs->x[i].ref = false; /* nothing to anchor on: the run totals stay */
-		return;
-	}
 	ref[0] = ref[1] = 0;
 	for (i = 0; i < rs->len; i++)
 		if (rs->x[i].in_ref) {
 			ref[0] += rs->x[i].k[0];
 			ref[1] += rs->x[i].k[1];
 		}
+}
+
+/*
+ * One run per side (share or scale normalization): what "unchanged" means. Shares are
+ * compositional -- a function 25% more expensive pushes every other share down -- so each
+ * function is tested against a reference: the well-sampled functions that did not change,
+ * minus itself, as a 2x2 table (its samples and the reference's, base and head), so that
+ * the reference's own sampling noise is in the variance. The reference starts as every
+ * candidate and loses, one per round, the function furthest from the rest while it is
+ * beyond the 1% level at the multinomial variance (phi = 1: the dispersion is estimated
+ * afterwards, from z values against the final reference; estimating it while the changed
+ * function is still in the reference let one noisy function and the change inflate it
+ * together). One at a time, because a change also moves the z of every other function
+ * while it is in the reference. Why not the median of ratios (used with several runs): with
+ * four hot functions the median of four noisy ratios moves with the noise of the middle
+ * two, which then look unchanged while the outer two take all of it. The runs' exposures
+ * become the reference's sample counts, so the other rows (inclusive values) are tested
+ * against it too.
+ */
+static void one_run_reference(struct acc *a, struct rows *rs)
+{
+	const double cut_z = 2.5758293035489; /* two-sided 1% */
+	double ref[2];
+	size_t i, left = 0;
+
+	for (i = 0; i < rs->len; i++) {
+		rs->x[i].ref = rs->x[i].in_ref = reference_candidate(a, &rs->r[i], &rs->x[i]);
+		left += rs->x[i].ref;
+	}
+	while (left > 1) {
+		size_t worst = NO_ROW;
+
+		reference_sums(rs, ref);
+		reference_z(rs, ref);
+		for (i = 0; i < rs->len; i++)
+			if (rs->x[i].in_ref &&
+			    (worst == NO_ROW || fabs(rs->x[i].z1) > fabs(rs->x[worst].z1)))
+				worst = i;
+		if (!(fabs(rs->x[worst].z1) > cut_z))
+			break;
+		rs->x[worst].in_ref = false;
+		left--;
+	}
+	reference_sums(rs, ref);
+	if (!(ref[0] > 0 && ref[1] > 0)) {
+		for (i = 0; i < rs->len; i++)
+			rs->x[i].ref = false; /* nothing to anchor on: the run totals stay */
+		return;
+	}
 	reference_z(rs, ref);
 	for (i = 0; i < a->nruns; i++)
 		a->runs[i].exposure = ref[a->runs[i].head];
