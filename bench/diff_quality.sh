@@ -36,7 +36,7 @@ read -ra DIFFQ_OPTS <<<"${DIFF_OPTS:-}"
 . tests/integration/lib_diffq.sh
 case $SHAPE in
 6) WORK_ARGS=() BASE_SHARE=8 ;;
-4) WORK_ARGS=(-s 40,30,20,10) BASE_SHARE=20 DIFFQ_FUNC=compress_block ;;
+4) WORK_ARGS=(-s "40,30,20,10") BASE_SHARE=20 DIFFQ_FUNC=compress_block ;;
 *)
 	echo "bench/diff_quality.sh: SHAPE is 6 or 4" >&2
 	exit 2

@@ -89,23 +89,23 @@ run() {
 # changes the wall time and not the power. 8 A and 8 B runs, recorded in turn; 20 distinct A/A
 # pairs and 20 distinct A/B pairs.
 four_functions() {
-	local shape=(-t 2 -s 40,30,20,10) n i k m a4=() b4=()
+	local shape=(-t 2 -s "40,30,20,10") n i k m a4=() b4=()
 	if [[ -n ${DQ_REUSE:-} ]]; then
 		for ((i = 0; i < 8; i++)); do a4+=("$DQ_REUSE/four_a$i.pb.gz") b4+=("$DQ_REUSE/four_b$i.pb.gz"); done
 	else
 		# twice: a run of 500 requests is mostly start-up at this rate
-		n=$(diffq_calibrate 999 4000 "${shape[@]}") &&
-			n=$(DIFFQ_CAL_REQUESTS=$((n / 2)) diffq_calibrate 999 4000 "${shape[@]}") || {
+		if ! n=$(diffq_calibrate 999 4000 "${shape[@]}") ||
+			! n=$(DIFFQ_CAL_REQUESTS=$((n / 2)) diffq_calibrate 999 4000 "${shape[@]}"); then
 			fail "four functions: calibrate" "singe record or singe report failed"
 			return
-		}
+		fi
 		for ((i = 0; i < 8; i++)); do
 			a4+=("$TMP/four_a$i.pb.gz") b4+=("$TMP/four_b$i.pb.gz")
-			diffq_record "${a4[i]}" 999 -n "$n" "${shape[@]}" &&
-				diffq_record "${b4[i]}" 999 -n "$n" "${shape[@]}" -k compress_block:25 || {
+			if ! diffq_record "${a4[i]}" 999 -n "$n" "${shape[@]}" ||
+				! diffq_record "${b4[i]}" 999 -n "$n" "${shape[@]}" -k compress_block:25; then
 				fail "four functions: record run $i" "singe record failed"
 				return
-			}
+			fi
 		done
 		[[ -z ${DQ_KEEP:-} ]] || cp "${a4[@]}" "${b4[@]}" "$DQ_KEEP/"
 		echo "# four functions: 16 recordings at -F 999, $n requests each (about $(diffq_samples "${a4[0]}") samples)"
