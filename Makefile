@@ -132,7 +132,7 @@ test: deps build unit $(FUZZ_BINS)
 demo: deps build
 	$(Q)bash examples/demo.sh
 
-bench: deps build $(OUTPUT)/bench/gen
+bench: deps build $(OUTPUT)/bench/gen $(OUTPUT)/bench/diff_sim
 	$(Q)bash bench/run.sh
 
 install: singe
