@@ -132,7 +132,7 @@ test: deps build unit $(FUZZ_BINS)
 demo: deps build
 	$(Q)bash examples/demo.sh
 
-bench: deps build $(OUTPUT)/bench/gen
+bench: deps build $(OUTPUT)/bench/gen $(OUTPUT)/bench/diff_sim
 	$(Q)bash bench/run.sh
 
 install: singe
@@ -146,7 +146,7 @@ format:
 clean:
 	$(Q)rm -rf $(OUTPUT) singe
 
-$(OUTPUT)/bench/gen: bench/gen.c $(FLAME_OBJS)
+$(OUTPUT)/bench/gen $(OUTPUT)/bench/diff_sim: $(OUTPUT)/bench/%: bench/%.c $(FLAME_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(FLAME_LIBS)

@@ -14,7 +14,12 @@
 # about SAMPLES samples, so a busy machine changes the wall time, not the number of samples.
 #
 #   NA=12 NB=8 LEVELS="5 10 15 20 30" FREQ=4999 SAMPLES=25000 COMPARISONS=100 \
-#   DIFF_OPTS="" bash bench/diff_quality.sh
+#   SHAPE=6 MODE=work DIFF_OPTS="" bash bench/diff_quality.sh
+#
+# SHAPE=4: diff_work -s 40,30,20,10, four hot functions, the knob on compress_block (20%).
+# MODE=time: each run lasts SAMPLES / FREQ / 2 seconds (two busy threads) instead: the sample
+# count then follows how much CPU the machine leaves the workload. bench/diff_shapes.sh covers
+# 20 and 200 functions on simulated recordings.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
@@ -25,8 +30,18 @@ LEVELS=${LEVELS:-5 10 15 20 30}
 FREQ=${FREQ:-4999}
 SAMPLES=${SAMPLES:-25000}
 COMPARISONS=${COMPARISONS:-100}
+SHAPE=${SHAPE:-6}
+MODE=${MODE:-work}
 read -ra DIFFQ_OPTS <<<"${DIFF_OPTS:-}"
 . tests/integration/lib_diffq.sh
+case $SHAPE in
+6) WORK_ARGS=() BASE_SHARE=8 ;;
+4) WORK_ARGS=(-s "40,30,20,10") BASE_SHARE=20 DIFFQ_FUNC=compress_block ;;
+*)
+	echo "bench/diff_quality.sh: SHAPE is 6 or 4" >&2
+	exit 2
+	;;
+esac
 
 if ((EUID != 0)); then
 	echo "bench/diff_quality.sh: needs root to record" >&2
@@ -46,9 +61,13 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 started=$(date +%s)
 TMP=$out
-if [[ -z ${REUSE:-} ]] && ! REQUESTS=$(diffq_calibrate "$FREQ" "$SAMPLES"); then
+if [[ $MODE == time ]]; then
+	AMOUNT=(-d "$(awk -v s="$SAMPLES" -v f="$FREQ" 'BEGIN { printf "%.2f", s / f / 2 }')")
+elif [[ -z ${REUSE:-} ]] && ! REQUESTS=$(diffq_calibrate "$FREQ" "$SAMPLES" "${WORK_ARGS[@]}"); then
 	echo "bench/diff_quality.sh: calibrating failed (singe record or singe report)" >&2
 	exit 2
+else
+	AMOUNT=(-n "${REQUESTS:-1}")
 fi
 
 # --- record: one A run, then one run of every level, NA (or NB) rounds. KEEP=DIR keeps the
@@ -57,13 +76,14 @@ declare -A runs
 runs_dir=${REUSE:-$out}
 for ((i = 0; i < NA || i < NB; i++)); do
 	if ((i < NA)); then
-		[[ -n ${REUSE:-} ]] || diffq_record "$out/a$i.pb.gz" "$FREQ" -n "$REQUESTS" || exit 2
+		[[ -n ${REUSE:-} ]] || diffq_record "$out/a$i.pb.gz" "$FREQ" "${AMOUNT[@]}" "${WORK_ARGS[@]}" || exit 2
 		runs[0]+="$runs_dir/a$i.pb.gz "
 	fi
 	for l in $LEVELS; do
 		((i < NB)) || continue
 		[[ -n ${REUSE:-} ]] ||
-			diffq_record "$out/b$l-$i.pb.gz" "$FREQ" -n "$REQUESTS" -k "$DIFFQ_FUNC:$l" || exit 2
+			diffq_record "$out/b$l-$i.pb.gz" "$FREQ" "${AMOUNT[@]}" "${WORK_ARGS[@]}" \
+				-k "$DIFFQ_FUNC:$l" || exit 2
 		runs[$l]+="$runs_dir/b$l-$i.pb.gz "
 	done
 done
@@ -134,20 +154,20 @@ for l in $LEVELS; do
 done
 finished=$(date +%s)
 
-share() { awk -v l="$1" 'BEGIN { printf "%.2f", 8 * (1 + l / 100) / (1 + 0.08 * l / 100) }'; }
+share() { awk -v l="$1" -v p="$BASE_SHARE" 'BEGIN { printf "%.2f", p * (1 + l / 100) / (1 + p / 100 * l / 100) }'; }
 echo "### singe diff: false positives and detection (bench/diff_quality.sh)"
 echo
 echo "Command: \`NA=$NA NB=$NB LEVELS=\"$LEVELS\" FREQ=$FREQ SAMPLES=$SAMPLES" \
-	"COMPARISONS=$COMPARISONS DIFF_OPTS=\"${DIFF_OPTS:-}\" bash bench/diff_quality.sh\`  "
+	"COMPARISONS=$COMPARISONS SHAPE=$SHAPE MODE=$MODE DIFF_OPTS=\"${DIFF_OPTS:-}\" bash bench/diff_quality.sh\`  "
 echo "Date: $(date -u +%Y-%m-%d), $(nproc) CPUs, Linux $(uname -r | cut -d- -f1)," \
 	"load average $(cut -d' ' -f1 /proc/loadavg) at the end; $(((recorded - started) / 60)) min" \
-	"recording, $(((finished - recorded) / 60)) min comparing; each run \`diff_work -n ${REQUESTS:-?}\`${samples:+, $samples samples per A run}."
+	"recording, $(((finished - recorded) / 60)) min comparing; each run \`diff_work ${AMOUNT[*]} ${WORK_ARGS[*]}\`${samples:+, $samples samples per A run}."
 echo
 echo "| comparison | 1 run per side | 5 runs per side |"
 echo "|---|---|---|"
 echo "| A/A: false positives (any regression reported) | $aa1 ($(pct "$aa1")) | $aa5 ($(pct "$aa5")) |"
 for l in $LEVELS; do
-	echo "| A/B: $DIFFQ_FUNC +$l% (share 8.00% → $(share "$l")%), detected exactly |" \
+	echo "| A/B: $DIFFQ_FUNC +$l% (share $BASE_SHARE% → $(share "$l")%), detected exactly |" \
 		"${ab1[$l]} ($(pct "${ab1[$l]}")) | ${ab5[$l]} ($(pct "${ab5[$l]}")) |"
 done
 echo "| smallest regression detected in ≥ 95% | $smallest1 | $smallest5 |"

@@ -18,6 +18,10 @@ mkdir -p .output/bench
 		echo
 		if ((EUID == 0)); then bash bench/diff_quality.sh; else echo "diff quality needs root: skipped"; fi
 	fi
+	if [[ -f bench/diff_shapes.sh ]]; then
+		echo
+		bash bench/diff_shapes.sh
+	fi
 	if [[ -f bench/unwind.sh ]]; then
 		echo
 		if ((EUID == 0)); then bash bench/unwind.sh; else echo "unwind benchmarks need root: skipped"; fi

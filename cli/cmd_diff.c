@@ -24,6 +24,9 @@
 #include "profile.h"
 #include "util.h"
 
+/* --fail-weak: no regression, but the comparison could not have seen a change of --detect. */
+#define EXIT_WEAK 3
+
 static const char diff_usage[] =
 	"usage: singe diff [options] BASE... -- HEAD...\n"
 	"       singe diff [options] BASE HEAD\n"
@@ -48,6 +51,11 @@ static const char diff_usage[] =
 	"      --fdr Q            false-discovery rate for Benjamini-Hochberg (0.05)\n"
 	"      --min-count N      test a function only with N samples on one side (20)\n"
 	"      --dispersion F     one run per side: variance factor (default: estimated)\n"
+	"      --detect PCT       the change of a function's share (in %, e.g. 5%) the\n"
+	"                         comparison must be able to see (10): how many samples and\n"
+	"                         runs per side it needs; a verdict \"ok\" that could not have\n"
+	"                         seen it in the largest function is flagged as weak\n"
+	"      --fail-weak        exit 3 on a weak \"ok\" (default: exit 0 and a warning)\n"
 	"      --top N            rows per table section (10; 0 = all)\n"
 	"  -o, --output FILE      the format follows the extension, as in 'record' and 'convert':\n"
 	"                         .svg differential flame graph (head/base shape toggle), .pb.gz,\n"
@@ -65,7 +73,22 @@ static const char diff_usage[] =
 	"to standard output. Files are written only when the comparison succeeded.\n"
 	"\n"
 	"Exit status: 0 no significant regression, 1 a significant regression past the floors,\n"
-	"2 an error (bad arguments, unreadable inputs, sample types or periods that differ).\n"
+	"2 an error (bad arguments, unreadable inputs, sample types or periods that differ),\n"
+	"3 with --fail-weak only: no regression, but too few samples to vouch for it.\n"
+	"\n"
+	"What it could have missed: every output lists, for the largest functions, the smallest\n"
+	"change of their share the comparison would find 80% of the time (at its samples and\n"
+	"dispersion), and the samples and runs per side a change of --detect needs. A weak \"ok\"\n"
+	"(even the largest function could have changed by --detect unseen) prints a line\n"
+	"'singe: warning: weak verdict: ...' on standard error and sets \"power\": {\"weak\":\n"
+	"true} in the JSON.\n"
+	"\n"
+	"Sizing a CI benchmark: record one run per side, run 'singe diff --detect 5 --min-rel 5\n"
+	"BASE HEAD' (a change under the --min-rel floor is never reported) and read \"to detect\n"
+	"+5%\": the samples (-F x seconds x busy threads) or the runs per side the change you\n"
+	"care about needs. Detection grows with samples: a function holding 20% of the CPU made\n"
+	"25% more expensive is found 9 times in 10 from about 4,000 samples per side with one\n"
+	"run per side (docs/DIFF.md has the rates per program shape).\n"
 	"\n"
 	"examples:\n"
 	"  singe diff before.pb.gz after.pb.gz\n"
@@ -85,6 +108,8 @@ enum {
 	OPT_JSON,
 	OPT_PPROF,
 	OPT_TITLE,
+	OPT_DETECT,
+	OPT_FAIL_WEAK,
 };
 
 static const struct option diff_options[] = {
@@ -101,6 +126,8 @@ static const struct option diff_options[] = {
 	{"json", required_argument, NULL, OPT_JSON},
 	{"pprof", required_argument, NULL, OPT_PPROF},
 	{"title", required_argument, NULL, OPT_TITLE},
+	{"detect", required_argument, NULL, OPT_DETECT},
+	{"fail-weak", no_argument, NULL, OPT_FAIL_WEAK},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -114,6 +141,7 @@ struct diff_args {
 	const char *title;
 	size_t top;
 	bool quiet;
+	bool fail_weak; /* --fail-weak: a weak "ok" exits EXIT_WEAK */
 	bool shorthand; /* BASE HEAD: head points into base's list */
 	char **base, **head;
 	int nbase, nhead;
@@ -175,6 +203,24 @@ static int set_output(struct diff_args *a, enum out_kind k, const char *path)
 	return 0;
 }
 
+/* --detect PCT or PCT%: a change of a function's share, above 0 and at most 1000%. */
+static bool detect_option(const char *arg, double *out)
+{
+	char buf[64];
+	size_t n = strlen(arg);
+
+	if (n && n < sizeof(buf) && arg[n - 1] == '%') {
+		memcpy(buf, arg, n - 1);
+		buf[n - 1] = '\0';
+		arg = buf;
+	}
+	if (!parse_double_range(arg, 0, 1000, out) && *out > 0)
+		return true;
+	pr_err("--detect '%s': expected a change in percent above 0 and at most 1000, e.g. 5%%",
+	       n < sizeof(buf) ? arg : "...");
+	return false;
+}
+
 /* One option; 0, 1 for --help, or -EINVAL (message printed). */
 static int diff_option(int c, struct diff_args *a)
 {
@@ -202,6 +248,11 @@ static int diff_option(int c, struct diff_args *a)
 	case OPT_DISPERSION:
 		return double_option("dispersion", optarg, 0, 1e6, &a->opts.dispersion) ? 0
 											: -EINVAL;
+	case OPT_DETECT:
+		return detect_option(optarg, &a->opts.detect_pct) ? 0 : -EINVAL;
+	case OPT_FAIL_WEAK:
+		a->fail_weak = true;
+		return 0;
 	case OPT_MIN_COUNT:
 	case OPT_TOP:
 		if (parse_long_range(optarg, 0, INT_MAX, &v)) {
@@ -429,6 +480,24 @@ static bool any_stdout(const struct diff_args *a)
 	return false;
 }
 
+/* The weak-verdict line, through pr_warn so that it reads "singe: warning: weak verdict: ...". */
+static void warn_weak(const struct diff *d)
+{
+	char *msg = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&msg, &len);
+
+	if (!f)
+		return;
+	diff_report__weak(d, f);
+	fclose(f);
+	if (len && msg[len - 1] == '\n')
+		msg[len - 1] = '\0';
+	if (msg && msg[0])
+		pr_warn("%s", msg);
+	free(msg);
+}
+
 static int run_diff(struct diff_args *a)
 {
 	struct profile **base = NULL, **head = NULL;
@@ -449,9 +518,13 @@ static int run_diff(struct diff_args *a)
 			ret = write_one(d, a, k);
 	if (!ret && !a->quiet && !any_stdout(a) && diff_report__text(d, a->top, stdout))
 		ret = -EIO;
+	if (!ret && d->weak)
+		warn_weak(d);
 out:
 	if (!ret && diff__regressed(d))
-		ret = 1;
+		ret = EXIT_REGRESSION;
+	else if (!ret && d->weak && a->fail_weak)
+		ret = EXIT_WEAK;
 	diff__free(d);
 	free_runs(base, a->nbase);
 	free_runs(head, a->nhead);
@@ -476,5 +549,5 @@ int cmd_diff(int argc, char **argv)
 		free(a.head);
 	if (ret < 0)
 		return EXIT_ERROR;
-	return ret ? EXIT_REGRESSION : EXIT_OK;
+	return ret;
 }

@@ -22,6 +22,14 @@
 #define RANK_GATE 0.1
 /* The self regressions EXPLAINED looks at: the largest few are enough to name the cause. */
 #define MAX_CAUSES 32
+/*
+ * One run per side: the weight, in hypotheses, of the prior "the variance is the multinomial
+ * sampling's" in the dispersion estimate (stats__robust_dispersion()). A/A recordings of
+ * examples/c/diff_work vary less than multinomial between runs (timer sampling of a steady
+ * program is systematic), so the prior is on the safe side; it matters with 3-6 functions and
+ * fades with more.
+ */
+#define DISPERSION_PRIOR 4.0
 
 const char *diff_norm__name(enum diff_norm norm)
 {
@@ -76,6 +84,7 @@ void diff_opts__init(struct diff_opts *o)
 		.min_rel_pct = 10,
 		.min_count = 20,
 		.dispersion = 0,
+		.detect_pct = 10,
 	};
 }
 
@@ -528,6 +537,9 @@ struct rowx {
 	size_t self_row;     /* inclusive rows: the same function's self row */
 	bool enough, family; /* enough samples; in the FDR family */
 	bool dup;	     /* inclusive value equal to self in every run: the same test */
+	bool ref;	     /* one run per side: a candidate of the reference (z1 against it) */
+	double other[2];     /* ... the reference's samples without this row, per side */
+	bool in_ref;	     /* ... and in the reference set */
 };
 
 struct rows {
@@ -591,6 +603,7 @@ static void fill_row(const struct acc *a, struct diff_row *row, struct rowx *x, 
 	row->is_new = raw[0] == 0 && raw[1] > 0;
 	row->is_gone = raw[1] == 0 && raw[0] > 0;
 	row->p = row->q = NAN;
+	row->mdc_pp = row->mdc_rel_pct = row->detect_scale = NAN;
 	x->z1 = x->phi_f = NAN;
 	x->self_row = NO_ROW;
 }
@@ -649,15 +662,24 @@ static size_t count_runs(const struct acc *a, bool head)
 }
 
 /*
- * The dispersion factor: opts.dispersion when set, else estimated from the rows of the FDR
- * family (the functions that could be reported; tiny ones such as interrupt handlers vary
- * far more between recordings and would drown the estimate). One run on each side: genomic
- * control, median(z^2) / median(chi2_1). Otherwise the between-run variation is measured
- * directly: the median between-run dispersion of the family's self rows (inclusive values
- * near 100% mostly measure how many samples fell outside the program) over the median of
- * chi2_df / df. (Genomic control would count it twice: each row's test already uses the
- * larger of this factor and its own between-run dispersion.) Never below 1: timer sampling
- * can be less variable than binomial, but not reliably so.
+ * The dispersion factor: opts.dispersion when set, else estimated from the self rows of the
+ * FDR family (the functions that could be reported; tiny ones such as interrupt handlers vary
+ * far more between recordings and would drown the estimate). Self rows only: every sample
+ * has one leaf, so they are the categories the sampling draws from, while a caller's
+ * inclusive row adds up its callees' -- a copy of their changes -- and the callers near 100%
+ * mostly measure how many samples fell outside the program.
+ *
+ * One run on each side: stats__robust_dispersion() of their z^2. A profile has few hot
+ * functions, and a real change -- with the functions whose shares it pushes down -- can be
+ * most of them: a median or a trimmed mean of z^2 then measures the change and calls it noise
+ * (four functions, 4,000 samples: an estimate of 6-7 hid a +25% change that the binomial
+ * variance shows at 4.4 sigma, and more samples made it worse). The size factors (see
+ * set_exposures()) take the pushed-down functions back to z ~ 0; the robust estimate keeps
+ * the changed one out. Several runs: the between-run variation is measured directly: the
+ * median between-run dispersion of the family's self rows over the median of chi2_df / df.
+ * (Genomic control would count it twice: each row's test already uses the larger of this
+ * factor and its own between-run dispersion.) Never below 1: timer sampling can be less
+ * variable than binomial, but not reliably so.
  */
 static double estimate_dispersion(const struct acc *a, const struct rows *rs)
 {
@@ -671,19 +693,20 @@ static double estimate_dispersion(const struct acc *a, const struct rows *rs)
 	if (!buf)
 		return 1; /* cannot estimate: the binomial variance, stated as 1 */
 	df = (double)(nb > 1 ? nb - 1 : 0) + (double)(nh > 1 ? nh - 1 : 0);
-	if (df > 0) {
-		for (i = 0; i < rs->len; i++)
-			if (rs->x[i].family && !isnan(rs->x[i].phi_f) &&
-			    rs->r[i].scope == DIFF_SELF)
-				buf[n++] = rs->x[i].phi_f;
-		phi = n >= 3 ? stats__median(buf, n) / chi2_median_over_df(df) : 1;
-	} else {
-		/* one value per hypothesis: an inclusive row equal to its self row is the same */
-		for (i = 0; i < rs->len; i++)
-			if (rs->x[i].family && !rs->x[i].dup)
-				buf[n++] = rs->x[i].z1 * rs->x[i].z1;
-		phi = stats__trimmed_dispersion(buf, n);
+	for (i = 0; i < rs->len; i++) {
+		const struct rowx *x = &rs->x[i];
+
+		if (!x->family || rs->r[i].scope != DIFF_SELF)
+			continue;
+		if (df > 0 && !isnan(x->phi_f))
+			buf[n++] = x->phi_f;
+		else if (df <= 0)
+			buf[n++] = x->z1 * x->z1;
 	}
+	if (df > 0)
+		phi = n >= 3 ? stats__median(buf, n) / chi2_median_over_df(df) : 1;
+	else
+		phi = stats__robust_dispersion(buf, n, 0, DISPERSION_PRIOR);
 	free(buf);
 	return phi > 1 ? phi : 1;
 }
@@ -735,6 +758,100 @@ static int function_rows(struct acc *a, struct rows *rs)
 	return 0;
 }
 
+/* Rows that can anchor the one-run reference: well-sampled code on both sides. */
+static bool reference_candidate(const struct acc *a, const struct diff_row *r, const struct rowx *x)
+{
+	return r->scope == DIFF_SELF && x->enough && x->k[0] >= 5 && x->k[1] >= 5 &&
+	       !is_pseudo(strtab__str(&a->d->names, r->name),
+			  strtab__strlen(&a->d->names, r->name));
+}
+
+/* The z of every candidate against the reference set without itself (dispersion 1). */
+static void reference_z(struct rows *rs, const double ref[2])
+{
+	size_t i;
+
+	for (i = 0; i < rs->len; i++) {
+		struct rowx *x = &rs->x[i];
+
+		if (!x->ref)
+			continue;
+		x->other[0] = ref[0] - (x->in_ref ? x->k[0] : 0);
+		x->other[1] = ref[1] - (x->in_ref ? x->k[1] : 0);
+		x->z1 = stats__prop_z(x->k[0], x->k[0] + x->other[0], x->k[1],
+				      x->k[1] + x->other[1], 1);
+	}
+}
+
+/* The samples of the reference set, per side. */
+static void reference_sums(const struct rows *rs, double ref[2])
+{
+	size_t i;
+
+	ref[0] = ref[1] = 0;
+	for (i = 0; i < rs->len; i++)
+		if (rs->x[i].in_ref) {
+			ref[0] += rs->x[i].k[0];
+			ref[1] += rs->x[i].k[1];
+		}
+}
+
+/*
+ * One run per side (share or scale normalization): what "unchanged" means. Shares are
+ * compositional -- a function 25% more expensive pushes every other share down -- so each
+ * function is tested against a reference: the well-sampled functions that did not change,
+ * minus itself, as a 2x2 table (its samples and the reference's, base and head), so that
+ * the reference's own sampling noise is in the variance. The reference starts as every
+ * candidate and loses, one per round, the function furthest from the rest while it is
+ * beyond the 1% level at the multinomial variance (phi = 1: the dispersion is estimated
+ * afterwards, from z values against the final reference; estimating it while the changed
+ * function is still in the reference let one noisy function and the change inflate it
+ * together). One at a time, because a change also moves the z of every other function
+ * while it is in the reference. Why not the median of ratios (used with several runs): with
+ * four hot functions the median of four noisy ratios moves with the noise of the middle
+ * two, which then look unchanged while the outer two take all of it. The runs' exposures
+ * become the reference's sample counts, so the other rows (inclusive values) are tested
+ * against it too.
+ */
+static void one_run_reference(struct acc *a, struct rows *rs)
+{
+	const double cut_z = 2.5758293035489; /* two-sided 1% */
+	double ref[2];
+	size_t i, left = 0;
+
+	for (i = 0; i < rs->len; i++) {
+		rs->x[i].ref = rs->x[i].in_ref = reference_candidate(a, &rs->r[i], &rs->x[i]);
+		left += rs->x[i].ref;
+	}
+	while (left > 1) {
+		size_t worst = NO_ROW;
+
+		reference_sums(rs, ref);
+		reference_z(rs, ref);
+		for (i = 0; i < rs->len; i++)
+			if (rs->x[i].in_ref &&
+			    (worst == NO_ROW || fabs(rs->x[i].z1) > fabs(rs->x[worst].z1)))
+				worst = i;
+		if (!(fabs(rs->x[worst].z1) > cut_z))
+			break;
+		rs->x[worst].in_ref = false;
+		left--;
+	}
+	reference_sums(rs, ref);
+	if (!(ref[0] > 0 && ref[1] > 0)) {
+		for (i = 0; i < rs->len; i++)
+			rs->x[i].ref = false; /* nothing to anchor on: the run totals stay */
+		return;
+	}
+	reference_z(rs, ref);
+	for (i = 0; i < a->nruns; i++)
+		a->runs[i].exposure = ref[a->runs[i].head];
+	for (i = 0; i < rs->len; i++) {
+		rs->x[i].e[0] = ref[0];
+		rs->x[i].e[1] = ref[1];
+	}
+}
+
 /* The z value (dispersion 1) and the between-run dispersion of every row. */
 static bool in_family(const struct diff_opts *o, const struct rowx *x);
 
@@ -745,9 +862,10 @@ static void row_statistics(const struct acc *a, struct rows *rs)
 	for (i = 0; i < rs->len; i++) {
 		struct rowx *x = &rs->x[i];
 
-		x->z1 = x->k[0] + x->k[1] > 0 && x->e[0] > 0 && x->e[1] > 0
-				? stats__rate_z(x->k[0], x->e[0], x->k[1], x->e[1], 1)
-				: NAN;
+		if (!x->ref)
+			x->z1 = x->k[0] + x->k[1] > 0 && x->e[0] > 0 && x->e[1] > 0
+					? stats__rate_z(x->k[0], x->e[0], x->k[1], x->e[1], 1)
+					: NAN;
 		x->phi_f = row_dispersion(a, x);
 		x->family = in_family(&a->d->opts, x);
 	}
@@ -798,6 +916,102 @@ static int rank_test(const struct acc *a, const struct rowx *x, double *p)
 	return ret;
 }
 
+/*
+ * The standard deviation of the log of a row's rate ratio, head over base, if its rate grew by
+ * r (relative) from the pooled rate, with every count scaled by c (c = 2: twice the samples):
+ * Poisson counts, times the dispersion f, plus the reference's own noise for rows tested
+ * against it (one run per side).
+ */
+static double log_ratio_sd(const struct rowx *x, double r, double f, double c)
+{
+	double rate = (x->k[0] + x->k[1]) / (x->e[0] + x->e[1]);
+	double k0 = rate * x->e[0] * c, k1 = rate * (1 + r) * x->e[1] * c, v;
+
+	if (!(k0 > 0) || !(k1 > 0))
+		return INFINITY;
+	v = 1 / k0 + 1 / k1;
+	if (x->ref && x->other[0] > 0 && x->other[1] > 0)
+		v += 1 / (x->other[0] * c) + 1 / (x->other[1] * c);
+	return sqrt(f * v);
+}
+
+/*
+ * The smallest relative growth r the test detects with probability DIFF_DETECT_POWER at its
+ * per-test level alpha (z_star = z_{1-alpha/2} + z_{power}): log(1 + r) / sd(r) = z_star,
+ * increasing in r, by bisection. INFINITY when no growth up to 1000x would do.
+ */
+static double detectable_growth(const struct rowx *x, double f, double z_star)
+{
+	double lo = 0, hi = 1000;
+	int i;
+
+	if (!(log(1 + hi) / log_ratio_sd(x, hi, f, 1) >= z_star))
+		return INFINITY;
+	for (i = 0; i < 100; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (log(1 + mid) / log_ratio_sd(x, mid, f, 1) >= z_star)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+/*
+ * A function whose cost grows by r relative to the rest of the program (the rest unchanged)
+ * moves its share p by r (1 - p) / (1 + p r) relative; and back: the cost growth that moves
+ * the share by s, INFINITY when none can (s >= (1 - p) / p).
+ */
+static double share_change(double r, double p)
+{
+	return r * (1 - p) / (1 + p * r);
+}
+
+static double cost_change(double s, double p)
+{
+	double room = 1 - p - p * s;
+
+	return room > 0 ? s / room : INFINITY;
+}
+
+/*
+ * What the verdict could have missed, per tested row: the minimum detectable change of its
+ * share (relative, in %, and in points), at its samples and dispersion f, at the level a lone
+ * change needs under Benjamini-Hochberg (fdr / tests), with DIFF_DETECT_POWER -- and never
+ * below the effect floors, which no smaller change passes. detect_scale: by how much the
+ * samples per side must grow for a change of opts.detect_pct of the share to be detected so
+ * (<= 1: they are enough; INFINITY: the floors forbid it).
+ */
+static void detectable_changes(const struct diff *d, const struct rowx *x, double f,
+			       struct diff_row *r)
+{
+	const struct diff_opts *o = &d->opts;
+	double alpha = o->fdr / (double)(d->ntested ? d->ntested : 1);
+	double z_star =
+		stats__norm_quantile(1 - alpha / 2) + stats__norm_quantile(DIFF_DETECT_POWER);
+	double p = r->base_share > 0 ? r->base_share : r->head_share;
+	double g = share_change(detectable_growth(x, f, z_star), p) * 100;
+	double floor_pp = p > 0 ? o->min_delta_pp / p : INFINITY;
+	double want = o->detect_pct, cost;
+
+	if (!(p > 0 && p < 1)) {
+		r->mdc_rel_pct = r->mdc_pp = r->detect_scale = INFINITY;
+		return;
+	}
+	g = fmax(g, fmax(o->min_rel_pct, floor_pp));
+	r->mdc_rel_pct = g;
+	r->mdc_pp = g * p;
+	cost = cost_change(want / 100, p);
+	if (want < o->min_rel_pct || want < floor_pp || !isfinite(cost)) {
+		r->detect_scale = INFINITY;
+	} else {
+		double k = z_star * log_ratio_sd(x, cost, f, 1) / log(1 + cost);
+
+		r->detect_scale = k * k;
+	}
+}
+
 static int test_rows(struct acc *a, struct rows *rs, double phi, bool ranks)
 {
 	const struct diff_opts *o = &a->d->opts;
@@ -829,10 +1043,15 @@ static int test_rows(struct acc *a, struct rows *rs, double phi, bool ranks)
 		if (x->dup && rs->x[x->self_row].family) {
 			r->p = rs->r[x->self_row].p;
 			r->q = p[x->self_row];
+			r->mdc_pp = rs->r[x->self_row].mdc_pp;
+			r->mdc_rel_pct = rs->r[x->self_row].mdc_rel_pct;
+			r->detect_scale = rs->r[x->self_row].detect_scale;
 		} else if (x->family) {
-			r->p = stats__two_sided_p(
-				x->z1 / sqrt(!isnan(x->phi_f) && x->phi_f > phi ? x->phi_f : phi));
+			double f = !isnan(x->phi_f) && x->phi_f > phi ? x->phi_f : phi;
+
+			r->p = stats__two_sided_p(x->z1 / sqrt(f));
 			r->q = p[i];
+			detectable_changes(a->d, x, f, r);
 		}
 		if (!(r->q <= o->fdr) || !passes_floors(o, r) || !src->family)
 			continue;
@@ -1166,6 +1385,28 @@ static int cmp_rows(const void *pa, const void *pb, void *ctx)
 	return strcmp(strtab__str(&d->names, a->name), strtab__str(&d->names, b->name));
 }
 
+/*
+ * The largest tested function has the smallest relative minimum detectable change: if even it
+ * could not have shown a change of opts.detect_pct, an "ok" vouches for nothing that size.
+ */
+static void judge_power(struct diff *d)
+{
+	size_t i;
+
+	d->power_row = SIZE_MAX;
+	for (i = 0; i < d->nrows; i++) {
+		const struct diff_row *r = &d->rows[i];
+
+		if (r->scope != DIFF_SELF || isnan(r->mdc_rel_pct))
+			continue;
+		if (d->power_row == SIZE_MAX || r->base_share > d->rows[d->power_row].base_share)
+			d->power_row = i;
+	}
+	d->weak =
+		!diff__regressed(d) && (d->power_row == SIZE_MAX ||
+					!(d->rows[d->power_row].mdc_rel_pct <= d->opts.detect_pct));
+}
+
 static void add_quality(struct profile_quality *q, const struct profile_quality *src)
 {
 	q->lost = q->lost + src->lost < q->lost ? UINT64_MAX : q->lost + src->lost;
@@ -1194,9 +1435,11 @@ static int merge_side(struct diff *d, const struct run *runs, size_t nruns, bool
 			return ret;
 		add_quality(head ? &d->head_quality : &d->base_quality, &runs[i].p->quality);
 		if (head) {
+			d->head_samples += (double)runs[i].total * runs[i].count_scale;
 			d->head_total = sat_add(d->head_total, runs[i].total);
 			d->head_seconds += runs[i].seconds;
 		} else {
+			d->base_samples += (double)runs[i].total * runs[i].count_scale;
 			d->base_total = sat_add(d->base_total, runs[i].total);
 			d->base_seconds += runs[i].seconds;
 		}
@@ -1215,6 +1458,9 @@ static int check_opts(const struct diff_opts *o, struct flame_err *err)
 	if (!(o->dispersion >= 0) || isinf(o->dispersion))
 		return flame_err__set(err, EINVAL,
 				      "the dispersion must be a number >= 1 (or 0: estimate it)");
+	if (!(o->detect_pct > 0) || isinf(o->detect_pct))
+		return flame_err__set(err, EINVAL,
+				      "the change to detect must be a number > 0 (%%)");
 	if (diff_norm__name(o->norm)[0] == '?')
 		return flame_err__set(err, EINVAL, "unknown normalization");
 	return 0;
@@ -1229,6 +1475,8 @@ static int analyse(struct acc *a, struct rows *rs)
 	int ret;
 	if ((ret = set_exposures(a)) || (ret = function_rows(a, rs)))
 		return ret;
+	if (!several && d->norm != DIFF_NORM_RATE && a->nruns == 2)
+		one_run_reference(a, rs);
 	row_statistics(a, rs);
 	phi = estimate_dispersion(a, rs);
 	d->dispersion = phi;
@@ -1321,6 +1569,7 @@ static int compute(struct acc *a, struct profile *const *base, size_t nbase,
 			d->nimprovements += d->rows[i].verdict == DIFF_IMPROVEMENT;
 			d->nshifts += d->rows[i].verdict == DIFF_SHIFT;
 		}
+		judge_power(d);
 	}
 	free(rs.r);
 	free(rs.x);
@@ -1359,6 +1608,7 @@ int diff__compute(struct profile *const *base, size_t nbase, struct profile *con
 	d->nbase_runs = nbase;
 	d->nhead_runs = nhead;
 	d->dispersion = NAN;
+	d->power_row = SIZE_MAX;
 	d->test = "";
 	a.d = d;
 	ret = compute(&a, base, nbase, head, nhead, err);

@@ -162,6 +162,123 @@ static void fmt_q(char *buf, size_t cap, double q)
 		snprintf(buf, cap, "%.4f", q);
 }
 
+static int finish(FILE *out)
+{
+	if (fflush(out) || ferror(out))
+		return -EIO;
+	return 0;
+}
+
+/* --- what it could have missed (shared by the three writers) -------------------------- */
+
+/* The tested functions (self rows) with the largest shares, at most POWER_ROWS and top. */
+#define POWER_ROWS 5
+
+static size_t power_rows(const struct diff *d, size_t top, const struct diff_row **rows)
+{
+	size_t i, j, n = 0, max = top && top < POWER_ROWS ? top : POWER_ROWS;
+
+	for (i = 0; i < d->nrows; i++) {
+		const struct diff_row *r = &d->rows[i];
+
+		if (r->scope != DIFF_SELF || isnan(r->mdc_rel_pct))
+			continue;
+		for (j = n; j > 0 && rows[j - 1]->base_share < r->base_share; j--)
+			if (j < max)
+				rows[j] = rows[j - 1];
+		if (j < max)
+			rows[j] = r;
+		if (n < max)
+			n++;
+	}
+	return n;
+}
+
+/* Samples per side now (the mean of the two sides' totals, in samples), and runs per side. */
+static double side_samples(const struct diff *d)
+{
+	return (d->base_samples + d->head_samples) / 2;
+}
+
+static double side_runs(const struct diff *d)
+{
+	return ((double)d->nbase_runs + (double)d->nhead_runs) / 2;
+}
+
+/* Samples per side a change of opts.detect_pct in r needs (INFINITY: below the floors). */
+static double samples_needed(const struct diff *d, const struct diff_row *r)
+{
+	return r->detect_scale * side_samples(d);
+}
+
+/* Runs per side of the current size it needs (at least 1). */
+static double runs_needed(const struct diff *d, const struct diff_row *r)
+{
+	double n = ceil(r->detect_scale * side_runs(d) - 1e-9);
+
+	return n > 1 ? n : 1;
+}
+
+/* "12300 samples/side (4 runs/side)", "enough now" or "never: below the floors". */
+static void fmt_need(char *buf, size_t cap, const struct diff *d, const struct diff_row *r)
+{
+	double runs = runs_needed(d, r);
+
+	if (!isfinite(r->detect_scale))
+		snprintf(buf, cap, "never: below the floors");
+	else if (r->detect_scale <= 1)
+		snprintf(buf, cap, "enough now");
+	else
+		snprintf(buf, cap, "%.0f samples/side (%.0f %s/side)", ceil(samples_needed(d, r)),
+			 runs, runs > 1 ? "runs" : "run");
+}
+
+static void text_name(FILE *out, const char *s)
+{
+	report__text_name(out, s, strlen(s));
+}
+
+static void md_code(FILE *out, const char *s)
+{
+	report__md_code_cell(out, s, strlen(s));
+}
+
+/* The weak-verdict sentence, function names written by name(). */
+static void weak_message(const struct diff *d, FILE *out, void (*name)(FILE *, const char *))
+{
+	const struct diff_row *r = diff__power_row(d);
+	char need[96];
+
+	if (!r) {
+		fputs("weak verdict: no function had enough samples to be tested; record more "
+		      "samples\n",
+		      out);
+		return;
+	}
+	fprintf(out, "weak verdict: a change of %g%% in ", d->opts.detect_pct);
+	name(out, diff__name(d, r));
+	fprintf(out,
+		" (the largest function, %.1f%%) would likely have been missed at %.0f "
+		"samples per side (detectable from %+.1f%%); ",
+		r->base_share * 100, side_samples(d), r->mdc_rel_pct);
+	if (!isfinite(r->detect_scale)) {
+		fprintf(out, "the floors (--min-rel %g, --min-delta %g) stop it: lower them\n",
+			d->opts.min_rel_pct, d->opts.min_delta_pp);
+	} else if (r->detect_scale > 1) {
+		fmt_need(need, sizeof(need), d, r);
+		fprintf(out, "it needs %s\n", need);
+	} else {
+		fputs("record more samples\n", out);
+	}
+}
+
+int diff_report__weak(const struct diff *d, FILE *out)
+{
+	if (d->weak)
+		weak_message(d, out, text_name);
+	return finish(out);
+}
+
 /* --- text ---------------------------------------------------------------------------- */
 
 static void text_headline(const struct diff *d, FILE *out)
@@ -256,11 +373,39 @@ static int text_section(const struct diff *d, FILE *out, enum section s, const c
 	return 0;
 }
 
-static int finish(FILE *out)
+/*
+ * What it could have missed: the minimum detectable change of the largest functions, and
+ * what a change of opts.detect_pct needs; the weak-verdict warning under it.
+ */
+static void text_power(const struct diff *d, size_t top, FILE *out)
 {
-	if (fflush(out) || ferror(out))
-		return -EIO;
-	return 0;
+	const struct diff_row *rows[POWER_ROWS];
+	size_t i, n = power_rows(d, top, rows);
+	char need[96], col[128];
+
+	fprintf(out,
+		"could have missed: at %.0f samples per side, a function's share changing by less "
+		"than this (relative) is found less than %.0f%% of the time\n",
+		side_samples(d), DIFF_DETECT_POWER * 100);
+	if (!n)
+		fputs("  (no function had enough samples to be tested)\n", out);
+	else
+		fprintf(out, "  %8s %9s %8s  %-40s %s\n", "base%", "missed<", "~pp", "to detect",
+			"function");
+	for (i = 0; i < n; i++) {
+		const struct diff_row *r = rows[i];
+
+		fmt_need(need, sizeof(need), d, r);
+		snprintf(col, sizeof(col), "%+g%%: %s", d->opts.detect_pct, need);
+		fprintf(out, "  %7.2f%% %+8.1f%% %8.2f  %-40s ", r->base_share * 100,
+			r->mdc_rel_pct, r->mdc_pp, col);
+		text_name(out, diff__name(d, r));
+		putc('\n', out);
+	}
+	if (d->weak) {
+		fputs("warning: ", out);
+		diff_report__weak(d, out);
+	}
 }
 
 int diff_report__text(const struct diff *d, size_t top, FILE *out)
@@ -269,6 +414,7 @@ int diff_report__text(const struct diff *d, size_t top, FILE *out)
 	text_method(d, out);
 	text_side(d, out, "base", d->nbase_runs, d->base_total, &d->base_quality);
 	text_side(d, out, "head", d->nhead_runs, d->head_total, &d->head_quality);
+	text_power(d, top, out);
 	if (text_section(d, out, SEC_REGRESSIONS, "Regressions", top) ||
 	    text_section(d, out, SEC_IMPROVEMENTS, "Improvements", top) ||
 	    text_section(d, out, SEC_SHIFTS, "Shifts (cost moved, not added)", top) ||
@@ -280,11 +426,6 @@ int diff_report__text(const struct diff *d, size_t top, FILE *out)
 }
 
 /* --- Markdown ------------------------------------------------------------------------ */
-
-static void md_code(FILE *out, const char *s)
-{
-	report__md_code_cell(out, s, strlen(s));
-}
 
 static void md_headline(const struct diff *d, FILE *out)
 {
@@ -384,6 +525,38 @@ static void md_quality_row(const struct diff *d, FILE *out, const char *side, si
 		q->truncated, q->unknown_frames, q->bad_lines);
 }
 
+static void md_power(const struct diff *d, size_t top, FILE *out)
+{
+	const struct diff_row *rows[POWER_ROWS];
+	size_t i, n = power_rows(d, top, rows);
+	char need[96];
+
+	fprintf(out,
+		"\n#### What it could have missed\n\nAt %.0f samples per side, a function's share "
+		"changing by less than this (relative) is found less than %.0f%% of the time.\n\n",
+		side_samples(d), DIFF_DETECT_POWER * 100);
+	if (d->weak) {
+		fputs("> **Warning:** ", out);
+		weak_message(d, out, md_code);
+		putc('\n', out);
+	}
+	if (!n) {
+		fputs("No function had enough samples to be tested.\n", out);
+		return;
+	}
+	fprintf(out,
+		"| function | base %% | missed below | ≈ pp | to detect %+g%% |\n"
+		"|---|---:|---:|---:|---|\n",
+		d->opts.detect_pct);
+	for (i = 0; i < n; i++) {
+		fmt_need(need, sizeof(need), d, rows[i]);
+		fputs("| ", out);
+		md_code(out, diff__name(d, rows[i]));
+		fprintf(out, " | %.2f | %+.1f%% | %.2f | %s |\n", rows[i]->base_share * 100,
+			rows[i]->mdc_rel_pct, rows[i]->mdc_pp, need);
+	}
+}
+
 int diff_report__markdown(const struct diff *d, size_t top, FILE *out)
 {
 	md_headline(d, out);
@@ -394,6 +567,7 @@ int diff_report__markdown(const struct diff *d, size_t top, FILE *out)
 	    md_section(d, out, SEC_EXPLAINED, "Callers that grew with a regression below them",
 		       top))
 		return -ENOMEM;
+	md_power(d, top, out);
 	fputs("\n#### Profile quality\n\n"
 	      "| side | runs | total | lost | truncated | unknown frames | bad lines |\n"
 	      "|---|---:|---:|---:|---:|---:|---:|\n",
@@ -458,6 +632,10 @@ static void json_row(const struct diff *d, FILE *out, const struct diff_row *r)
 	json_num(out, r->p);
 	fputs(", \"q\": ", out);
 	json_num(out, r->q);
+	fputs(", \"mdc_rel_pct\": ", out);
+	json_num(out, r->mdc_rel_pct);
+	fputs(", \"mdc_pp\": ", out);
+	json_num(out, r->mdc_pp);
 	fprintf(out, ", \"new\": %s, \"gone\": %s, \"cause\": ", r->is_new ? "true" : "false",
 		r->is_gone ? "true" : "false");
 	json_str(out, r->explained_by ? strtab__str(&d->names, r->explained_by) : NULL);
@@ -480,6 +658,39 @@ static int json_rows(const struct diff *d, FILE *out, const char *key, enum sect
 	fprintf(out, "%s]%s\n", pk.n ? "\n  " : "", last ? "" : ",");
 	free(pk.rows);
 	return 0;
+}
+
+static void json_power(const struct diff *d, size_t top, FILE *out)
+{
+	const struct diff_row *rows[POWER_ROWS];
+	size_t i, n = power_rows(d, top, rows);
+
+	fprintf(out, "  \"power\": {\"weak\": %s, \"detect_pct\": ", d->weak ? "true" : "false");
+	json_num(out, d->opts.detect_pct);
+	fputs(", \"probability\": ", out);
+	json_num(out, DIFF_DETECT_POWER);
+	fputs(", \"samples_per_side\": ", out);
+	json_num(out, side_samples(d));
+	fputs(", \"functions\": [", out);
+	for (i = 0; i < n; i++) {
+		const struct diff_row *r = rows[i];
+		bool can = isfinite(r->detect_scale);
+
+		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+		json_str(out, diff__name(d, r));
+		fputs(", \"base_share\": ", out);
+		json_num(out, r->base_share);
+		fputs(", \"mdc_rel_pct\": ", out);
+		json_num(out, r->mdc_rel_pct);
+		fputs(", \"mdc_pp\": ", out);
+		json_num(out, r->mdc_pp);
+		fputs(", \"samples_needed\": ", out);
+		json_num(out, can ? ceil(samples_needed(d, r)) : NAN);
+		fputs(", \"runs_needed\": ", out);
+		json_num(out, can ? runs_needed(d, r) : NAN);
+		fputs("}", out);
+	}
+	fprintf(out, "%s]},\n", n ? "\n  " : "");
 }
 
 int diff_report__json(const struct diff *d, size_t top, FILE *out)
@@ -509,6 +720,7 @@ int diff_report__json(const struct diff *d, size_t top, FILE *out)
 		d->ntested, d->nregressions, d->nimprovements, d->nshifts);
 	json_side(out, "base", d->nbase_runs, d->base_total, d->base_seconds, &d->base_quality);
 	json_side(out, "head", d->nhead_runs, d->head_total, d->head_seconds, &d->head_quality);
+	json_power(d, top, out);
 	if (json_rows(d, out, "changes", SEC_CHANGED, 0, false) ||
 	    json_rows(d, out, "unchanged", SEC_OTHER, top, false) ||
 	    json_rows(d, out, "stacks", SEC_STACKS, top, true))

@@ -31,6 +31,13 @@ int diff_report__markdown(const struct diff *d, size_t top, FILE *out);
  */
 int diff_report__json(const struct diff *d, size_t top, FILE *out);
 
+/*
+ * The one-line warning of a weak verdict (diff.weak: "ok", but a change of opts.detect_pct in
+ * the largest function would likely have been missed), ending in a newline and saying what
+ * it would need; nothing when the verdict is not weak.
+ */
+int diff_report__weak(const struct diff *d, FILE *out);
+
 /* The names the JSON schema uses: "self", "inclusive", "stack" (verdicts: diff_verdict__name()). */
 const char *diff_report__scope_name(enum diff_scope scope);
 

@@ -114,12 +114,14 @@ double stats__genomic_control(double *z2, size_t n)
 	return med > 1 ? med : 1;
 }
 
-/* The z with P(Z <= z) = p, 0 < p < 1, by bisection (only called a few times per diff). */
-static double norm_quantile(double p)
+/* By bisection: only called a few times per diff. */
+double stats__norm_quantile(double p)
 {
 	double lo = -40, hi = 40;
 	int i;
 
+	if (!(p > 0 && p < 1))
+		return NAN;
 	for (i = 0; i < 200 && hi - lo > 1e-12; i++) {
 		double mid = (lo + hi) / 2;
 
@@ -131,33 +133,42 @@ static double norm_quantile(double p)
 	return (lo + hi) / 2;
 }
 
-double stats__trimmed_dispersion(double *z2, size_t n)
+/* E[X | X <= c] for X ~ chi2_1: P(chi2_3 <= c) / P(chi2_1 <= c) (x f_1(x) = f_3(x)). */
+static double chi2_1_truncated_mean(double c)
 {
-	size_t keep, i;
-	double f, c, mean = 0, expected;
+	double below = erf(sqrt(c / 2)); /* P(chi2_1 <= c) */
 
-	if (n < 5)
-		return stats__genomic_control(z2, n);
-	keep = n - (n + 4) / 5; /* drop the largest fifth, at least one */
-	qsort(z2, n, sizeof(*z2), cmp_double);
-	for (i = 0; i < keep; i++) {
-		if (!isfinite(z2[i]))
-			return 1;
-		mean += z2[i];
+	return below > 0 ? (below - sqrt(2 * c / M_PI) * exp(-c / 2)) / below : 1;
+}
+
+double stats__robust_dispersion(const double *z2, size_t n, double cut, double prior_weight)
+{
+	double phi = 1, expected;
+	int iter;
+
+	if (!(cut > 0) || !isfinite(cut))
+		cut = 6.634896601021214;
+	expected = chi2_1_truncated_mean(cut);
+	if (!(prior_weight >= 0) || !isfinite(prior_weight))
+		prior_weight = 0;
+	/* Monotone from 1: each step can only raise phi while inliers' mean says it is higher. */
+	for (iter = 0; iter < 100; iter++) {
+		double sum = prior_weight * expected, m = prior_weight, next;
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			if (isfinite(z2[i]) && z2[i] >= 0 && z2[i] <= cut * phi) {
+				sum += z2[i];
+				m++;
+			}
+		if (!(m > 0))
+			break;
+		next = sum / m / expected;
+		if (!(next > phi * (1 + 1e-9)))
+			break;
+		phi = next;
 	}
-	mean /= (double)keep;
-	/*
-	 * The mean of chi2_1 below its f-quantile c: E[X; X <= c] = P(chi2_3 <= c), because
-	 * x f_1(x) = f_3(x), and P(chi2_3 <= c) = f - sqrt(2c/pi) exp(-c/2).
-	 */
-	f = (double)keep / (double)n;
-	c = norm_quantile((1 + f) / 2);
-	c *= c;
-	expected = (f - sqrt(2 * c / M_PI) * exp(-c / 2)) / f;
-	if (!(mean > 0) || !(expected > 0))
-		return 1;
-	mean /= expected;
-	return mean > 1 ? mean : 1;
+	return phi;
 }
 
 /*

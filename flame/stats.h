@@ -53,13 +53,21 @@ double stats__median(double *x, size_t n);
 double stats__genomic_control(double *z2, size_t n);
 
 /*
- * The overdispersion factor from few hypotheses (a profile has tens of functions, not the
- * thousands genomic control was made for): the mean of the smallest four fifths of the z^2
- * values over what that mean is for chi2_1, floored at 1. The largest fifth holds the real
- * changes and what they push around; a mean over the rest varies far less than a median of
- * ten values. Falls back to genomic control under 5 values. x is sorted in place.
+ * The overdispersion factor from the squared z values of a few hypotheses of which some may be
+ * real changes (a profile with four hot functions, one of them changed): the smallest phi >= 1
+ * at which the values with z^2 <= cut * phi, together with prior_weight pseudo-values that
+ * say phi = 1, have the mean that chi2_1 truncated at cut has, times phi. Found by iterating
+ * from phi = 1 (the multinomial variance of sampling): real changes, far above cut * phi,
+ * never enter, so they cannot inflate the estimate however many of the values they are, and
+ * unlike a trimmed mean nothing is dropped when nothing changed. The prior keeps three or
+ * four values from dragging phi up by chance (the mean of three chi2_1 is above 2.6 one time
+ * in twenty) until a real change falls under the cut; with many values it weighs nothing.
+ * cut <= 0 means 6.63 (the 99% point of chi2_1). 1 when no value is usable. z2 is not modified.
  */
-double stats__trimmed_dispersion(double *z2, size_t n);
+double stats__robust_dispersion(const double *z2, size_t n, double cut, double prior_weight);
+
+/* The z with P(Z <= z) = p for a standard normal Z, 0 < p < 1 (NaN outside). */
+double stats__norm_quantile(double p);
 
 /*
  * Mann-Whitney U of b against a: U = #{(i, j): b[j] > a[i]} + #ties / 2 (0..na*nb; large U =

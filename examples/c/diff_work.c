@@ -17,8 +17,10 @@
  * Built with -DDIFF_WORK_KNOB='"FUNC:PCT"' the knob is on by default: two builds of this file
  * then stand for a base and a slower head version of a program (examples/ci/profile-gate.sh).
  *
- * usage: diff_work [-d SECONDS | -n REQUESTS] [-t THREADS] [-k FUNC:PCT]... [-l]
+ * usage: diff_work [-d SECONDS | -n REQUESTS] [-t THREADS] [-s UNITS,...] [-k FUNC:PCT]... [-l]
  *   -d  run time (default 3)   -t  worker threads (default 2)
+ *   -s  units of work of the stages, in the order above (missing ones get 0): -s 40,30,20,10
+ *       is a program of four hot functions holding 40/30/20/10% of its CPU
  *   -n  handle this many requests, then exit, however long it takes: a fixed amount of work,
  *       so a profile gets the same number of samples on a busy machine as on an idle one
  *   -k  slow FUNC down by PCT percent (0..1000); may be repeated for different functions
@@ -49,8 +51,8 @@ static const char *const stage_names[NSTAGES] = {
 	"parse_records", "hash_keys",	   "compress_block",
 	"lookup_index",	 "checksum_block", "format_output",
 };
-/* Units of work per request: the shares in percent, since they add up to 100. */
-static const unsigned int stage_units[NSTAGES] = {34, 24, 18, 12, 8, 4};
+/* Units of work per request: the shares in percent, since they add up to 100 (-s sets them). */
+static unsigned int stage_units[NSTAGES] = {34, 24, 18, 12, 8, 4};
 /* Spin iterations per request, the knob applied; set once in main before any thread starts. */
 static uint64_t stage_iters[NSTAGES];
 
@@ -113,8 +115,8 @@ static void *worker(void *arg)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: diff_work [-d SECONDS | -n REQUESTS] [-t THREADS] [-k FUNC:PCT]... [-l]\n");
+	fprintf(stderr, "usage: diff_work [-d SECONDS | -n REQUESTS] [-t THREADS] [-s UNITS,...] "
+			"[-k FUNC:PCT]... [-l]\n");
 	exit(2);
 }
 
@@ -141,6 +143,34 @@ static bool apply_knob(const char *arg, unsigned int slow_pct[NSTAGES])
 	return false;
 }
 
+/* -s UNITS,...: the stages' units of work in order, the rest 0; false unless 1..NSTAGES numbers
+ * 0..1000 with at least one above 0 */
+static bool set_units(const char *arg)
+{
+	unsigned int units[NSTAGES] = {0}, sum = 0;
+	const char *s = arg;
+	char *end;
+	int n = 0;
+
+	while (n < NSTAGES) {
+		long u = strtol(s, &end, 10);
+
+		if (end == s || u < 0 || u > 1000)
+			return false;
+		units[n++] = (unsigned int)u;
+		sum += (unsigned int)u;
+		if (!*end)
+			break;
+		if (*end != ',')
+			return false;
+		s = end + 1;
+	}
+	if (*end || !sum)
+		return false;
+	memcpy(stage_units, units, sizeof(units));
+	return true;
+}
+
 static void list_stages(void)
 {
 	double total = 0;
@@ -149,7 +179,8 @@ static void list_stages(void)
 	for (i = 0; i < NSTAGES; i++)
 		total += stage_iters[i];
 	for (i = 0; i < NSTAGES; i++)
-		printf("%-15s %6.2f%%\n", stage_names[i], 100.0 * stage_iters[i] / total);
+		if (stage_iters[i])
+			printf("%-15s %6.2f%%\n", stage_names[i], 100.0 * stage_iters[i] / total);
 }
 
 static double wall_s(void)
@@ -177,7 +208,7 @@ int main(int argc, char **argv)
 		exit(2);
 	}
 #endif
-	while ((c = getopt(argc, argv, "d:n:t:k:l")) != -1) {
+	while ((c = getopt(argc, argv, "d:n:t:s:k:l")) != -1) {
 		switch (c) {
 		case 'd':
 			seconds = strtod(optarg, &end);
@@ -193,6 +224,15 @@ int main(int argc, char **argv)
 			nthreads = strtol(optarg, &end, 10);
 			if (*end || nthreads < 1 || nthreads > MAX_THREADS)
 				usage();
+			break;
+		case 's':
+			if (!set_units(optarg)) {
+				fprintf(stderr,
+					"diff_work: bad -s '%s': want up to %d units of "
+					"work 0..1000, comma-separated, not all 0\n",
+					optarg, NSTAGES);
+				exit(2);
+			}
 			break;
 		case 'k':
 			if (!apply_knob(optarg, slow_pct)) {

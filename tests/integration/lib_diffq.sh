@@ -29,13 +29,15 @@ diffq_samples() {
 	"$SINGE" report --format json --top 1 "$1" 2>/dev/null | jq -r '.sample_types[0].total'
 }
 
-# diffq_calibrate FREQ TARGET: how many diff_work requests give about TARGET samples at FREQ on
-# this machine (one short recording). Each sample costs CPU too (tens of microseconds in a VM),
-# so samples per request depend on the machine, not on its load: calibrating keeps the sample
-# count, and so the statistical power, the same everywhere.
+# diffq_calibrate FREQ TARGET [DIFF_WORK ARGS...]: how many diff_work requests give about TARGET
+# samples at FREQ on this machine (one short recording). Each sample costs CPU too (tens of
+# microseconds in a VM), so samples per request depend on the machine, not on its load:
+# calibrating keeps the sample count, and so the statistical power, the same everywhere.
+# DIFFQ_CAL_REQUESTS: the requests of the calibrating run (500; more for a closer figure).
 diffq_calibrate() {
-	local freq=$1 target=$2 n=500 got
-	diffq_record "$TMP/calibrate.pb.gz" "$freq" -n "$n" || return 1
+	local freq=$1 target=$2 n=${DIFFQ_CAL_REQUESTS:-500} got
+	shift 2
+	diffq_record "$TMP/calibrate.pb.gz" "$freq" -n "$n" "$@" || return 1
 	got=$(diffq_samples "$TMP/calibrate.pb.gz")
 	[[ $got =~ ^[0-9]+$ ]] && ((got > 0)) || return 1
 	n=$(((target * n + got - 1) / got))

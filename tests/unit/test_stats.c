@@ -54,6 +54,60 @@ static void test_rate_z(void **state)
 	near(stats__rate_z(5, 0, 5, 1, 1), 0, 0);
 }
 
+/* chi2_1 quantiles at (i + 0.5) / n: a sample of z^2 values with no noise of its own. */
+static void chi2_1_sample(double *z2, size_t n, double scale)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double lo = 0, hi = 100;
+
+		for (int k = 0; k < 100; k++) { /* P(chi2_1 <= x) = erf(sqrt(x / 2)) */
+			double mid = (lo + hi) / 2;
+
+			if (erf(sqrt(mid / 2)) < ((double)i + 0.5) / (double)n)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		z2[i] = scale * lo;
+	}
+}
+
+static void test_robust_dispersion(void **state)
+{
+	double z2[400], few[7] = {0.3, 1.1, 0.6, 60, 45, 80, 30}, small[3] = {0.1, 0.5, 0.2};
+
+	(void)state;
+	/* many null values at 3x the binomial variance: phi ~ 3 */
+	chi2_1_sample(z2, 400, 3);
+	near(stats__robust_dispersion(z2, 400, 0, 0), 3, 0.1);
+	/* the prior barely moves it */
+	near(stats__robust_dispersion(z2, 400, 0, 4), 3, 0.12);
+	/* null values at phi = 1 and then 10% real changes far out: they stay out */
+	chi2_1_sample(z2, 360, 1);
+	for (size_t i = 360; i < 400; i++)
+		z2[i] = 50 + (double)i;
+	near(stats__robust_dispersion(z2, 400, 0, 0), 1, 0.05);
+	/* four changes among seven values: a median (7.8 / 0.45) or a trimmed mean would be
+	 * taken by them; the robust estimate sees the three null ones */
+	assert_true(stats__robust_dispersion(few, 7, 0, 4) < 1.2);
+	near(stats__genomic_control((double[]){0.3, 1.1, 0.6, 60, 45, 80, 30}, 7), 30 / 0.4549, 1);
+	/* below the multinomial variance: floored at 1; nothing usable: 1 */
+	near(stats__robust_dispersion(small, 3, 0, 0), 1, 0);
+	near(stats__robust_dispersion(NULL, 0, 0, 0), 1, 0);
+	near(stats__robust_dispersion((double[]){NAN, INFINITY, -1}, 3, 0, 0), 1, 0);
+}
+
+static void test_norm_quantile(void **state)
+{
+	(void)state;
+	near(stats__norm_quantile(0.975), 1.959963985, 1e-6);
+	near(stats__norm_quantile(0.5), 0, 1e-9);
+	assert_true(isnan(stats__norm_quantile(0)));
+	assert_true(isnan(stats__norm_quantile(1.5)));
+}
+
 static void test_median_and_genomic_control(void **state)
 {
 	double odd[] = {3, 1, 2}, even[] = {4, 1, 3, 2}, withnan[] = {NAN, 5, 1, NAN, 3};
@@ -179,6 +233,8 @@ int main(void)
 		cmocka_unit_test(test_prop_z),
 		cmocka_unit_test(test_rate_z),
 		cmocka_unit_test(test_median_and_genomic_control),
+		cmocka_unit_test(test_robust_dispersion),
+		cmocka_unit_test(test_norm_quantile),
 		cmocka_unit_test(test_mann_whitney_exact),
 		cmocka_unit_test(test_mann_whitney_ties),
 		cmocka_unit_test(test_mann_whitney_large),
