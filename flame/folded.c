@@ -609,21 +609,35 @@ struct folded_writer {
 	struct idset stack_index; /* stack -> index in stacks */
 };
 
+/* The cause of a failed write (ENOSPC, EFBIG...), kept by stdio in errno; EIO if none. */
+static int write_error(void)
+{
+	return errno ? -errno : -EIO;
+}
+
+static int out_write(struct folded_writer *w, const char *s, size_t n)
+{
+	errno = 0;
+	return fwrite(s, 1, n, w->out) == n ? 0 : write_error();
+}
+
 static int out_flush(struct folded_writer *w)
 {
-	if (w->len && fwrite(w->buf, 1, w->len, w->out) != w->len)
-		return -EIO;
+	int ret = w->len ? out_write(w, w->buf, w->len) : 0;
+
 	w->len = 0;
-	return 0;
+	return ret;
 }
 
 static int out_bytes(struct folded_writer *w, const char *s, size_t n)
 {
+	int ret;
+
 	if (n > OUT_BUF_SIZE - w->len) {
-		if (out_flush(w))
-			return -EIO;
+		if ((ret = out_flush(w)))
+			return ret;
 		if (n > OUT_BUF_SIZE)
-			return fwrite(s, 1, n, w->out) == n ? 0 : -EIO;
+			return out_write(w, s, n);
 	}
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
@@ -925,8 +939,11 @@ int folded__write(const struct profile *p, int vi, int base_vi, FILE *out)
 	idset_release(&w.stack_index);
 	for (i = 0; i < w.stacks.len && !ret; i++)
 		ret = write_stack(&w, i);
-	if (!ret && (out_flush(&w) || fflush(out) || ferror(out)))
-		ret = -EIO;
+	if (!ret)
+		ret = out_flush(&w);
+	errno = 0;
+	if (!ret && (fflush(out) || ferror(out)))
+		ret = write_error();
 	writer_release(&w);
 	return ret;
 }

@@ -1199,6 +1199,12 @@ static bool bad_str(const struct decoder *d, uint32_t idx, uint32_t *bad)
 
 static int str_error(struct decoder *d, const char *what, uint32_t bad)
 {
+	/* str_index() saturates: a negative index (int64 -1 on the wire) lands here too */
+	if (bad == UINT32_MAX)
+		return flame_err__set(d->err, EINVAL,
+				      "pprof: %s refers to a negative or huge string index, but "
+				      "the string table has %zu entries",
+				      what, d->p->strings.len);
 	return flame_err__set(d->err, EINVAL,
 			      "pprof: %s refers to string %u, but the string table has %zu entries",
 			      what, bad, d->p->strings.len);

@@ -704,7 +704,8 @@ static void test_bad_string_table(void **state)
 	b.len = 0;
 	put_minimal(&b);
 	pb_buf__uint(&b, 14, UINT64_MAX);
-	decode_fails(b.data, b.len, -EINVAL, "default_sample_type refers to string");
+	decode_fails(b.data, b.len, -EINVAL,
+		     "default_sample_type refers to a negative or huge string index");
 	/* label keys are checked too */
 	b.len = 0;
 	put_minimal(&b);
