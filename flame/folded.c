@@ -685,8 +685,10 @@ static int arena_put_name(struct folded_writer *w, uint64_t fid)
 
 		if (*c == ';')
 			*c = ':';
-		else if (*c == '\n')
-			*c = ' ';
+		else if (*c == '\n' || *c == '\r')
+			*c = ' '; /* a reader would end the line there */
+		else if (*c == '\0')
+			*c = '?'; /* C strings, and so most tools, would end the name there */
 	}
 	return 0;
 }
@@ -702,6 +704,18 @@ static const char *kind_suffix(const struct profile *p, const struct location *l
 	default:
 		return "";
 	}
+}
+
+/*
+ * A plain name that ends like a kernel, JIT or waker suffix ("b_[k]", "b_[w]") would lose it
+ * when read back: "_[w]" after it is the one suffix a reader drops, keeping the name whole.
+ * ("_[i]" is left alone: a root frame keeps it as its name, any other is inlined.)
+ */
+static bool loses_suffix(const char *s, size_t n)
+{
+	enum frame_suffix suffix = frame_suffix(s, n);
+
+	return suffix == SUFFIX_KERNEL || suffix == SUFFIX_JIT || suffix == SUFFIX_WAKER;
 }
 
 /* Render a location root first: the real function, then what was inlined into it. */
@@ -727,10 +741,15 @@ static int render_location(struct folded_writer *w, const struct location *loc)
 	for (k = loc->nlines; k-- > 0;) {
 		bool outer = k == loc->nlines - 1;
 
+		size_t start;
+
 		suffix = outer ? kind_suffix(w->p, loc, &lines[k]) : "_[i]";
 		if (!outer && arena_put(w, ";", 1))
 			return -ENOMEM;
+		start = w->arena.len;
 		ret = arena_put_name(w, lines[k].function_id);
+		if (!ret && !*suffix && loses_suffix(w->arena.data + start, w->arena.len - start))
+			suffix = "_[w]";
 		if (!ret)
 			ret = arena_put(w, suffix, strlen(suffix));
 		if (ret)
