@@ -8,38 +8,6 @@
 #include "hash.h"
 #include "profile.h"
 
-int flame_err__set(struct flame_err *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return -code;
-}
-
-int vec_grow(void **data, size_t *cap, size_t need, size_t elem_size)
-{
-	size_t ncap = *cap ? *cap : 16;
-	void *p;
-
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2 / elem_size)
-			return -ENOMEM;
-		ncap *= 2;
-	}
-	if (ncap == *cap)
-		return 0;
-	p = realloc(*data, ncap * elem_size);
-	if (!p)
-		return -ENOMEM;
-	*data = p;
-	*cap = ncap;
-	return 0;
-}
-
 struct profile *profile__new(void)
 {
 	struct profile *p = calloc(1, sizeof(*p));
@@ -727,6 +695,35 @@ static enum frame_kind function_kind(const char *name, const char *file)
 	return FRAME_NATIVE;
 }
 
+/*
+ * A copy of string idx with NUL bytes shown as '?', as the folded writer shows them, so a
+ * name is classified the same before and after a round trip; NULL if it has no NUL.
+ */
+static char *without_nuls(const struct profile *p, uint32_t idx)
+{
+	const char *s = profile__str(p, idx);
+	size_t n = strtab__strlen(&p->strings, idx), i;
+	char *copy;
+
+	if (strlen(s) == n || !(copy = malloc(n + 1)))
+		return NULL;
+	for (i = 0; i < n; i++)
+		copy[i] = s[i] ? s[i] : '?';
+	copy[n] = '\0';
+	return copy;
+}
+
+static enum frame_kind function_kind_of(const struct profile *p, const struct function *f)
+{
+	char *name = without_nuls(p, f->name), *file = without_nuls(p, f->filename);
+	enum frame_kind kind = function_kind(name ? name : profile__str(p, f->name),
+					     file ? file : profile__str(p, f->filename));
+
+	free(name);
+	free(file);
+	return kind;
+}
+
 enum frame_kind profile__frame_kind(const struct profile *p, const struct location *loc,
 				    const struct line *line)
 {
@@ -739,7 +736,7 @@ enum frame_kind profile__frame_kind(const struct profile *p, const struct locati
 	if (!line)
 		return FRAME_UNKNOWN;
 	f = profile__function(p, line->function_id);
-	return function_kind(profile__str(p, f->name), profile__str(p, f->filename));
+	return function_kind_of(p, f);
 }
 
 const char *frame_kind__name(enum frame_kind kind)

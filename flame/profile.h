@@ -23,16 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "strtab.h"
-
-/* A one-line, human-readable description of what went wrong, filled by parsers. */
-struct flame_err {
-	char msg[256];
-};
-
-/* Record a formatted message in err (err may be NULL); returns -code for tail calls. */
-int flame_err__set(struct flame_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#include "vec.h"
 
 struct value_type {
 	uint32_t type; /* string index, e.g. "samples", "cpu" */
@@ -86,25 +79,6 @@ struct sample {
 	uint32_t nlabels;
 	/* values live at profile.sample_values[i * nsample_types ...] for sample i */
 };
-
-/* Growable array helpers used by the model (and by codecs for their own scratch arrays). */
-#define VEC(type)                                                                                  \
-	struct {                                                                                   \
-		type *data;                                                                        \
-		size_t len;                                                                        \
-		size_t cap;                                                                        \
-	}
-
-int vec_grow(void **data, size_t *cap, size_t need, size_t elem_size);
-
-/* Make room for n more elements; 0 or -ENOMEM. */
-#define vec_reserve(v, n)                                                                          \
-	((v)->len + (n) <= (v)->cap                                                                \
-		 ? 0                                                                               \
-		 : vec_grow((void **)&(v)->data, &(v)->cap, (v)->len + (n), sizeof(*(v)->data)))
-/* Append one element; 0 or -ENOMEM. */
-#define vec_push(v, x) (vec_reserve(v, 1) ? -ENOMEM : ((v)->data[(v)->len++] = (x), 0))
-#define vec_free(v) (free((v)->data), (v)->data = NULL, (v)->len = (v)->cap = 0)
 
 /* Quality counters a recorder or reader attaches to a profile (written as pprof comments). */
 struct profile_quality {

@@ -449,8 +449,7 @@ static void text_rows(struct writer *w, const struct report_table *rt,
 		fprintf(w->out, "%10s %6.2f%% %6.2f%% %10s %6.2f%%  ",
 			report__format_int(flat, sizeof(flat), r->flat, unit),
 			pct(r->flat, rt->total), sum,
-			report__format_int(cum, sizeof(cum), r->cum, unit),
-			pct(r->cum, rt->total));
+			report__format_int(cum, sizeof(cum), r->cum, unit), pct(r->cum, rt->total));
 		report__text_name(w->out, r->name, r->name_len);
 		putc('\n', w->out);
 	}
@@ -502,8 +501,7 @@ static void md_rows(struct writer *w, const struct report_table *rt,
 		fprintf(w->out, "| %s | %.2f%% | %.2f%% | %s | %.2f%% | ",
 			report__format_int(flat, sizeof(flat), r->flat, unit),
 			pct(r->flat, rt->total), sum,
-			report__format_int(cum, sizeof(cum), r->cum, unit),
-			pct(r->cum, rt->total));
+			report__format_int(cum, sizeof(cum), r->cum, unit), pct(r->cum, rt->total));
 		report__md_code_cell(w->out, r->name, r->name_len);
 		fputs(" |\n", w->out);
 	}
@@ -520,8 +518,7 @@ static void write_markdown(struct writer *w, const struct report_table *rt,
 	fputs("\n### ", w->out);
 	report__md_code_cell(w->out, type_name(w->p, rt->vi), strlen(type_name(w->p, rt->vi)));
 	fprintf(w->out, " (%s)\n\nTotal: %s in %zu samples.\n\n", unit,
-		report__format_int(total, sizeof(total), rt->total, unit),
-		w->p->samples.len);
+		report__format_int(total, sizeof(total), rt->total, unit), w->p->samples.len);
 	fprintf(w->out, "Top %zu of %zu functions by self value (flat):\n\n", n, rt->nrows);
 	flat_rows = malloc((n ? n : 1) * sizeof(*flat_rows));
 	if (flat_rows) {
