@@ -830,7 +830,7 @@ static bool stack_eq(uint32_t idx, const void *key, void *ctx)
 	const struct folded_writer *w = ctx;
 	const struct profile *p = w->p;
 	size_t a = w->stacks.data[idx], b = *(const size_t *)key;
-	const uint64_t *la = profile__sample_locs(p, a), *lb = profile__sample_locs(p, b);
+	const uint32_t *la = profile__sample_locs(p, a), *lb = profile__sample_locs(p, b);
 	uint32_t n = p->samples.data[a].nlocs, j;
 
 	if (n != p->samples.data[b].nlocs)
@@ -846,7 +846,7 @@ static int add_to_stacks(struct folded_writer *w, size_t si)
 	const struct profile *p = w->p;
 	const struct sample *s = &p->samples.data[si];
 	const int64_t *values = profile__sample_values(p, si);
-	const uint64_t *locs;
+	const uint32_t *locs;
 	uint64_t hash = s->nlocs;
 	int64_t idx;
 	uint32_t j;
@@ -879,7 +879,7 @@ static int add_to_stacks(struct folded_writer *w, size_t si)
 
 static int write_stack_text(struct folded_writer *w, size_t si)
 {
-	const uint64_t *locs = profile__sample_locs(w->p, si);
+	const uint32_t *locs = profile__sample_locs(w->p, si);
 	uint32_t j = w->p->samples.data[si].nlocs;
 	int ret = 0;
 

@@ -93,6 +93,8 @@ struct encoder {
 	struct pb_buf gz;  /* compressed output */
 	z_stream zs;
 	bool gzip;
+	VEC(uint64_t) locs; /* one sample's location ids, widened for the packed writer */
+	bool oom;
 };
 
 /* Compress what buf holds; with Z_FINISH also end the gzip member. */
@@ -181,13 +183,23 @@ static void enc_sample(struct encoder *e, size_t i)
 {
 	const struct profile *p = e->p;
 	const struct sample *s = &p->samples.data[i];
-	/* (empty arrays may be NULL: no pointer arithmetic on them) */
-	const uint64_t *locs = s->nlocs ? profile__sample_locs(p, i) : NULL;
 	/* int64 values are written as their two's complement uint64 (the int64 wire form) */
 	const uint64_t *vals = (const uint64_t *)profile__sample_values(p, i);
 	const struct label *labels = s->nlabels ? profile__sample_labels(p, i) : NULL;
 	size_t nv = p->sample_types.len, size, j;
+	const uint64_t *locs = NULL;
 
+	if (s->nlocs && !vec_reserve(&e->locs, s->nlocs)) {
+		/* the model keeps 32-bit ids; the packed writer takes 64-bit ones */
+		const uint32_t *ids = profile__sample_locs(p, i);
+
+		for (j = 0; j < s->nlocs; j++)
+			e->locs.data[j] = ids[j];
+		locs = e->locs.data;
+	} else if (s->nlocs) {
+		e->oom = true;
+		return;
+	}
 	size = pb_packed_size(SAMPLE_LOCATION_ID, locs, s->nlocs) +
 	       pb_packed_size(SAMPLE_VALUE, vals, nv);
 	for (j = 0; j < s->nlabels; j++) {
@@ -356,6 +368,8 @@ static int enc_samples(struct encoder *e)
 
 	for (i = 0; i < e->p->samples.len; i++) {
 		enc_sample(e, i);
+		if (e->oom)
+			return -ENOMEM;
 		if ((ret = enc_flush(e)))
 			return ret;
 	}
@@ -497,6 +511,7 @@ int pprof__encode(const struct profile *p, bool gzip, void **out, size_t *out_le
 	size = enc_estimate(p);
 	pb_buf__reserve(&e.buf, gzip && size > DEFLATE_CHUNK ? DEFLATE_CHUNK + 64 * 1024 : size);
 	ret = enc_body(&e);
+	vec_free(&e.locs);
 	if (gzip)
 		deflateEnd(&e.zs);
 	result = gzip ? &e.gz : &e.buf;
@@ -527,6 +542,11 @@ int pprof__encode(const struct profile *p, bool gzip, void **out, size_t *out_le
 /* A decoder-internal code: a known field came with the wrong wire type (see bad_*). */
 #define EWIRETYPE EPROTOTYPE
 
+struct big_id {
+	size_t k; /* index in sample_locs */
+	uint64_t id;
+};
+
 struct decoder {
 	struct profile *p;
 	struct flame_err *err;
@@ -540,6 +560,9 @@ struct decoder {
 	   checks after the last byte need not walk every sample again */
 	uint64_t max_sample_loc;
 	bool sample_loc_zero;
+	/* sample location ids of 2^32 - 1 or more: the model's 32 bits hold UINT32_MAX there,
+	   and the id itself waits here for remap_samples() (in sample_locs order) */
+	VEC(struct big_id) big_ids;
 	uint32_t max_label_str;
 	bool have_strings;
 	/* where the bytes being decoded sit in the (decompressed) stream, for messages */
@@ -738,19 +761,44 @@ static int decode_label(struct decoder *d, struct pb_reader r)
 	return vec_push(&d->p->sample_labels, l);
 }
 
-/* Note the range of a new sample's location ids (still hot in the cache). */
-static void note_sample_locs(struct decoder *d, const uint64_t *locs, size_t n)
+/* Append one location id of a sample, noting its range (see max_sample_loc). */
+static int push_loc_id(struct decoder *d, uint64_t id)
 {
-	uint64_t max = d->max_sample_loc;
-	bool zero = false;
-	size_t i;
+	struct profile *p = d->p;
 
-	for (i = 0; i < n; i++) {
-		max = locs[i] > max ? locs[i] : max;
-		zero |= !locs[i];
+	if (id > d->max_sample_loc)
+		d->max_sample_loc = id;
+	d->sample_loc_zero |= !id;
+	if (id >= UINT32_MAX) {
+		struct big_id b = {p->sample_locs.len, id};
+
+		if (vec_push(&d->big_ids, b))
+			return -ENOMEM;
+		id = UINT32_MAX;
 	}
-	d->max_sample_loc = max;
-	d->sample_loc_zero |= zero;
+	return vec_push(&p->sample_locs, (uint32_t)id);
+}
+
+/* A sample's location ids, packed or not, into the model's 32-bit array. */
+static int read_loc_ids(struct decoder *d, struct pb_reader *r, uint32_t field, enum pb_wire wire)
+{
+	struct pb_reader body;
+	uint64_t v;
+	int ret;
+
+	if (wire == PB_VARINT)
+		return pb_read_varint(r, &v) ?: push_loc_id(d, v);
+	if (wire != PB_LEN)
+		return wrong_wire(d, field, wire);
+	if ((ret = pb_read_bytes(r, &body)))
+		return ret;
+	/* every varint takes at least one byte: room for one per byte is enough */
+	if (vec_reserve(&d->p->sample_locs, (size_t)(body.end - body.p)))
+		return -ENOMEM;
+	while (!pb_reader__done(&body))
+		if ((ret = pb_read_varint(&body, &v)) || (ret = push_loc_id(d, v)))
+			return ret;
+	return 0;
 }
 
 static int decode_sample(struct decoder *d, struct pb_reader r)
@@ -767,8 +815,7 @@ static int decode_sample(struct decoder *d, struct pb_reader r)
 		if ((ret = pb_read_tag(&r, &f, &w)))
 			return ret;
 		if (f == SAMPLE_LOCATION_ID)
-			ret = read_repeated(d, &r, f, w, (void **)&p->sample_locs.data,
-					    &p->sample_locs.len, &p->sample_locs.cap);
+			ret = read_loc_ids(d, &r, f, w);
 		else if (f == SAMPLE_VALUE)
 			ret = read_repeated(d, &r, f, w, (void **)&p->sample_values.data,
 					    &p->sample_values.len, &p->sample_values.cap);
@@ -795,8 +842,6 @@ static int decode_sample(struct decoder *d, struct pb_reader r)
 		return flame_err__set(d->err, EINVAL,
 				      "pprof: sample %zu has %zu values but sample 0 has %zu",
 				      p->samples.len, nvalues, d->values_per_sample);
-	if (nlocs)
-		note_sample_locs(d, p->sample_locs.data + s.loc_start, nlocs);
 	s.nlocs = (uint32_t)nlocs;
 	s.nlabels = (uint32_t)(p->sample_labels.len - s.label_start);
 	return vec_push(&p->samples, s);
@@ -1430,20 +1475,24 @@ static size_t sample_of_loc(const struct profile *p, size_t k)
 static int remap_samples(struct decoder *d, const struct idmap *locs)
 {
 	struct profile *p = d->p;
-	uint64_t *ids = p->sample_locs.data;
-	size_t n = p->sample_locs.len, k;
+	uint32_t *ids = p->sample_locs.data;
+	size_t n = p->sample_locs.len, k, big = 0;
 
 	/* the common case (Go and singe write dense ids): nothing to change, nothing to find */
 	if (locs->dense && !d->sample_loc_zero && d->max_sample_loc <= locs->n)
 		return 0;
 	for (k = 0; k < n; k++) {
-		uint64_t id = ids[k];
+		uint64_t id = ids[k], to;
 
-		if (locs->dense ? id - 1 >= locs->n : !(ids[k] = idmap_get(locs, id)))
+		if (id == UINT32_MAX && big < d->big_ids.len && d->big_ids.data[big].k == k)
+			id = d->big_ids.data[big++].id;
+		to = locs->dense ? (id - 1 < locs->n ? id : 0) : idmap_get(locs, id);
+		if (!to)
 			return flame_err__set(d->err, EINVAL,
 					      "pprof: sample %zu refers to location %" PRIu64
 					      ", which does not exist",
 					      sample_of_loc(p, k), id);
+		ids[k] = (uint32_t)to;
 	}
 	return 0;
 }
@@ -1696,6 +1745,7 @@ int pprof__decode(struct profile *p, const void *buf, size_t len, struct flame_e
 	vec_free(&d.location_ids);
 	vec_free(&d.function_ids);
 	vec_free(&d.lines);
+	vec_free(&d.big_ids);
 	return ret;
 }
 

@@ -261,7 +261,7 @@ int64_t profile__intern_location(struct profile *p, uint64_t mapping_id, uint64_
 int profile__add_sample(struct profile *p, const uint64_t *locs, uint32_t nlocs,
 			const int64_t *values, const struct label *labels, uint32_t nlabels)
 {
-	size_t nv = p->sample_types.len;
+	size_t nv = p->sample_types.len, i;
 	struct sample s = {
 		.loc_start = p->sample_locs.len,
 		.nlocs = nlocs,
@@ -272,9 +272,10 @@ int profile__add_sample(struct profile *p, const uint64_t *locs, uint32_t nlocs,
 	if (vec_reserve(&p->sample_locs, nlocs) || vec_reserve(&p->sample_values, nv) ||
 	    vec_reserve(&p->sample_labels, nlabels) || vec_reserve(&p->samples, 1))
 		return -ENOMEM;
-	if (nlocs)
-		memcpy(p->sample_locs.data + p->sample_locs.len, locs, nlocs * sizeof(*locs));
-	p->sample_locs.len += nlocs;
+	/* an id past 32 bits matches no location: it stays invalid for profile__validate() */
+	for (i = 0; i < nlocs; i++)
+		p->sample_locs.data[p->sample_locs.len++] =
+			locs[i] < UINT32_MAX ? (uint32_t)locs[i] : UINT32_MAX;
 	if (nv)
 		memcpy(p->sample_values.data + p->sample_values.len, values, nv * sizeof(*values));
 	p->sample_values.len += nv;
@@ -352,7 +353,7 @@ static int validate_samples(const struct profile *p, struct flame_err *err)
 				      p->sample_types.len);
 	for (i = 0; i < p->samples.len; i++) {
 		const struct sample *s = &p->samples.data[i];
-		const uint64_t *locs = profile__sample_locs(p, i);
+		const uint32_t *locs = profile__sample_locs(p, i);
 		const struct label *labels = profile__sample_labels(p, i);
 
 		if (s->loc_start + s->nlocs > p->sample_locs.len ||
@@ -580,7 +581,7 @@ static int merge_samples(struct profile *dst, const struct profile *src, const u
 
 	for (i = 0; i < src->samples.len && !ret; i++) {
 		const struct sample *s = &src->samples.data[i];
-		const uint64_t *sl = profile__sample_locs(src, i);
+		const uint32_t *sl = profile__sample_locs(src, i);
 		const struct label *lb = profile__sample_labels(src, i);
 
 		locs.len = labels.len = 0;

@@ -103,7 +103,9 @@ struct profile {
 	VEC(uint32_t) comments; /* string indexes */
 
 	VEC(struct sample) samples;
-	VEC(uint64_t) sample_locs;  /* all samples' location ids, back to back */
+	VEC(uint32_t)
+	sample_locs;		    /* all samples' location ids, back to back (32 bits: ids
+				       are dense and fewer than UINT32_MAX) */
 	VEC(int64_t) sample_values; /* nsamples * sample_types.len */
 	VEC(struct label) sample_labels;
 
@@ -159,7 +161,7 @@ int profile__add_sample(struct profile *p, const uint64_t *locs, uint32_t nlocs,
 			const int64_t *values, const struct label *labels, uint32_t nlabels);
 
 /* Accessors. An empty array has no storage: they give NULL then (with a count of 0). */
-static inline const uint64_t *profile__sample_locs(const struct profile *p, size_t i)
+static inline const uint32_t *profile__sample_locs(const struct profile *p, size_t i)
 {
 	return p->sample_locs.data ? p->sample_locs.data + p->samples.data[i].loc_start : NULL;
 }

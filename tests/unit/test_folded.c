@@ -83,7 +83,7 @@ static const char *mapping_name(const struct profile *p, uint64_t loc_id)
 static void test_parse_simple(void **state)
 {
 	struct profile *p = parsed("main;run;compute 5\nmain;run 3\n");
-	const uint64_t *l0, *l1;
+	const uint32_t *l0, *l1;
 
 	(void)state;
 	assert_int_equal(p->sample_types.len, 1);
@@ -134,7 +134,7 @@ static void test_parse_suffixes(void **state)
 {
 	struct profile *p = parsed("app;read_[k];vfs_read_[k];Foo.bar_[j];waker_[w];-;_[k] 1\n"
 				   "app;write_[k] 2\n");
-	const uint64_t *l = profile__sample_locs(p, 0);
+	const uint32_t *l = profile__sample_locs(p, 0);
 	const struct location *loc;
 
 	(void)state;
@@ -167,7 +167,7 @@ static void test_parse_inline(void **state)
 	struct profile *p = parsed("main;compute;square_[i];add_[i];memcpy 1\n"
 				   "main;compute;square_[i] 2\n"
 				   "x_[i];y 3\n");
-	const uint64_t *l = profile__sample_locs(p, 0);
+	const uint32_t *l = profile__sample_locs(p, 0);
 	const struct location *loc;
 
 	(void)state;
