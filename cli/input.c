@@ -208,12 +208,43 @@ static int not_a_profile(struct flame_err *err, const char *name, size_t len)
 			      name);
 }
 
+static bool is_gzip(const char *buf, size_t len)
+{
+	return len >= 2 && (unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b;
+}
+
+/* The rest of a streamed input, for pprof__decode_stream(), within the input budget. */
+struct stream {
+	int fd;
+	const char *name;
+	size_t read, limit;
+};
+
+static long stream_read(void *ctx, void *buf, size_t cap, struct flame_err *err)
+{
+	struct stream *s = ctx;
+	ssize_t n;
+
+	do
+		n = read(s->fd, buf, cap);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return flame_err__set(err, errno, "%s", strerror(errno));
+	s->read += (size_t)n;
+	if (s->read > s->limit)
+		return flame_err__set(err, EFBIG,
+				      "input larger than the %zu MiB budget; raise it with "
+				      "SINGE_MAX_INPUT=SIZE (e.g. SINGE_MAX_INPUT=4G)",
+				      s->limit >> 20);
+	return (long)n;
+}
+
 /*
  * Read fd whole, but tell its format from its first DETECT_BYTES first: input that is no
  * profile is refused before the rest is read, and no input is read past the budget.
  */
 static int read_input(int fd, const char *name, char **out, size_t *out_len, enum input_format *fmt,
-		      struct flame_err *err)
+		      bool *streamed, struct flame_err *err)
 {
 	struct stat st;
 	size_t cap = 1 << 16, len = 0, limit;
@@ -229,6 +260,8 @@ static int read_input(int fd, const char *name, char **out, size_t *out_len, enu
 		if ((uint64_t)st.st_size > limit)
 			return too_big(err, name, limit);
 		cap = (size_t)st.st_size + 2;
+		if (cap > DETECT_BYTES + 2)
+			cap = DETECT_BYTES + 2; /* grown if the whole file is needed */
 	}
 	buf = malloc(cap);
 	if (!buf)
@@ -240,7 +273,9 @@ static int read_input(int fd, const char *name, char **out, size_t *out_len, enu
 			free(buf);
 			return not_a_profile(err, name, len);
 		}
-		if (!eof)
+		/* a gzip pprof is inflated as it is read: the rest is never all in memory */
+		*streamed = !eof && *fmt == INPUT_PPROF && is_gzip(buf, len);
+		if (!eof && !*streamed)
 			ret = read_upto(fd, &buf, &cap, &len, SIZE_MAX, limit, &eof);
 	}
 	if (ret) {
@@ -278,11 +313,12 @@ static int parse(struct profile *p, enum input_format fmt, const char *buf, size
 
 int input__load(const char *path, struct profile **out, struct flame_err *err)
 {
-	bool is_stdin = !strcmp(path, "-");
+	bool is_stdin = !strcmp(path, "-"), streamed = false;
 	const char *name = is_stdin ? "<stdin>" : path;
 	struct flame_err perr = {{0}};
 	enum input_format fmt = INPUT_UNKNOWN;
-	struct profile *p;
+	struct stream st = {.name = name, .limit = limit_or_default()};
+	struct profile *p = NULL;
 	size_t len = 0;
 	char *buf = NULL;
 	int fd, ret;
@@ -290,25 +326,39 @@ int input__load(const char *path, struct profile **out, struct flame_err *err)
 	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return flame_err__set(err, errno, "'%s': %s", name, strerror(errno));
-	ret = read_input(fd, name, &buf, &len, &fmt, err);
+	ret = read_input(fd, name, &buf, &len, &fmt, &streamed, err);
+	if (!ret) {
+		pprof__set_max_decompressed(st.limit);
+		p = profile__new();
+		if (!p)
+			ret = flame_err__set(err, ENOMEM, "'%s': out of memory", name);
+	}
+	if (!ret) {
+		st.fd = fd;
+		st.read = len;
+		if (streamed)
+			ret = pprof__decode_stream(p, buf, len, stream_read, &st, &perr);
+		else
+			ret = parse(p, fmt, buf, len, &perr);
+		if (!ret)
+			ret = profile__validate(p, &perr);
+		if (ret == -E2BIG)
+			flame_err__set(err, E2BIG,
+				       "'%s': inflates past the %zu MiB budget; raise it with "
+				       "SINGE_MAX_INPUT=SIZE (e.g. SINGE_MAX_INPUT=4G)",
+				       name, st.limit >> 20);
+		else if (ret)
+			flame_err__set(err, -ret, "'%s': %s", name, perr.msg);
+	}
 	if (!is_stdin)
 		close(fd);
-	if (ret)
-		return ret;
-	pprof__set_max_decompressed(limit_or_default());
-	p = profile__new();
-	if (!p) {
-		free(buf);
-		return flame_err__set(err, ENOMEM, "'%s': out of memory", name);
-	}
-	ret = parse(p, fmt, buf, len, &perr);
 	free(buf);
-	if (!ret && (ret = profile__validate(p, &perr)) == 0) {
-		*out = p;
-		return 0;
+	if (ret) {
+		profile__free(p);
+		return ret;
 	}
-	profile__free(p);
-	return flame_err__set(err, -ret, "'%s': %s", name, perr.msg);
+	*out = p;
+	return 0;
 }
 
 int input__check_stdin_once(char *const *paths, int npaths, struct flame_err *err)

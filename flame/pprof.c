@@ -1609,7 +1609,35 @@ struct inflater {
 	size_t fill, cap;
 	uint64_t total; /* bytes inflated, all members */
 	bool done;
+	/* a stream: more input from more() into inbuf once in..in_end is used up */
+	pprof_read_fn more;
+	void *ctx;
+	uint8_t *inbuf;
+	bool eof;
 };
+
+#define STREAM_CHUNK (256u << 10)
+
+/* Refill in..in_end from the stream when it is used up; 0 or a negative errno. */
+static int refill(struct decoder *d, struct inflater *z)
+{
+	long n;
+
+	if (!z->more || z->eof || z->zs.avail_in || z->in < z->in_end)
+		return 0;
+	if (!z->inbuf && !(z->inbuf = malloc(STREAM_CHUNK)))
+		return flame_err__set(d->err, ENOMEM, "pprof: out of memory");
+	n = z->more(z->ctx, z->inbuf, STREAM_CHUNK, d->err);
+	if (n < 0) {
+		if (!d->err || !d->err->msg[0])
+			flame_err__set(d->err, (int)-n, "read failed: %s", strerror((int)-n));
+		return (int)n;
+	}
+	z->eof = n == 0;
+	z->in = z->inbuf;
+	z->in_end = z->inbuf + n;
+	return 0;
+}
 
 static bool is_gzip(const uint8_t *b, size_t len)
 {
@@ -1628,6 +1656,8 @@ static int inflate_some(struct decoder *d, struct inflater *z)
 		room = (size_t)(max_decompressed - z->total) + 1;
 	if (room > UINT_MAX)
 		room = UINT_MAX;
+	if ((zret = refill(d, z)))
+		return zret;
 	if (!z->zs.avail_in && z->in < z->in_end) {
 		size_t n = (size_t)(z->in_end - z->in);
 
@@ -1654,18 +1684,23 @@ static int inflate_some(struct decoder *d, struct inflater *z)
 		next = z->zs.next_in;
 		z->in = next;
 		z->zs.avail_in = 0;
+		if (next == z->in_end && (zret = refill(d, z)))
+			return zret;
+		next = z->in;
 		if (next == z->in_end) {
 			z->done = true;
 			return 0;
 		}
 		/* several gzip members are one stream, as gzip -d and Go read them */
-		if (!is_gzip(next, (size_t)(z->in_end - next)))
+		/* (a stream may have cut the magic: zlib checks the header then) */
+		if (!is_gzip(next, (size_t)(z->in_end - next)) &&
+		    !(z->more && !z->eof && z->in_end - next < 2))
 			return flame_err__set(d->err, EINVAL,
 					      "pprof: unexpected data after the gzip stream");
 		return inflateReset(&z->zs) == Z_OK ? 0 : -ENOMEM;
 	case Z_OK:
 	case Z_BUF_ERROR:
-		if (!in_left && z->zs.avail_out)
+		if (!in_left && z->zs.avail_out && (!z->more || z->eof))
 			return flame_err__set(d->err, EINVAL, "pprof: truncated gzip stream");
 		return 0;
 	case Z_MEM_ERROR:
@@ -1694,9 +1729,10 @@ static int window_make_room(struct decoder *d, struct inflater *z, size_t consum
 	return 0;
 }
 
-static int decode_gzip(struct decoder *d, const uint8_t *buf, size_t len)
+static int decode_gzip(struct decoder *d, const uint8_t *buf, size_t len, pprof_read_fn more,
+		       void *ctx)
 {
-	struct inflater z = {.in = buf, .in_end = buf + len};
+	struct inflater z = {.in = buf, .in_end = buf + len, .more = more, .ctx = ctx};
 	int ret = 0;
 
 	if (inflateInit2(&z.zs, 16 + MAX_WBITS) != Z_OK)
@@ -1721,10 +1757,12 @@ static int decode_gzip(struct decoder *d, const uint8_t *buf, size_t len)
 		ret = flame_err__set(d->err, EINVAL, "pprof: empty input");
 	inflateEnd(&z.zs);
 	free(z.win);
+	free(z.inbuf);
 	return ret;
 }
 
-int pprof__decode(struct profile *p, const void *buf, size_t len, struct flame_err *err)
+static int decode(struct profile *p, const void *buf, size_t len, pprof_read_fn more, void *ctx,
+		  struct flame_err *err)
 {
 	struct decoder d = {.p = p, .err = err, .base = buf};
 	const uint8_t *pos = buf;
@@ -1736,7 +1774,9 @@ int pprof__decode(struct profile *p, const void *buf, size_t len, struct flame_e
 	if (!len)
 		return flame_err__set(err, EINVAL, "pprof: empty input");
 	if (is_gzip(buf, len))
-		ret = decode_gzip(&d, buf, len);
+		ret = decode_gzip(&d, buf, len, more, ctx);
+	else if (more)
+		ret = flame_err__set(err, EINVAL, "pprof: only a gzip stream can be streamed");
 	else
 		ret = decode_fields(&d, &pos, pos + len, true);
 	if (!ret)
@@ -1747,6 +1787,17 @@ int pprof__decode(struct profile *p, const void *buf, size_t len, struct flame_e
 	vec_free(&d.lines);
 	vec_free(&d.big_ids);
 	return ret;
+}
+
+int pprof__decode(struct profile *p, const void *buf, size_t len, struct flame_err *err)
+{
+	return decode(p, buf, len, NULL, NULL, err);
+}
+
+int pprof__decode_stream(struct profile *p, const void *head, size_t head_len, pprof_read_fn more,
+			 void *ctx, struct flame_err *err)
+{
+	return decode(p, head, head_len, more, ctx, err);
 }
 
 /* ===================================================================== sniffing */

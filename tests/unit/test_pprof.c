@@ -203,7 +203,7 @@ static void assert_same_samples(const struct profile *a, const struct profile *b
 		assert_int_equal(x->nlocs, y->nlocs);
 		if (x->nlocs)
 			assert_memory_equal(profile__sample_locs(a, i), profile__sample_locs(b, i),
-					    x->nlocs * sizeof(uint64_t));
+					    x->nlocs * sizeof(uint32_t));
 		assert_memory_equal(profile__sample_values(a, i), profile__sample_values(b, i),
 				    a->sample_types.len * sizeof(int64_t));
 		assert_int_equal(x->nlabels, y->nlabels);
@@ -1099,6 +1099,78 @@ static void test_empty_input(void **state)
 	free(gz);
 }
 
+/* A stream given 7 bytes at a time, as pprof__decode_stream() reads a file. */
+struct chunks {
+	const uint8_t *p, *end;
+	bool fail;
+};
+
+static long read_chunk(void *ctx, void *buf, size_t cap, struct flame_err *err)
+{
+	struct chunks *c = ctx;
+	size_t n = (size_t)(c->end - c->p);
+
+	if (c->fail && n < 20)
+		return flame_err__set(err, EIO, "disk on fire");
+	n = n < 7 ? n : 7;
+	n = n < cap ? n : cap;
+	memcpy(buf, c->p, n);
+	c->p += n;
+	return (long)n;
+}
+
+static int decode_chunks(struct profile *p, const uint8_t *buf, size_t len, bool fail,
+			 struct flame_err *err)
+{
+	struct chunks c = {buf + 10, buf + len, fail};
+
+	return pprof__decode_stream(p, buf, 10, read_chunk, &c, err);
+}
+
+/* Issue 12, point 2: a gzip pprof decoded as it is read equals the one decoded whole. */
+static void test_decode_stream(void **state)
+{
+	struct profile *a = rich_profile(), *b;
+	struct flame_err err = {{0}};
+	size_t raw_len, len1, len2, cut;
+	uint8_t *raw = encode(a, false, &raw_len), *g1, *g2, *both;
+
+	(void)state;
+	cut = raw_len / 3;
+	g1 = gzip_bytes(raw, cut, &len1);
+	g2 = gzip_bytes(raw + cut, raw_len - cut, &len2);
+	both = malloc(len1 + len2);
+	assert_non_null(both);
+	memcpy(both, g1, len1);
+	memcpy(both + len1, g2, len2);
+	/* two members, read in chunks that cut the second member's header */
+	b = profile__new();
+	if (decode_chunks(b, both, len1 + len2, false, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(profile__validate(b, &err), 0);
+	assert_profiles_equal(a, b);
+	profile__free(b);
+	/* cut short, or the reader fails: a message, no crash */
+	b = profile__new();
+	assert_int_equal(decode_chunks(b, both, len1 + len2 - 5, false, &err), -EINVAL);
+	assert_message(&err, "truncated gzip stream");
+	profile__free(b);
+	b = profile__new();
+	err.msg[0] = '\0';
+	assert_int_equal(decode_chunks(b, both, len1 + len2, true, &err), -EIO);
+	assert_string_equal(err.msg, "disk on fire");
+	profile__free(b);
+	/* raw protobuf cannot be streamed */
+	b = profile__new();
+	assert_int_equal(decode_chunks(b, raw, raw_len, false, &err), -EINVAL);
+	profile__free(b);
+	free(g1);
+	free(g2);
+	free(both);
+	free(raw);
+	profile__free(a);
+}
+
 static void test_concatenated_members(void **state)
 {
 	struct profile *a = rich_profile(), *b;
@@ -1200,6 +1272,7 @@ int main(void)
 		cmocka_unit_test(test_gzip_bomb),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_concatenated_members),
+		cmocka_unit_test(test_decode_stream),
 		cmocka_unit_test(test_sniff),
 	};
 
