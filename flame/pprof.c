@@ -828,7 +828,8 @@ static int decode_sample(struct decoder *d, struct pb_reader r)
 	}
 	nlocs = p->sample_locs.len - s.loc_start;
 	nvalues = p->sample_values.len - values_start;
-	if (nlocs > UINT32_MAX || p->sample_labels.len - s.label_start > UINT32_MAX)
+	if (nlocs > UINT32_MAX || p->sample_labels.len - s.label_start > SAMPLE_MAX_LABELS ||
+	    p->sample_locs.len > SAMPLE_MAX_LOCS || p->sample_labels.len > PROFILE_MAX_LABELS)
 		return flame_err__set(d->err, EINVAL, "pprof: sample %zu is too large",
 				      p->samples.len);
 	if (!p->samples.len)

@@ -269,6 +269,9 @@ int profile__add_sample(struct profile *p, const uint64_t *locs, uint32_t nlocs,
 		.nlabels = nlabels,
 	};
 
+	if (nlabels > SAMPLE_MAX_LABELS || p->sample_locs.len + nlocs > SAMPLE_MAX_LOCS ||
+	    p->sample_labels.len + nlabels > PROFILE_MAX_LABELS)
+		return -E2BIG;
 	if (vec_reserve(&p->sample_locs, nlocs) || vec_reserve(&p->sample_values, nv) ||
 	    vec_reserve(&p->sample_labels, nlabels) || vec_reserve(&p->samples, 1))
 		return -ENOMEM;

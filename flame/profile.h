@@ -72,13 +72,19 @@ struct location {
 	bool is_folded;
 };
 
+/* 16 bytes: a million-sample profile spends its memory on location ids, not on this. */
 struct sample {
-	size_t loc_start;   /* index of the first location id in profile.sample_locs */
-	uint32_t nlocs;	    /* leaf first */
-	size_t label_start; /* index of the first label in profile.sample_labels */
-	uint32_t nlabels;
+	uint64_t loc_start : 40; /* index of the first location id in profile.sample_locs */
+	uint64_t nlabels : 24;	 /* labels of this sample (at most SAMPLE_MAX_LABELS) */
+	uint32_t nlocs;		 /* leaf first */
+	uint32_t label_start;	 /* index of the first label in profile.sample_labels */
 	/* values live at profile.sample_values[i * nsample_types ...] for sample i */
 };
+
+/* What struct sample can address; profile__add_sample() refuses more with -E2BIG. */
+#define SAMPLE_MAX_LOCS ((1ULL << 40) - 1)
+#define SAMPLE_MAX_LABELS ((1u << 24) - 1)
+#define PROFILE_MAX_LABELS ((size_t)UINT32_MAX)
 
 /* Quality counters a recorder or reader attaches to a profile (written as pprof comments). */
 struct profile_quality {
