@@ -563,6 +563,9 @@ struct decoder {
 	/* sample location ids of 2^32 - 1 or more: the model's 32 bits hold UINT32_MAX there,
 	   and the id itself waits here for remap_samples() (in sample_locs order) */
 	VEC(struct big_id) big_ids;
+	/* distinct label sets, each by the first sample that has it: samples with the same
+	   labels (the same tid, the same goroutine) share one copy */
+	struct idset label_sets;
 	uint32_t max_label_str;
 	bool have_strings;
 	/* where the bytes being decoded sit in the (decompressed) stream, for messages */
@@ -801,6 +804,70 @@ static int read_loc_ids(struct decoder *d, struct pb_reader *r, uint32_t field, 
 	return 0;
 }
 
+/* Past this many distinct label sets, labels are mostly unique: sharing stops paying. */
+#define MAX_SHARED_LABEL_SETS (1u << 16)
+
+struct label_set_key {
+	const struct label *labels;
+	uint32_t n;
+};
+
+static bool same_label(const struct label *a, const struct label *b)
+{
+	return a->key == b->key && a->str == b->str && a->num == b->num &&
+	       a->num_unit == b->num_unit;
+}
+
+static bool label_set_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct profile *p = ctx;
+	const struct sample *s = &p->samples.data[idx];
+	const struct label_set_key *k = key;
+	const struct label *l = p->sample_labels.data + s->label_start;
+	uint32_t i;
+
+	if (s->nlabels != k->n)
+		return false;
+	for (i = 0; i < k->n; i++)
+		if (!same_label(&l[i], &k->labels[i]))
+			return false;
+	return true;
+}
+
+static uint64_t label_set_hash(const struct label_set_key *k)
+{
+	uint64_t h = k->n;
+	uint32_t i;
+
+	for (i = 0; i < k->n; i++) {
+		h = hash_mix(h, ((uint64_t)k->labels[i].key << 32) | k->labels[i].str);
+		h = hash_mix(h, (uint64_t)k->labels[i].num);
+		h = hash_mix(h, k->labels[i].num_unit);
+	}
+	return h;
+}
+
+/*
+ * The labels of the sample being decoded (the tail of sample_labels from s->label_start):
+ * if an earlier sample has the same ones, point at those and drop the copy.
+ */
+static void share_labels(struct decoder *d, struct sample *s, uint32_t nlabels)
+{
+	struct profile *p = d->p;
+	struct label_set_key k = {p->sample_labels.data + s->label_start, nlabels};
+	uint64_t h = label_set_hash(&k);
+	int64_t idx = idset__find(&d->label_sets, h, &k, label_set_eq, p);
+
+	if (idx >= 0) {
+		p->sample_labels.len = s->label_start;
+		s->label_start = p->samples.data[idx].label_start;
+		return;
+	}
+	/* (a failed insert only means less sharing) */
+	if (d->label_sets.len < MAX_SHARED_LABEL_SETS && p->samples.len < UINT32_MAX)
+		idset__insert(&d->label_sets, h, (uint32_t)p->samples.len);
+}
+
 static int decode_sample(struct decoder *d, struct pb_reader r)
 {
 	struct profile *p = d->p;
@@ -845,6 +912,8 @@ static int decode_sample(struct decoder *d, struct pb_reader r)
 				      p->samples.len, nvalues, d->values_per_sample);
 	s.nlocs = (uint32_t)nlocs;
 	s.nlabels = (uint32_t)(p->sample_labels.len - s.label_start);
+	if (s.nlabels)
+		share_labels(d, &s, (uint32_t)s.nlabels);
 	return vec_push(&p->samples, s);
 }
 
@@ -1787,6 +1856,7 @@ static int decode(struct profile *p, const void *buf, size_t len, pprof_read_fn 
 	vec_free(&d.function_ids);
 	vec_free(&d.lines);
 	vec_free(&d.big_ids);
+	idset_release(&d.label_sets);
 	return ret;
 }
 

@@ -1099,6 +1099,37 @@ static void test_empty_input(void **state)
 	free(gz);
 }
 
+/* Issue 12, point 2: samples with the same labels share one copy of them once decoded. */
+static void test_shared_label_sets(void **state)
+{
+	struct profile *a = profile__new(), *b;
+	struct label l[2] = {{0}};
+	uint64_t loc;
+	int64_t v = 1;
+	size_t len, i;
+	void *buf;
+
+	(void)state;
+	assert_true(profile__add_sample_type(a, "samples", "count") >= 0);
+	loc = (uint64_t)profile__add_location(a, 0, 0x10, NULL, 0);
+	l[0].key = (uint32_t)profile__intern_str(a, "tid");
+	l[1].key = (uint32_t)profile__intern_str(a, "comm");
+	l[1].str = (uint32_t)profile__intern_str(a, "app");
+	for (i = 0; i < 100; i++) {
+		l[0].num = 1000 + (int64_t)(i % 3);
+		assert_int_equal(profile__add_sample(a, &loc, 1, &v, l, i % 10 ? 2 : 1), 0);
+	}
+	buf = encode(a, true, &len);
+	b = decode_ok(buf, len);
+	assert_profiles_equal(a, b);
+	/* three tids, with and without comm: six distinct sets of one or two labels */
+	assert_int_equal(a->sample_labels.len, 190);
+	assert_true(b->sample_labels.len <= 9);
+	free(buf);
+	profile__free(a);
+	profile__free(b);
+}
+
 /* A stream given 7 bytes at a time, as pprof__decode_stream() reads a file. */
 struct chunks {
 	const uint8_t *p, *end;
@@ -1273,6 +1304,7 @@ int main(void)
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_concatenated_members),
 		cmocka_unit_test(test_decode_stream),
+		cmocka_unit_test(test_shared_label_sets),
 		cmocka_unit_test(test_sniff),
 	};
 
