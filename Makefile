@@ -5,6 +5,7 @@
 #   make demo       record a bundled example and write demo.pb.gz + demo.svg
 #   make bench      benchmarks against perf / go tool pprof; figures for docs/BENCHMARKS.md
 #   make fuzz       build the libFuzzer targets (make fuzz-run FUZZ_SECONDS=60 to run them)
+#   make fuzz-long  every fuzz target for minutes (FUZZ_LONG_SECONDS, default 300), for a release
 #   make install    PREFIX=/usr/local
 #   V=1             show full commands
 
@@ -50,7 +51,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps build test unit fuzz fuzz-run demo bench install clean format
+.PHONY: all deps build test unit fuzz fuzz-run fuzz-long demo bench install clean format
 
 all: deps build
 
@@ -125,6 +126,11 @@ fuzz-run: fuzz
 		$$f -max_total_time=$(FUZZ_SECONDS) $(OUTPUT)/corpus/$$name tests/fuzz/corpus/$${name#fuzz_} \
 			|| exit 1; \
 	done
+
+# Before a release: each target for minutes (make test fuzzes each for five seconds only).
+FUZZ_LONG_SECONDS ?= 300
+fuzz-long:
+	$(Q)$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
 
 test: deps build unit $(FUZZ_BINS)
 	$(Q)OUTPUT=$(OUTPUT) bash tests/run.sh

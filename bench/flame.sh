@@ -66,6 +66,10 @@ for ((i = 0; i < PAIRS; i++)); do
 done
 conv_med=$(printf '%s\n' "${singe_times[@]}" | median)
 conv_rss=$(peak_rss "$SINGE" convert "$data/big.pb.gz" -o "$out/big.folded")
+conv_pb_rss=$(peak_rss "$SINGE" convert "$data/big.pb.gz" -o "$out/big.pb")
+report_rss=$(peak_rss "$SINGE" report "$data/big.pb.gz")
+# bytes of RAM per sample: peak RSS over the sample count
+per_sample() { echo "$1 * 1024 / $PPROF_SAMPLES" | bc -l; }
 
 printf '## Flame benchmarks\n\n'
 printf 'machine: %s CPUs, %s, %s\n\n' "$(nproc)" "$(uname -r)" "$(date -u +%F)"
@@ -85,5 +89,9 @@ if ((have_go)); then
 else
 	printf '| go tool pprof | not installed: no ratio | |\n'
 fi
-printf '| peak RSS, pprof -> folded | %.1f MiB = %.2fx decompressed input | <= 2x input |\n' \
-	"$(echo "$conv_rss / 1024" | bc -l)" "$(echo "$conv_rss * 1024 / $pprof_raw_bytes" | bc -l)"
+printf '| peak RSS, pprof -> folded | %.1f MiB = %.2fx decompressed input = %.0f B/sample | <= 2x input |\n' \
+	"$(echo "$conv_rss / 1024" | bc -l)" "$(echo "$conv_rss * 1024 / $pprof_raw_bytes" | bc -l)" "$(per_sample "$conv_rss")"
+printf '| peak RSS, pprof -> raw pprof | %.1f MiB = %.0f B/sample | |\n' \
+	"$(echo "$conv_pb_rss / 1024" | bc -l)" "$(per_sample "$conv_pb_rss")"
+printf '| peak RSS, report of the pprof | %.1f MiB = %.0f B/sample | |\n' \
+	"$(echo "$report_rss / 1024" | bc -l)" "$(per_sample "$report_rss")"

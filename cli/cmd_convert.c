@@ -93,6 +93,14 @@ int cmd_convert(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
+	for (i = 0; i < noutputs; i++) {
+		if (output__check_not_input(outputs[i], argv + optind, argc - optind)) {
+			pr_err("'%s' is also an input: writing it would destroy it; name another "
+			       "output",
+			       outputs[i]);
+			return EXIT_ERROR;
+		}
+	}
 	if (input__load_merged(argv + optind, argc - optind, &p, &err)) {
 		pr_err("%s", err.msg);
 		return EXIT_ERROR;
@@ -100,11 +108,10 @@ int cmd_convert(int argc, char **argv)
 	if (p->quality.bad_lines)
 		pr_warn("skipped %llu malformed input lines",
 			(unsigned long long)p->quality.bad_lines);
-	for (i = 0; i < noutputs && !ret; i++) {
-		ret = output__write_profile(outputs[i], OUTPUT_UNKNOWN, p, &opts, &err);
-		if (ret)
-			pr_err("%s", err.msg);
-	}
+	/* all outputs or none: a failure never leaves some written and others not */
+	ret = output__write_profiles(outputs, (size_t)noutputs, p, &opts, &err);
+	if (ret)
+		pr_err("%s", err.msg);
 	profile__free(p);
 	return ret ? EXIT_ERROR : EXIT_OK;
 }

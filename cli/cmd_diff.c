@@ -357,6 +357,33 @@ static int parse_diff_args(int argc, char **argv, struct diff_args *a)
 	return 0;
 }
 
+/* No output may be one of the inputs, and stdin can be read once only. */
+static int check_inputs_kept(const struct diff_args *a)
+{
+	struct flame_err err = {{0}};
+	char **all = calloc((size_t)(a->nbase + a->nhead), sizeof(*all));
+	int k, ret = 0;
+
+	if (!all) {
+		pr_err("out of memory");
+		return -ENOMEM;
+	}
+	memcpy(all, a->base, (size_t)a->nbase * sizeof(*all));
+	memcpy(all + a->nbase, a->head, (size_t)a->nhead * sizeof(*all));
+	if ((ret = input__check_stdin_once(all, a->nbase + a->nhead, &err)))
+		pr_err("%s", err.msg);
+	for (k = 0; k < OUT_COUNT && !ret; k++) {
+		if (a->out[k] && output__check_not_input(a->out[k], all, a->nbase + a->nhead)) {
+			pr_err("%s '%s' is also an input: writing it would destroy it; name "
+			       "another output",
+			       out_option[k], a->out[k]);
+			ret = -EINVAL;
+		}
+	}
+	free(all);
+	return ret;
+}
+
 static int check_outputs(const struct diff_args *a)
 {
 	int k, stdout_users = 0, ret;
@@ -378,7 +405,7 @@ static int check_outputs(const struct diff_args *a)
 		pr_err("only one output may be '-' (standard output); name the others");
 		return -EINVAL;
 	}
-	return 0;
+	return check_inputs_kept(a);
 }
 
 static void free_runs(struct profile **p, int n)
@@ -436,11 +463,11 @@ static int write_pprof_out(const struct diff *d, const char *path, FILE *f, stru
 	return ret;
 }
 
-static int write_one(const struct diff *d, const struct diff_args *a, enum out_kind k)
+static int write_one(const struct diff *d, const struct diff_args *a, enum out_kind k,
+		     struct output *o)
 {
 	struct flame_err err = {{0}};
-	struct output o;
-	int ret = output__open(&o, a->out[k]);
+	int ret = output__open(o, a->out[k]);
 
 	if (ret) {
 		pr_err("cannot write '%s': %s", a->out[k], strerror(-ret));
@@ -448,25 +475,43 @@ static int write_one(const struct diff *d, const struct diff_args *a, enum out_k
 	}
 	switch (k) {
 	case OUT_SVG:
-		ret = write_svg_out(d, a, o.f, &err);
+		ret = write_svg_out(d, a, o->f, &err);
 		break;
 	case OUT_MARKDOWN:
-		ret = diff_report__markdown(d, a->top, o.f);
+		ret = diff_report__markdown(d, a->top, o->f);
 		break;
 	case OUT_JSON:
-		ret = diff_report__json(d, a->top, o.f);
+		ret = diff_report__json(d, a->top, o->f);
 		break;
 	default:
-		ret = write_pprof_out(d, a->out[k], o.f, &err);
+		ret = write_pprof_out(d, a->out[k], o->f, &err);
 		break;
 	}
-	if (ret) {
-		output__abort(&o);
+	if (ret)
 		pr_err("'%s': %s", a->out[k], err.msg[0] ? err.msg : strerror(-ret));
-		return ret;
+	return ret;
+}
+
+/* Every output written, then all renamed into place together, or none is. */
+static int write_outputs(const struct diff *d, const struct diff_args *a)
+{
+	struct output o[OUT_COUNT];
+	size_t n = 0, failed = 0, i;
+	enum out_kind kinds[OUT_COUNT];
+	int k, ret = 0;
+
+	memset(o, 0, sizeof(o));
+	for (k = 0; k < OUT_COUNT && !ret; k++) {
+		if (!a->out[k])
+			continue;
+		kinds[n] = (enum out_kind)k;
+		ret = write_one(d, a, (enum out_kind)k, &o[n++]);
 	}
-	if ((ret = output__commit(&o)))
-		pr_err("cannot write '%s': %s", a->out[k], strerror(-ret));
+	if (!ret && (ret = output__commit_all(o, n, &failed)))
+		pr_err("cannot write '%s': %s; no output was written", a->out[kinds[failed]],
+		       strerror(-ret));
+	for (i = 0; i < n; i++)
+		output__abort(&o[i]);
 	return ret;
 }
 
@@ -503,7 +548,7 @@ static int run_diff(struct diff_args *a)
 	struct profile **base = NULL, **head = NULL;
 	struct flame_err err = {{0}};
 	struct diff *d = NULL;
-	int k, ret;
+	int ret;
 
 	if ((ret = load_runs(a->base, a->nbase, &base)) ||
 	    (ret = load_runs(a->head, a->nhead, &head)))
@@ -513,9 +558,7 @@ static int run_diff(struct diff_args *a)
 		pr_err("%s", err.msg);
 		goto out;
 	}
-	for (k = 0; k < OUT_COUNT && !ret; k++)
-		if (a->out[k])
-			ret = write_one(d, a, k);
+	ret = write_outputs(d, a);
 	if (!ret && !a->quiet && !any_stdout(a) && diff_report__text(d, a->top, stdout))
 		ret = -EIO;
 	if (!ret && d->weak)

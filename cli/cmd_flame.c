@@ -32,7 +32,7 @@ static const char flame_usage[] =
 	"      --width PX         image width (default 1200)\n"
 	"      --height PX        frame height (default 16)\n"
 	"      --fontsize PT      font size (default 12)\n"
-	"      --minwidth N[%%]    omit frames narrower than N pixels or N%% of the total (default "
+	"      --minwidth N[%]    omit frames narrower than N pixels or N% of the total (default "
 	"0.1)\n"
 	"      --max-frames N     emit at most the N widest frames (default 20000, 0 = no limit)\n"
 	"      --max-bytes N      keep the SVG under about N bytes by drawing fewer frames\n"
@@ -267,6 +267,11 @@ int cmd_flame(int argc, char **argv)
 	if (!strcmp(output, "-") && isatty(STDOUT_FILENO)) {
 		pr_err("refusing to write an SVG to a terminal; use -o FILE.svg or redirect "
 		       "stdout");
+		return EXIT_ERROR;
+	}
+	if (output__check_not_input(output, argv + optind, argc - optind)) {
+		pr_err("'%s' is also an input: writing it would destroy it; name another output",
+		       output);
 		return EXIT_ERROR;
 	}
 	if (input__load_merged(argv + optind, argc - optind, &p, &err)) {

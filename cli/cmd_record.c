@@ -247,7 +247,9 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 		return 0;
 	case 'd':
 		if (parse_double_range(arg, 0.001, 365 * 86400.0, &cmd->duration)) {
-			pr_err("-d: '%s' is not a number of seconds (0.001 or more)", arg);
+			pr_err("-d: '%s' is not a number of seconds from 0.001 to 31536000 (365 "
+			       "days)",
+			       arg);
 			return -EINVAL;
 		}
 		return 0;

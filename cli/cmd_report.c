@@ -106,6 +106,11 @@ int cmd_report(int argc, char **argv)
 		pr_err("no input; give a profile file, or '-' to read standard input");
 		return EXIT_ERROR;
 	}
+	if (output__check_not_input(output, argv + optind, argc - optind)) {
+		pr_err("'%s' is also an input: writing it would destroy it; name another output",
+		       output);
+		return EXIT_ERROR;
+	}
 	if ((ret = output__check_writable(output))) {
 		pr_err("cannot write '%s': %s", output, strerror(-ret));
 		return EXIT_ERROR;

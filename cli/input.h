@@ -6,6 +6,7 @@
 #ifndef SINGE_CLI_INPUT_H
 #define SINGE_CLI_INPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct profile;
@@ -19,14 +20,23 @@ enum input_format {
 };
 
 const char *input_format__name(enum input_format f);
-/* Tell the format of buf from its first bytes. */
-enum input_format input__detect(const char *buf, size_t len);
+/*
+ * Tell the format of buf from its first bytes; complete is false when buf is only the start
+ * of the input (its last line may be cut).
+ */
+enum input_format input__detect(const char *buf, size_t len, bool complete);
+/* Parse a size: bytes, or with a K, M or G suffix; 0, -EINVAL or -ERANGE. */
+int input__parse_size(const char *s, size_t *out);
+/* The input budget in bytes (SINGE_MAX_INPUT, else 1 GiB); -EINVAL when the variable is bad. */
+int input__limit(size_t *out);
 
 /*
  * Read path ("-" for stdin) and parse it into a new profile (*out, owned by the caller).
  * 0 or a negative errno with a one-line message in err that names the file.
  */
 int input__load(const char *path, struct profile **out, struct flame_err *err);
+/* -EINVAL with a message when "-" (stdin, readable once) is among paths more than once. */
+int input__check_stdin_once(char *const *paths, int npaths, struct flame_err *err);
 /* Load every path and merge them into one profile (sample types must agree). */
 int input__load_merged(char *const *paths, int npaths, struct profile **out, struct flame_err *err);
 

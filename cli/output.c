@@ -127,10 +127,12 @@ fail:
 	return err;
 }
 
-int output__commit(struct output *o)
+/* Flush and close the temporary file, checking every write; 0 or -errno (file kept). */
+static int output__finish(struct output *o)
 {
 	int err = 0;
 
+	errno = 0;
 	if (fflush(o->f) || ferror(o->f))
 		err = errno ? -errno : -EIO;
 	if (!o->path)
@@ -138,15 +140,73 @@ int output__commit(struct output *o)
 	if (fclose(o->f) && !err)
 		err = -errno;
 	o->f = NULL;
-	if (!err && rename(o->tmp, o->path))
-		err = -errno;
-	if (err)
-		unlink(o->tmp);
+	return err;
+}
+
+/* Forget the temporary file (renamed or removed) and free the names. */
+static void output__release(struct output *o)
+{
 	untrack_temp(o->tmp);
 	free(o->tmp);
 	free(o->path);
 	o->tmp = o->path = NULL;
+}
+
+int output__commit(struct output *o)
+{
+	int err = output__finish(o);
+
+	if (!o->path)
+		return err;
+	if (!err && rename(o->tmp, o->path))
+		err = -errno;
+	if (err)
+		unlink(o->tmp);
+	output__release(o);
 	return err;
+}
+
+int output__commit_all(struct output *o, size_t n, size_t *failed)
+{
+	size_t i;
+	int err = 0;
+
+	/* every file complete and closed before any is renamed: all of them or none */
+	for (i = 0; i < n && !err; i++)
+		if ((err = output__finish(&o[i])))
+			*failed = i;
+	for (i = 0; i < n; i++) {
+		if (!o[i].path)
+			continue;
+		if (!err && rename(o[i].tmp, o[i].path)) {
+			err = -errno;
+			*failed = i;
+		}
+		if (err)
+			output__abort(&o[i]);
+		else
+			output__release(&o[i]);
+	}
+	return err;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+int output__check_not_input(const char *path, char *const *inputs, int ninputs)
+{
+	struct stat out, in;
+	int i;
+
+	/* a name that does not exist yet cannot be an input; "-" is stdout */
+	if (!strcmp(path, "-") || stat(path, &out))
+		return 0;
+	for (i = 0; i < ninputs; i++)
+		if (strcmp(inputs[i], "-") && !stat(inputs[i], &in) && same_file(&out, &in))
+			return -EEXIST;
+	return 0;
 }
 
 void output__abort(struct output *o)
@@ -155,9 +215,7 @@ void output__abort(struct output *o)
 		if (o->f)
 			fclose(o->f);
 		unlink(o->tmp);
-		untrack_temp(o->tmp);
-		free(o->tmp);
-		free(o->path);
+		output__release(o);
 	}
 	memset(o, 0, sizeof(*o));
 }
@@ -270,28 +328,23 @@ static int with_process_roots(const struct profile *p, const struct write_opts *
 	return 0;
 }
 
-int output__write_profile(const char *path, enum output_format fmt, const struct profile *p,
-			  const struct write_opts *opts, struct flame_err *err)
+int output__check_sample_type(const struct profile *p, const char *name, struct flame_err *err)
+{
+	int vi = pick_sample_type(p, name, err);
+
+	return vi < 0 ? vi : 0;
+}
+
+int output__write_to(struct output *o, enum output_format fmt, const struct profile *p,
+		     const struct write_opts *opts, struct flame_err *err)
 {
 	struct flame_err werr = {{0}};
-	struct output o;
 	int ret;
 
-	if (fmt == OUTPUT_UNKNOWN)
-		fmt = output__format(path);
-	if (fmt == OUTPUT_UNKNOWN)
-		return flame_err__set(
-			err, EINVAL,
-			"'%s': unknown output format; name it .pb.gz, .pprof, .folded, "
-			".txt or .svg",
-			path);
-	ret = output__open(&o, path);
-	if (ret)
-		return flame_err__set(err, -ret, "cannot write '%s': %s", path, strerror(-ret));
 	switch (fmt) {
 	case OUTPUT_PPROF_GZ:
 	case OUTPUT_PPROF_RAW:
-		ret = output__write_pprof(o.f, p, fmt == OUTPUT_PPROF_GZ, &werr);
+		ret = output__write_pprof(o->f, p, fmt == OUTPUT_PPROF_GZ, &werr);
 		break;
 	default: {
 		const struct profile *show;
@@ -299,19 +352,83 @@ int output__write_profile(const char *path, enum output_format fmt, const struct
 
 		ret = with_process_roots(p, opts, &show, &copy, &werr);
 		if (!ret && fmt == OUTPUT_FOLDED)
-			ret = write_folded(o.f, show, opts, &werr);
+			ret = write_folded(o->f, show, opts, &werr);
 		else if (!ret)
-			ret = write_svg(o.f, show, opts, &werr);
+			ret = write_svg(o->f, show, opts, &werr);
 		profile__free(copy);
 		break;
 	}
 	}
-	if (ret) {
+	if (ret)
+		return flame_err__set(err, -ret, "'%s': %s", o->path ? o->path : "<stdout>",
+				      werr.msg);
+	return 0;
+}
+
+static int unknown_format(const char *path, struct flame_err *err)
+{
+	return flame_err__set(err, EINVAL,
+			      "'%s': unknown output format; name it .pb.gz, .pprof, .folded, "
+			      ".txt or .svg",
+			      path);
+}
+
+int output__write_profile(const char *path, enum output_format fmt, const struct profile *p,
+			  const struct write_opts *opts, struct flame_err *err)
+{
+	struct output o;
+	int ret;
+
+	if (fmt == OUTPUT_UNKNOWN)
+		fmt = output__format(path);
+	if (fmt == OUTPUT_UNKNOWN)
+		return unknown_format(path, err);
+	/* a wrong --sample-type is the option's fault, not the output file's */
+	if (fmt != OUTPUT_PPROF_GZ && fmt != OUTPUT_PPROF_RAW &&
+	    (ret = output__check_sample_type(p, opts ? opts->sample_type : NULL, err)))
+		return ret;
+	ret = output__open(&o, path);
+	if (ret)
+		return flame_err__set(err, -ret, "cannot write '%s': %s", path, strerror(-ret));
+	if ((ret = output__write_to(&o, fmt, p, opts, err))) {
 		output__abort(&o);
-		return flame_err__set(err, -ret, "'%s': %s", path, werr.msg);
+		return ret;
 	}
 	ret = output__commit(&o);
 	if (ret)
 		return flame_err__set(err, -ret, "cannot write '%s': %s", path, strerror(-ret));
 	return 0;
+}
+
+int output__write_profiles(const char *const *paths, size_t n, const struct profile *p,
+			   const struct write_opts *opts, struct flame_err *err)
+{
+	struct output *o = calloc(n, sizeof(*o));
+	size_t i, failed = 0;
+	int ret = o ? 0 : -ENOMEM;
+
+	if (ret)
+		return flame_err__set(err, ENOMEM, "out of memory");
+	for (i = 0; i < n && !ret; i++) {
+		enum output_format fmt = output__format(paths[i]);
+
+		if (fmt == OUTPUT_UNKNOWN)
+			ret = unknown_format(paths[i], err);
+		else if (fmt != OUTPUT_PPROF_GZ && fmt != OUTPUT_PPROF_RAW)
+			ret = output__check_sample_type(p, opts ? opts->sample_type : NULL, err);
+	}
+	for (i = 0; i < n && !ret; i++) {
+		if ((ret = output__open(&o[i], paths[i])))
+			flame_err__set(err, -ret, "cannot write '%s': %s", paths[i],
+				       strerror(-ret));
+		else
+			ret = output__write_to(&o[i], output__format(paths[i]), p, opts, err);
+	}
+	if (!ret && (ret = output__commit_all(o, n, &failed)))
+		flame_err__set(err, -ret, "cannot write '%s': %s; no output was written",
+			       paths[failed], strerror(-ret));
+	for (i = 0; i < n; i++)
+		output__abort(&o[i]);
+	free(o);
+	return ret;
 }

@@ -9,6 +9,7 @@
 #define SINGE_CLI_OUTPUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "roots.h"
@@ -38,6 +39,14 @@ struct output {
 int output__open(struct output *o, const char *path);
 /* Flush, check for write errors, and rename into place; 0 or -errno (file removed). */
 int output__commit(struct output *o);
+/*
+ * Commit n outputs together: each is flushed and closed first, and only when all of them
+ * were written are they renamed into place; otherwise every one is removed. 0 or -errno,
+ * with *failed the index of the output that failed.
+ */
+int output__commit_all(struct output *o, size_t n, size_t *failed);
+/* -EEXIST when path is an existing file that is also one of the inputs (the same inode). */
+int output__check_not_input(const char *path, char *const *inputs, int ninputs);
 /* Remove the temporary file; safe to call after commit or on a zeroed struct. */
 void output__abort(struct output *o);
 /*
@@ -69,6 +78,18 @@ struct write_opts {
 
 /* Encode p as pprof (gzipped or raw) into an open file; 0 or a negative errno with err set. */
 int output__write_pprof(FILE *f, const struct profile *p, bool gzip, struct flame_err *err);
+
+/* 0 if the profile has the sample type name (NULL: its default), else -EINVAL and err. */
+int output__check_sample_type(const struct profile *p, const char *name, struct flame_err *err);
+/* Write p to an open output in format fmt; 0, or a negative errno with err naming the file. */
+int output__write_to(struct output *o, enum output_format fmt, const struct profile *p,
+		     const struct write_opts *opts, struct flame_err *err);
+/*
+ * Write p to every path, in the format each name asks for, all or none (see
+ * output__commit_all()); 0, or a negative errno with a one-line message in err.
+ */
+int output__write_profiles(const char *const *paths, size_t n, const struct profile *p,
+			   const struct write_opts *opts, struct flame_err *err);
 
 /*
  * Write p to path in the format its extension names (fmt overrides when not UNKNOWN).

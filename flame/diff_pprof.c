@@ -56,6 +56,10 @@ static int mark_base(struct profile *p, size_t first_base, size_t head_runs, siz
 		memcpy(old, p->sample_labels.data + tail, ntail * sizeof(*old));
 	}
 	p->sample_labels.len = tail;
+	if (tail + ntail + (p->samples.len - first_base) > PROFILE_MAX_LABELS) {
+		free(old);
+		return -E2BIG;
+	}
 	if (vec_reserve(&p->sample_labels, ntail + (p->samples.len - first_base))) {
 		free(old);
 		return -ENOMEM;
@@ -63,8 +67,12 @@ static int mark_base(struct profile *p, size_t first_base, size_t head_runs, siz
 	for (i = first_base; i < p->samples.len; i++) {
 		struct sample *s = &p->samples.data[i];
 
+		if (s->nlabels >= SAMPLE_MAX_LABELS) {
+			free(old);
+			return -E2BIG;
+		}
 		lbl_start = s->label_start - tail;
-		s->label_start = p->sample_labels.len;
+		s->label_start = (uint32_t)p->sample_labels.len;
 		for (j = 0; j < s->nlabels; j++)
 			p->sample_labels.data[p->sample_labels.len++] = old[lbl_start + j];
 		p->sample_labels.data[p->sample_labels.len++] = mark;

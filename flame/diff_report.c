@@ -314,7 +314,7 @@ static void text_side(const struct diff *d, FILE *out, const char *side, size_t 
 	char buf[32];
 	size_t n;
 
-	report__format_value(buf, sizeof(buf), (double)total, d->unit);
+	report__format_int(buf, sizeof(buf), total, d->unit);
 	n = strlen(buf);
 	/* "3.00s" carries its unit; a plain number gets the unit's name: "1234 count" */
 	fprintf(out, "%s: %zu %s, total %s%s%s; quality: ", side, runs, plural(runs, "run", "runs"),
@@ -521,7 +521,7 @@ static void md_quality_row(const struct diff *d, FILE *out, const char *side, si
 	char buf[32];
 
 	fprintf(out, "| %s | %zu | %s | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " |\n",
-		side, runs, report__format_value(buf, sizeof(buf), (double)total, d->unit), q->lost,
+		side, runs, report__format_int(buf, sizeof(buf), total, d->unit), q->lost,
 		q->truncated, q->unknown_frames, q->bad_lines);
 }
 

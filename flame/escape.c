@@ -162,10 +162,28 @@ static bool needs_work(unsigned char c, unsigned flags)
 	}
 }
 
+bool escape__is_disguising(uint32_t cp)
+{
+	return cp == 0x061C ||			 /* Arabic letter mark */
+	       cp == 0x200E || cp == 0x200F ||	 /* left-to-right and right-to-left marks */
+	       cp == 0x2028 || cp == 0x2029 ||	 /* line and paragraph separators */
+	       (cp >= 0x202A && cp <= 0x202E) || /* embeddings and overrides */
+	       (cp >= 0x2066 && cp <= 0x2069);	 /* isolates */
+}
+
+void escape__write_visible(FILE *out, uint32_t cp)
+{
+	fprintf(out, "\\u%04X", (unsigned)cp);
+}
+
 static void write_char(FILE *out, uint32_t cp, unsigned flags)
 {
 	char buf[4];
 
+	if (escape__is_disguising(cp)) {
+		escape__write_visible(out, cp);
+		return;
+	}
 	switch (cp) {
 	case '&':
 		fputs_unlocked("&amp;", out);

@@ -13,6 +13,7 @@
  *    U+FFFD too (visible, so a name with a NUL in it still looks different).
  *  - XML text: & < > escaped (">" too, so "]]>" can never appear).
  *  - XML attribute: & < > " ' escaped.
+ *  - disguising characters (bidi controls, U+2028/U+2029) are written as the text "\u202E".
  *  - one-line XML text: XML text with TAB, LF and CR turned into spaces, for frame names
  *    (the script reads a frame's name as the first line of its <title>).
  *
@@ -22,6 +23,7 @@
 #ifndef SINGE_FLAME_ESCAPE_H
 #define SINGE_FLAME_ESCAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +48,16 @@ size_t escape__prefix(const char *s, size_t len, size_t max_chars);
  * three bytes and replaces at least one); NUL-terminates and returns the length.
  */
 size_t escape__sanitize(char *dst, const char *s, size_t len);
+
+/*
+ * Characters that change how the text around them is shown without being seen themselves:
+ * bidirectional controls (U+202E can make "gnp.exe" read "exe.png") and line or paragraph
+ * separators. Every writer shows them as the visible text "\u202E" instead, so a name reads
+ * the same in every viewer and cannot disguise another.
+ */
+bool escape__is_disguising(uint32_t cp);
+/* Write "\uXXXX" for cp. */
+void escape__write_visible(FILE *out, uint32_t cp);
 
 /* Write s as XML character data (element content): sanitized, & < > escaped. */
 void escape__xml_text(FILE *out, const char *s, size_t len);

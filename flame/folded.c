@@ -767,21 +767,35 @@ struct folded_writer {
 	struct idset stack_index; /* stack -> index in stacks */
 };
 
+/* The cause of a failed write (ENOSPC, EFBIG...), kept by stdio in errno; EIO if none. */
+static int write_error(void)
+{
+	return errno ? -errno : -EIO;
+}
+
+static int out_write(struct folded_writer *w, const char *s, size_t n)
+{
+	errno = 0;
+	return fwrite(s, 1, n, w->out) == n ? 0 : write_error();
+}
+
 static int out_flush(struct folded_writer *w)
 {
-	if (w->len && fwrite(w->buf, 1, w->len, w->out) != w->len)
-		return -EIO;
+	int ret = w->len ? out_write(w, w->buf, w->len) : 0;
+
 	w->len = 0;
-	return 0;
+	return ret;
 }
 
 static int out_bytes(struct folded_writer *w, const char *s, size_t n)
 {
+	int ret;
+
 	if (n > OUT_BUF_SIZE - w->len) {
-		if (out_flush(w))
-			return -EIO;
+		if ((ret = out_flush(w)))
+			return ret;
 		if (n > OUT_BUF_SIZE)
-			return fwrite(s, 1, n, w->out) == n ? 0 : -EIO;
+			return out_write(w, s, n);
 	}
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
@@ -829,8 +843,10 @@ static int arena_put_name(struct folded_writer *w, uint64_t fid)
 
 		if (*c == ';')
 			*c = ':';
-		else if (*c == '\n')
-			*c = ' ';
+		else if (*c == '\n' || *c == '\r')
+			*c = ' '; /* a reader would end the line there */
+		else if (*c == '\0')
+			*c = '?'; /* C strings, and so most tools, would end the name there */
 	}
 	return 0;
 }
@@ -846,6 +862,18 @@ static const char *kind_suffix(const struct profile *p, const struct location *l
 	default:
 		return "";
 	}
+}
+
+/*
+ * A plain name that ends like a kernel, JIT or waker suffix ("b_[k]", "b_[w]") would lose it
+ * when read back: "_[w]" after it is the one suffix a reader drops, keeping the name whole.
+ * ("_[i]" is left alone: a root frame keeps it as its name, any other is inlined.)
+ */
+static bool loses_suffix(const char *s, size_t n)
+{
+	enum frame_suffix suffix = frame_suffix(s, n);
+
+	return suffix == SUFFIX_KERNEL || suffix == SUFFIX_JIT || suffix == SUFFIX_WAKER;
 }
 
 /* Render a location root first: the real function, then what was inlined into it. */
@@ -871,10 +899,15 @@ static int render_location(struct folded_writer *w, const struct location *loc)
 	for (k = loc->nlines; k-- > 0;) {
 		bool outer = k == loc->nlines - 1;
 
+		size_t start;
+
 		suffix = outer ? kind_suffix(w->p, loc, &lines[k]) : "_[i]";
 		if (!outer && arena_put(w, ";", 1))
 			return -ENOMEM;
+		start = w->arena.len;
 		ret = arena_put_name(w, lines[k].function_id);
+		if (!ret && !*suffix && loses_suffix(w->arena.data + start, w->arena.len - start))
+			suffix = "_[w]";
 		if (!ret)
 			ret = arena_put(w, suffix, strlen(suffix));
 		if (ret)
@@ -955,7 +988,7 @@ static bool stack_eq(uint32_t idx, const void *key, void *ctx)
 	const struct folded_writer *w = ctx;
 	const struct profile *p = w->p;
 	size_t a = w->stacks.data[idx], b = *(const size_t *)key;
-	const uint64_t *la = profile__sample_locs(p, a), *lb = profile__sample_locs(p, b);
+	const uint32_t *la = profile__sample_locs(p, a), *lb = profile__sample_locs(p, b);
 	uint32_t n = p->samples.data[a].nlocs, j;
 
 	if (n != p->samples.data[b].nlocs)
@@ -971,7 +1004,7 @@ static int add_to_stacks(struct folded_writer *w, size_t si)
 	const struct profile *p = w->p;
 	const struct sample *s = &p->samples.data[si];
 	const int64_t *values = profile__sample_values(p, si);
-	const uint64_t *locs;
+	const uint32_t *locs;
 	uint64_t hash = s->nlocs;
 	int64_t idx;
 	uint32_t j;
@@ -1043,7 +1076,7 @@ static int write_unit_header(struct folded_writer *w)
 
 static int write_stack_text(struct folded_writer *w, size_t si)
 {
-	const uint64_t *locs = profile__sample_locs(w->p, si);
+	const uint32_t *locs = profile__sample_locs(w->p, si);
 	uint32_t j = w->p->samples.data[si].nlocs;
 	int ret = 0;
 
@@ -1135,8 +1168,11 @@ int folded__write(const struct profile *p, int vi, int base_vi, FILE *out)
 	idset_release(&w.stack_index);
 	for (i = 0; i < w.stacks.len && !ret; i++)
 		ret = write_stack(&w, i);
-	if (!ret && (out_flush(&w) || fflush(out) || ferror(out)))
-		ret = -EIO;
+	if (!ret)
+		ret = out_flush(&w);
+	errno = 0;
+	if (!ret && (fflush(out) || ferror(out)))
+		ret = write_error();
 	writer_release(&w);
 	return ret;
 }

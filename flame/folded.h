@@ -65,8 +65,10 @@ int folded__parse(struct profile *p, const char *buf, size_t len, size_t *first_
  * INT64_MAX is written as several lines, so totals are kept exactly.
  *
  * Frame names: kernel frames get "_[k]", JIT frames "_[j]", inlined lines "_[i]" (decided by
- * profile__frame_kind()); ';' in a name becomes ':' and a newline a space, since they would
- * break the line; an empty name is written "[unknown]", and a location without lines
+ * profile__frame_kind()); ';' in a name becomes ':', a newline or CR a space and a NUL '?',
+ * since they would break the line (or the name, for C tools); a plain name that ends like a
+ * "_[k]", "_[j]" or "_[w]" suffix gets "_[w]" after it, which the reader drops, so it reads
+ * back whole; an empty name is written "[unknown]", and a location without lines
  * "0x<address>" (or "[unknown]").
  *
  * When a written column's unit is not "count", the unit header comes first.

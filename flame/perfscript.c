@@ -854,7 +854,7 @@ int perfscript__parse(struct profile *p, const char *buf, size_t len, struct fla
 	return ret;
 }
 
-#define SNIFF_BYTES 65536
+#define SNIFF_BYTES (1 << 20) /* the detection window of cli/input.c */
 #define SNIFF_LINES 8
 
 /* A header with a time stamp and an event: "comm 123 [000] 1.5: 1001 cpu-clock:". */

@@ -93,6 +93,8 @@ struct encoder {
 	struct pb_buf gz;  /* compressed output */
 	z_stream zs;
 	bool gzip;
+	VEC(uint64_t) locs; /* one sample's location ids, widened for the packed writer */
+	bool oom;
 };
 
 /* Compress what buf holds; with Z_FINISH also end the gzip member. */
@@ -181,13 +183,23 @@ static void enc_sample(struct encoder *e, size_t i)
 {
 	const struct profile *p = e->p;
 	const struct sample *s = &p->samples.data[i];
-	/* (empty arrays may be NULL: no pointer arithmetic on them) */
-	const uint64_t *locs = s->nlocs ? profile__sample_locs(p, i) : NULL;
 	/* int64 values are written as their two's complement uint64 (the int64 wire form) */
 	const uint64_t *vals = (const uint64_t *)profile__sample_values(p, i);
 	const struct label *labels = s->nlabels ? profile__sample_labels(p, i) : NULL;
 	size_t nv = p->sample_types.len, size, j;
+	const uint64_t *locs = NULL;
 
+	if (s->nlocs && !vec_reserve(&e->locs, s->nlocs)) {
+		/* the model keeps 32-bit ids; the packed writer takes 64-bit ones */
+		const uint32_t *ids = profile__sample_locs(p, i);
+
+		for (j = 0; j < s->nlocs; j++)
+			e->locs.data[j] = ids[j];
+		locs = e->locs.data;
+	} else if (s->nlocs) {
+		e->oom = true;
+		return;
+	}
 	size = pb_packed_size(SAMPLE_LOCATION_ID, locs, s->nlocs) +
 	       pb_packed_size(SAMPLE_VALUE, vals, nv);
 	for (j = 0; j < s->nlabels; j++) {
@@ -356,6 +368,8 @@ static int enc_samples(struct encoder *e)
 
 	for (i = 0; i < e->p->samples.len; i++) {
 		enc_sample(e, i);
+		if (e->oom)
+			return -ENOMEM;
 		if ((ret = enc_flush(e)))
 			return ret;
 	}
@@ -497,6 +511,7 @@ int pprof__encode(const struct profile *p, bool gzip, void **out, size_t *out_le
 	size = enc_estimate(p);
 	pb_buf__reserve(&e.buf, gzip && size > DEFLATE_CHUNK ? DEFLATE_CHUNK + 64 * 1024 : size);
 	ret = enc_body(&e);
+	vec_free(&e.locs);
 	if (gzip)
 		deflateEnd(&e.zs);
 	result = gzip ? &e.gz : &e.buf;
@@ -527,6 +542,11 @@ int pprof__encode(const struct profile *p, bool gzip, void **out, size_t *out_le
 /* A decoder-internal code: a known field came with the wrong wire type (see bad_*). */
 #define EWIRETYPE EPROTOTYPE
 
+struct big_id {
+	size_t k; /* index in sample_locs */
+	uint64_t id;
+};
+
 struct decoder {
 	struct profile *p;
 	struct flame_err *err;
@@ -540,6 +560,12 @@ struct decoder {
 	   checks after the last byte need not walk every sample again */
 	uint64_t max_sample_loc;
 	bool sample_loc_zero;
+	/* sample location ids of 2^32 - 1 or more: the model's 32 bits hold UINT32_MAX there,
+	   and the id itself waits here for remap_samples() (in sample_locs order) */
+	VEC(struct big_id) big_ids;
+	/* distinct label sets, each by the first sample that has it: samples with the same
+	   labels (the same tid, the same goroutine) share one copy */
+	struct idset label_sets;
 	uint32_t max_label_str;
 	bool have_strings;
 	/* where the bytes being decoded sit in the (decompressed) stream, for messages */
@@ -738,19 +764,108 @@ static int decode_label(struct decoder *d, struct pb_reader r)
 	return vec_push(&d->p->sample_labels, l);
 }
 
-/* Note the range of a new sample's location ids (still hot in the cache). */
-static void note_sample_locs(struct decoder *d, const uint64_t *locs, size_t n)
+/* Append one location id of a sample, noting its range (see max_sample_loc). */
+static int push_loc_id(struct decoder *d, uint64_t id)
 {
-	uint64_t max = d->max_sample_loc;
-	bool zero = false;
-	size_t i;
+	struct profile *p = d->p;
 
-	for (i = 0; i < n; i++) {
-		max = locs[i] > max ? locs[i] : max;
-		zero |= !locs[i];
+	if (id > d->max_sample_loc)
+		d->max_sample_loc = id;
+	d->sample_loc_zero |= !id;
+	if (id >= UINT32_MAX) {
+		struct big_id b = {p->sample_locs.len, id};
+
+		if (vec_push(&d->big_ids, b))
+			return -ENOMEM;
+		id = UINT32_MAX;
 	}
-	d->max_sample_loc = max;
-	d->sample_loc_zero |= zero;
+	return vec_push(&p->sample_locs, (uint32_t)id);
+}
+
+/* A sample's location ids, packed or not, into the model's 32-bit array. */
+static int read_loc_ids(struct decoder *d, struct pb_reader *r, uint32_t field, enum pb_wire wire)
+{
+	struct pb_reader body;
+	uint64_t v;
+	int ret;
+
+	if (wire == PB_VARINT)
+		return pb_read_varint(r, &v) ?: push_loc_id(d, v);
+	if (wire != PB_LEN)
+		return wrong_wire(d, field, wire);
+	if ((ret = pb_read_bytes(r, &body)))
+		return ret;
+	/* every varint takes at least one byte: room for one per byte is enough */
+	if (vec_reserve(&d->p->sample_locs, (size_t)(body.end - body.p)))
+		return -ENOMEM;
+	while (!pb_reader__done(&body))
+		if ((ret = pb_read_varint(&body, &v)) || (ret = push_loc_id(d, v)))
+			return ret;
+	return 0;
+}
+
+/* Past this many distinct label sets, labels are mostly unique: sharing stops paying. */
+#define MAX_SHARED_LABEL_SETS (1u << 16)
+
+struct label_set_key {
+	const struct label *labels;
+	uint32_t n;
+};
+
+static bool same_label(const struct label *a, const struct label *b)
+{
+	return a->key == b->key && a->str == b->str && a->num == b->num &&
+	       a->num_unit == b->num_unit;
+}
+
+static bool label_set_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct profile *p = ctx;
+	const struct sample *s = &p->samples.data[idx];
+	const struct label_set_key *k = key;
+	const struct label *l = p->sample_labels.data + s->label_start;
+	uint32_t i;
+
+	if (s->nlabels != k->n)
+		return false;
+	for (i = 0; i < k->n; i++)
+		if (!same_label(&l[i], &k->labels[i]))
+			return false;
+	return true;
+}
+
+static uint64_t label_set_hash(const struct label_set_key *k)
+{
+	uint64_t h = k->n;
+	uint32_t i;
+
+	for (i = 0; i < k->n; i++) {
+		h = hash_mix(h, ((uint64_t)k->labels[i].key << 32) | k->labels[i].str);
+		h = hash_mix(h, (uint64_t)k->labels[i].num);
+		h = hash_mix(h, k->labels[i].num_unit);
+	}
+	return h;
+}
+
+/*
+ * The labels of the sample being decoded (the tail of sample_labels from s->label_start):
+ * if an earlier sample has the same ones, point at those and drop the copy.
+ */
+static void share_labels(struct decoder *d, struct sample *s, uint32_t nlabels)
+{
+	struct profile *p = d->p;
+	struct label_set_key k = {p->sample_labels.data + s->label_start, nlabels};
+	uint64_t h = label_set_hash(&k);
+	int64_t idx = idset__find(&d->label_sets, h, &k, label_set_eq, p);
+
+	if (idx >= 0) {
+		p->sample_labels.len = s->label_start;
+		s->label_start = p->samples.data[idx].label_start;
+		return;
+	}
+	/* (a failed insert only means less sharing) */
+	if (d->label_sets.len < MAX_SHARED_LABEL_SETS && p->samples.len < UINT32_MAX)
+		idset__insert(&d->label_sets, h, (uint32_t)p->samples.len);
 }
 
 static int decode_sample(struct decoder *d, struct pb_reader r)
@@ -767,8 +882,7 @@ static int decode_sample(struct decoder *d, struct pb_reader r)
 		if ((ret = pb_read_tag(&r, &f, &w)))
 			return ret;
 		if (f == SAMPLE_LOCATION_ID)
-			ret = read_repeated(d, &r, f, w, (void **)&p->sample_locs.data,
-					    &p->sample_locs.len, &p->sample_locs.cap);
+			ret = read_loc_ids(d, &r, f, w);
 		else if (f == SAMPLE_VALUE)
 			ret = read_repeated(d, &r, f, w, (void **)&p->sample_values.data,
 					    &p->sample_values.len, &p->sample_values.cap);
@@ -781,7 +895,8 @@ static int decode_sample(struct decoder *d, struct pb_reader r)
 	}
 	nlocs = p->sample_locs.len - s.loc_start;
 	nvalues = p->sample_values.len - values_start;
-	if (nlocs > UINT32_MAX || p->sample_labels.len - s.label_start > UINT32_MAX)
+	if (nlocs > UINT32_MAX || p->sample_labels.len - s.label_start > SAMPLE_MAX_LABELS ||
+	    p->sample_locs.len > SAMPLE_MAX_LOCS || p->sample_labels.len > PROFILE_MAX_LABELS)
 		return flame_err__set(d->err, EINVAL, "pprof: sample %zu is too large",
 				      p->samples.len);
 	if (!p->samples.len)
@@ -795,10 +910,10 @@ static int decode_sample(struct decoder *d, struct pb_reader r)
 		return flame_err__set(d->err, EINVAL,
 				      "pprof: sample %zu has %zu values but sample 0 has %zu",
 				      p->samples.len, nvalues, d->values_per_sample);
-	if (nlocs)
-		note_sample_locs(d, p->sample_locs.data + s.loc_start, nlocs);
 	s.nlocs = (uint32_t)nlocs;
 	s.nlabels = (uint32_t)(p->sample_labels.len - s.label_start);
+	if (s.nlabels)
+		share_labels(d, &s, (uint32_t)s.nlabels);
 	return vec_push(&p->samples, s);
 }
 
@@ -1199,6 +1314,12 @@ static bool bad_str(const struct decoder *d, uint32_t idx, uint32_t *bad)
 
 static int str_error(struct decoder *d, const char *what, uint32_t bad)
 {
+	/* str_index() saturates: a negative index (int64 -1 on the wire) lands here too */
+	if (bad == UINT32_MAX)
+		return flame_err__set(d->err, EINVAL,
+				      "pprof: %s refers to a negative or huge string index, but "
+				      "the string table has %zu entries",
+				      what, d->p->strings.len);
 	return flame_err__set(d->err, EINVAL,
 			      "pprof: %s refers to string %u, but the string table has %zu entries",
 			      what, bad, d->p->strings.len);
@@ -1424,20 +1545,24 @@ static size_t sample_of_loc(const struct profile *p, size_t k)
 static int remap_samples(struct decoder *d, const struct idmap *locs)
 {
 	struct profile *p = d->p;
-	uint64_t *ids = p->sample_locs.data;
-	size_t n = p->sample_locs.len, k;
+	uint32_t *ids = p->sample_locs.data;
+	size_t n = p->sample_locs.len, k, big = 0;
 
 	/* the common case (Go and singe write dense ids): nothing to change, nothing to find */
 	if (locs->dense && !d->sample_loc_zero && d->max_sample_loc <= locs->n)
 		return 0;
 	for (k = 0; k < n; k++) {
-		uint64_t id = ids[k];
+		uint64_t id = ids[k], to;
 
-		if (locs->dense ? id - 1 >= locs->n : !(ids[k] = idmap_get(locs, id)))
+		if (id == UINT32_MAX && big < d->big_ids.len && d->big_ids.data[big].k == k)
+			id = d->big_ids.data[big++].id;
+		to = locs->dense ? (id - 1 < locs->n ? id : 0) : idmap_get(locs, id);
+		if (!to)
 			return flame_err__set(d->err, EINVAL,
 					      "pprof: sample %zu refers to location %" PRIu64
 					      ", which does not exist",
 					      sample_of_loc(p, k), id);
+		ids[k] = (uint32_t)to;
 	}
 	return 0;
 }
@@ -1554,7 +1679,35 @@ struct inflater {
 	size_t fill, cap;
 	uint64_t total; /* bytes inflated, all members */
 	bool done;
+	/* a stream: more input from more() into inbuf once in..in_end is used up */
+	pprof_read_fn more;
+	void *ctx;
+	uint8_t *inbuf;
+	bool eof;
 };
+
+#define STREAM_CHUNK (256u << 10)
+
+/* Refill in..in_end from the stream when it is used up; 0 or a negative errno. */
+static int refill(struct decoder *d, struct inflater *z)
+{
+	long n;
+
+	if (!z->more || z->eof || z->zs.avail_in || z->in < z->in_end)
+		return 0;
+	if (!z->inbuf && !(z->inbuf = malloc(STREAM_CHUNK)))
+		return flame_err__set(d->err, ENOMEM, "pprof: out of memory");
+	n = z->more(z->ctx, z->inbuf, STREAM_CHUNK, d->err);
+	if (n < 0) {
+		if (!d->err || !d->err->msg[0])
+			flame_err__set(d->err, (int)-n, "read failed: %s", strerror((int)-n));
+		return (int)n;
+	}
+	z->eof = n == 0;
+	z->in = z->inbuf;
+	z->in_end = z->inbuf + n;
+	return 0;
+}
 
 static bool is_gzip(const uint8_t *b, size_t len)
 {
@@ -1573,6 +1726,8 @@ static int inflate_some(struct decoder *d, struct inflater *z)
 		room = (size_t)(max_decompressed - z->total) + 1;
 	if (room > UINT_MAX)
 		room = UINT_MAX;
+	if ((zret = refill(d, z)))
+		return zret;
 	if (!z->zs.avail_in && z->in < z->in_end) {
 		size_t n = (size_t)(z->in_end - z->in);
 
@@ -1599,18 +1754,23 @@ static int inflate_some(struct decoder *d, struct inflater *z)
 		next = z->zs.next_in;
 		z->in = next;
 		z->zs.avail_in = 0;
+		if (next == z->in_end && (zret = refill(d, z)))
+			return zret;
+		next = z->in;
 		if (next == z->in_end) {
 			z->done = true;
 			return 0;
 		}
 		/* several gzip members are one stream, as gzip -d and Go read them */
-		if (!is_gzip(next, (size_t)(z->in_end - next)))
+		/* (a stream may have cut the magic: zlib checks the header then) */
+		if (!is_gzip(next, (size_t)(z->in_end - next)) &&
+		    !(z->more && !z->eof && z->in_end - next < 2))
 			return flame_err__set(d->err, EINVAL,
 					      "pprof: unexpected data after the gzip stream");
 		return inflateReset(&z->zs) == Z_OK ? 0 : -ENOMEM;
 	case Z_OK:
 	case Z_BUF_ERROR:
-		if (!in_left && z->zs.avail_out)
+		if (!in_left && z->zs.avail_out && (!z->more || z->eof))
 			return flame_err__set(d->err, EINVAL, "pprof: truncated gzip stream");
 		return 0;
 	case Z_MEM_ERROR:
@@ -1639,9 +1799,10 @@ static int window_make_room(struct decoder *d, struct inflater *z, size_t consum
 	return 0;
 }
 
-static int decode_gzip(struct decoder *d, const uint8_t *buf, size_t len)
+static int decode_gzip(struct decoder *d, const uint8_t *buf, size_t len, pprof_read_fn more,
+		       void *ctx)
 {
-	struct inflater z = {.in = buf, .in_end = buf + len};
+	struct inflater z = {.in = buf, .in_end = buf + len, .more = more, .ctx = ctx};
 	int ret = 0;
 
 	if (inflateInit2(&z.zs, 16 + MAX_WBITS) != Z_OK)
@@ -1666,10 +1827,12 @@ static int decode_gzip(struct decoder *d, const uint8_t *buf, size_t len)
 		ret = flame_err__set(d->err, EINVAL, "pprof: empty input");
 	inflateEnd(&z.zs);
 	free(z.win);
+	free(z.inbuf);
 	return ret;
 }
 
-int pprof__decode(struct profile *p, const void *buf, size_t len, struct flame_err *err)
+static int decode(struct profile *p, const void *buf, size_t len, pprof_read_fn more, void *ctx,
+		  struct flame_err *err)
 {
 	struct decoder d = {.p = p, .err = err, .base = buf};
 	const uint8_t *pos = buf;
@@ -1681,7 +1844,9 @@ int pprof__decode(struct profile *p, const void *buf, size_t len, struct flame_e
 	if (!len)
 		return flame_err__set(err, EINVAL, "pprof: empty input");
 	if (is_gzip(buf, len))
-		ret = decode_gzip(&d, buf, len);
+		ret = decode_gzip(&d, buf, len, more, ctx);
+	else if (more)
+		ret = flame_err__set(err, EINVAL, "pprof: only a gzip stream can be streamed");
 	else
 		ret = decode_fields(&d, &pos, pos + len, true);
 	if (!ret)
@@ -1690,7 +1855,20 @@ int pprof__decode(struct profile *p, const void *buf, size_t len, struct flame_e
 	vec_free(&d.location_ids);
 	vec_free(&d.function_ids);
 	vec_free(&d.lines);
+	vec_free(&d.big_ids);
+	idset_release(&d.label_sets);
 	return ret;
+}
+
+int pprof__decode(struct profile *p, const void *buf, size_t len, struct flame_err *err)
+{
+	return decode(p, buf, len, NULL, NULL, err);
+}
+
+int pprof__decode_stream(struct profile *p, const void *head, size_t head_len, pprof_read_fn more,
+			 void *ctx, struct flame_err *err)
+{
+	return decode(p, head, head_len, more, ctx, err);
 }
 
 /* ===================================================================== sniffing */

@@ -41,6 +41,21 @@ int pprof__encode(const struct profile *p, bool gzip, void **out, size_t *out_le
 int pprof__decode(struct profile *p, const void *buf, size_t len, struct flame_err *err);
 
 /*
+ * Where pprof__decode_stream() gets the bytes after the first ones: up to cap bytes into
+ * buf; their number, 0 at the end, or a negative errno (the message is then the reader's,
+ * in err, if it set one).
+ */
+typedef long (*pprof_read_fn)(void *ctx, void *buf, size_t cap, struct flame_err *err);
+
+/*
+ * pprof__decode() for a gzip stream too large to hold: head[0..head_len) is its start and
+ * more() gives the rest, read as it is inflated, so neither the compressed nor the inflated
+ * bytes are ever all in memory. head must start with the gzip magic.
+ */
+int pprof__decode_stream(struct profile *p, const void *head, size_t head_len, pprof_read_fn more,
+			 void *ctx, struct flame_err *err);
+
+/*
  * Cheap check for input auto-detection: the gzip magic (1f 8b), or bytes whose first fields
  * parse as fields of a Profile message with the right wire types.
  */

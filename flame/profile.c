@@ -8,38 +8,6 @@
 #include "hash.h"
 #include "profile.h"
 
-int flame_err__set(struct flame_err *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return -code;
-}
-
-int vec_grow(void **data, size_t *cap, size_t need, size_t elem_size)
-{
-	size_t ncap = *cap ? *cap : 16;
-	void *p;
-
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2 / elem_size)
-			return -ENOMEM;
-		ncap *= 2;
-	}
-	if (ncap == *cap)
-		return 0;
-	p = realloc(*data, ncap * elem_size);
-	if (!p)
-		return -ENOMEM;
-	*data = p;
-	*cap = ncap;
-	return 0;
-}
-
 struct profile *profile__new(void)
 {
 	struct profile *p = calloc(1, sizeof(*p));
@@ -318,7 +286,7 @@ int64_t profile__intern_location(struct profile *p, uint64_t mapping_id, uint64_
 int profile__add_sample(struct profile *p, const uint64_t *locs, uint32_t nlocs,
 			const int64_t *values, const struct label *labels, uint32_t nlabels)
 {
-	size_t nv = p->sample_types.len;
+	size_t nv = p->sample_types.len, i;
 	struct sample s = {
 		.loc_start = p->sample_locs.len,
 		.nlocs = nlocs,
@@ -326,12 +294,16 @@ int profile__add_sample(struct profile *p, const uint64_t *locs, uint32_t nlocs,
 		.nlabels = nlabels,
 	};
 
+	if (nlabels > SAMPLE_MAX_LABELS || p->sample_locs.len + nlocs > SAMPLE_MAX_LOCS ||
+	    p->sample_labels.len + nlabels > PROFILE_MAX_LABELS)
+		return -E2BIG;
 	if (vec_reserve(&p->sample_locs, nlocs) || vec_reserve(&p->sample_values, nv) ||
 	    vec_reserve(&p->sample_labels, nlabels) || vec_reserve(&p->samples, 1))
 		return -ENOMEM;
-	if (nlocs)
-		memcpy(p->sample_locs.data + p->sample_locs.len, locs, nlocs * sizeof(*locs));
-	p->sample_locs.len += nlocs;
+	/* an id past 32 bits matches no location: it stays invalid for profile__validate() */
+	for (i = 0; i < nlocs; i++)
+		p->sample_locs.data[p->sample_locs.len++] =
+			locs[i] < UINT32_MAX ? (uint32_t)locs[i] : UINT32_MAX;
 	if (nv)
 		memcpy(p->sample_values.data + p->sample_values.len, values, nv * sizeof(*values));
 	p->sample_values.len += nv;
@@ -409,7 +381,7 @@ static int validate_samples(const struct profile *p, struct flame_err *err)
 				      p->sample_types.len);
 	for (i = 0; i < p->samples.len; i++) {
 		const struct sample *s = &p->samples.data[i];
-		const uint64_t *locs = profile__sample_locs(p, i);
+		const uint32_t *locs = profile__sample_locs(p, i);
 		const struct label *labels = profile__sample_labels(p, i);
 
 		if (s->loc_start + s->nlocs > p->sample_locs.len ||
@@ -637,7 +609,7 @@ static int merge_samples(struct profile *dst, const struct profile *src, const u
 
 	for (i = 0; i < src->samples.len && !ret; i++) {
 		const struct sample *s = &src->samples.data[i];
-		const uint64_t *sl = profile__sample_locs(src, i);
+		const uint32_t *sl = profile__sample_locs(src, i);
 		const struct label *lb = profile__sample_labels(src, i);
 
 		locs.len = labels.len = 0;
@@ -754,6 +726,35 @@ static enum frame_kind function_kind(const char *name, const char *file)
 	return FRAME_NATIVE;
 }
 
+/*
+ * A copy of string idx with NUL bytes shown as '?', as the folded writer shows them, so a
+ * name is classified the same before and after a round trip; NULL if it has no NUL.
+ */
+static char *without_nuls(const struct profile *p, uint32_t idx)
+{
+	const char *s = profile__str(p, idx);
+	size_t n = strtab__strlen(&p->strings, idx), i;
+	char *copy;
+
+	if (strlen(s) == n || !(copy = malloc(n + 1)))
+		return NULL;
+	for (i = 0; i < n; i++)
+		copy[i] = s[i] ? s[i] : '?';
+	copy[n] = '\0';
+	return copy;
+}
+
+static enum frame_kind function_kind_of(const struct profile *p, const struct function *f)
+{
+	char *name = without_nuls(p, f->name), *file = without_nuls(p, f->filename);
+	enum frame_kind kind = function_kind(name ? name : profile__str(p, f->name),
+					     file ? file : profile__str(p, f->filename));
+
+	free(name);
+	free(file);
+	return kind;
+}
+
 enum frame_kind profile__frame_kind(const struct profile *p, const struct location *loc,
 				    const struct line *line)
 {
@@ -766,7 +767,7 @@ enum frame_kind profile__frame_kind(const struct profile *p, const struct locati
 	if (!line)
 		return FRAME_UNKNOWN;
 	f = profile__function(p, line->function_id);
-	return function_kind(profile__str(p, f->name), profile__str(p, f->filename));
+	return function_kind_of(p, f);
 }
 
 const char *frame_kind__name(enum frame_kind kind)

@@ -23,16 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "strtab.h"
-
-/* A one-line, human-readable description of what went wrong, filled by parsers. */
-struct flame_err {
-	char msg[256];
-};
-
-/* Record a formatted message in err (err may be NULL); returns -code for tail calls. */
-int flame_err__set(struct flame_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#include "vec.h"
 
 struct value_type {
 	uint32_t type; /* string index, e.g. "samples", "cpu" */
@@ -79,32 +72,19 @@ struct location {
 	bool is_folded;
 };
 
+/* 16 bytes: a million-sample profile spends its memory on location ids, not on this. */
 struct sample {
-	size_t loc_start;   /* index of the first location id in profile.sample_locs */
-	uint32_t nlocs;	    /* leaf first */
-	size_t label_start; /* index of the first label in profile.sample_labels */
-	uint32_t nlabels;
+	uint64_t loc_start : 40; /* index of the first location id in profile.sample_locs */
+	uint64_t nlabels : 24;	 /* labels of this sample (at most SAMPLE_MAX_LABELS) */
+	uint32_t nlocs;		 /* leaf first */
+	uint32_t label_start;	 /* index of the first label in profile.sample_labels */
 	/* values live at profile.sample_values[i * nsample_types ...] for sample i */
 };
 
-/* Growable array helpers used by the model (and by codecs for their own scratch arrays). */
-#define VEC(type)                                                                                  \
-	struct {                                                                                   \
-		type *data;                                                                        \
-		size_t len;                                                                        \
-		size_t cap;                                                                        \
-	}
-
-int vec_grow(void **data, size_t *cap, size_t need, size_t elem_size);
-
-/* Make room for n more elements; 0 or -ENOMEM. */
-#define vec_reserve(v, n)                                                                          \
-	((v)->len + (n) <= (v)->cap                                                                \
-		 ? 0                                                                               \
-		 : vec_grow((void **)&(v)->data, &(v)->cap, (v)->len + (n), sizeof(*(v)->data)))
-/* Append one element; 0 or -ENOMEM. */
-#define vec_push(v, x) (vec_reserve(v, 1) ? -ENOMEM : ((v)->data[(v)->len++] = (x), 0))
-#define vec_free(v) (free((v)->data), (v)->data = NULL, (v)->len = (v)->cap = 0)
+/* What struct sample can address; profile__add_sample() refuses more with -E2BIG. */
+#define SAMPLE_MAX_LOCS ((1ULL << 40) - 1)
+#define SAMPLE_MAX_LABELS ((1u << 24) - 1)
+#define PROFILE_MAX_LABELS ((size_t)UINT32_MAX)
 
 /* Quality counters a recorder or reader attaches to a profile (written as pprof comments). */
 struct profile_quality {
@@ -129,7 +109,9 @@ struct profile {
 	VEC(uint32_t) comments; /* string indexes */
 
 	VEC(struct sample) samples;
-	VEC(uint64_t) sample_locs;  /* all samples' location ids, back to back */
+	VEC(uint32_t)
+	sample_locs;		    /* all samples' location ids, back to back (32 bits: ids
+				       are dense and fewer than UINT32_MAX) */
 	VEC(int64_t) sample_values; /* nsamples * sample_types.len */
 	VEC(struct label) sample_labels;
 
@@ -196,7 +178,7 @@ int profile__add_sample(struct profile *p, const uint64_t *locs, uint32_t nlocs,
 			const int64_t *values, const struct label *labels, uint32_t nlabels);
 
 /* Accessors. An empty array has no storage: they give NULL then (with a count of 0). */
-static inline const uint64_t *profile__sample_locs(const struct profile *p, size_t i)
+static inline const uint32_t *profile__sample_locs(const struct profile *p, size_t i)
 {
 	return p->sample_locs.data ? p->sample_locs.data + p->samples.data[i].loc_start : NULL;
 }

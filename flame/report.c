@@ -239,6 +239,18 @@ char *report__format_value(char *buf, size_t cap, double v, const char *unit)
 	return buf;
 }
 
+char *report__format_int(char *buf, size_t cap, int64_t v, const char *unit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(unit_scales) / sizeof(unit_scales[0]); i++)
+		if (unit && !strcmp(unit, unit_scales[i].unit))
+			return report__format_value(buf, cap, (double)v, unit);
+	/* a count is shown exactly, as JSON has it (a double would round INT64_MAX up) */
+	snprintf(buf, cap, "%" PRId64, v);
+	return buf;
+}
+
 void report__json_string(FILE *out, const char *s, size_t len)
 {
 	size_t pos = 0, start;
@@ -323,6 +335,8 @@ void report__md_code_cell(FILE *out, const char *s, size_t len)
 			putc(' ', out);
 		else if (cp == '|')
 			fputs("\\|", out);
+		else if (escape__is_disguising(cp))
+			escape__write_visible(out, cp);
 		else if (cp == ESCAPE_REPLACEMENT)
 			fputs("\xef\xbf\xbd", out);
 		else
@@ -344,6 +358,8 @@ void report__text_name(FILE *out, const char *s, size_t len)
 		/* control characters (ESC above all) could drive the terminal: show them as '?' */
 		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 			putc('?', out);
+		else if (escape__is_disguising(cp))
+			escape__write_visible(out, cp);
 		else if (cp == ESCAPE_REPLACEMENT)
 			fputs("\xef\xbf\xbd", out);
 		else
@@ -418,7 +434,8 @@ static void text_rows(struct writer *w, const struct report_table *rt,
 {
 	const char *unit = unit_name(w->p, rt->vi);
 	char flat[32], cum[32];
-	double sum = 0;
+	int64_t sum_flat = 0;
+	double sum;
 	size_t i;
 
 	fprintf(w->out, "%10s %7s %7s %10s %7s  %s\n", "flat", "flat%", "sum%", "cum", "cum%",
@@ -426,12 +443,13 @@ static void text_rows(struct writer *w, const struct report_table *rt,
 	for (i = 0; i < n; i++) {
 		const struct report_row *r = rows[i];
 
-		sum += pct(r->flat, rt->total);
+		/* saturating like the total, so sum% never passes 100% */
+		sum_flat = sat_add(sum_flat, r->flat);
+		sum = pct(sum_flat, rt->total);
 		fprintf(w->out, "%10s %6.2f%% %6.2f%% %10s %6.2f%%  ",
-			report__format_value(flat, sizeof(flat), (double)r->flat, unit),
+			report__format_int(flat, sizeof(flat), r->flat, unit),
 			pct(r->flat, rt->total), sum,
-			report__format_value(cum, sizeof(cum), (double)r->cum, unit),
-			pct(r->cum, rt->total));
+			report__format_int(cum, sizeof(cum), r->cum, unit), pct(r->cum, rt->total));
 		report__text_name(w->out, r->name, r->name_len);
 		putc('\n', w->out);
 	}
@@ -448,7 +466,7 @@ static void write_text(struct writer *w, const struct report_table *rt,
 	if (!w->first_table)
 		putc('\n', w->out);
 	fprintf(w->out, "Type: %s (%s)\nTotal: %s", type_name(w->p, rt->vi), unit,
-		report__format_value(total, sizeof(total), (double)rt->total, unit));
+		report__format_int(total, sizeof(total), rt->total, unit));
 	fprintf(w->out, " in %zu samples\n", w->p->samples.len);
 	fprintf(w->out, "Showing top %zu of %zu functions by flat\n", n, rt->nrows);
 	flat_rows = malloc((n ? n : 1) * sizeof(*flat_rows));
@@ -467,7 +485,8 @@ static void md_rows(struct writer *w, const struct report_table *rt,
 {
 	const char *unit = unit_name(w->p, rt->vi);
 	char flat[32], cum[32];
-	double sum = 0;
+	int64_t sum_flat = 0;
+	double sum;
 	size_t i;
 
 	fputs("| flat | flat% | sum% | cum | cum% | function |\n"
@@ -476,12 +495,13 @@ static void md_rows(struct writer *w, const struct report_table *rt,
 	for (i = 0; i < n; i++) {
 		const struct report_row *r = rows[i];
 
-		sum += pct(r->flat, rt->total);
+		/* saturating like the total, so sum% never passes 100% */
+		sum_flat = sat_add(sum_flat, r->flat);
+		sum = pct(sum_flat, rt->total);
 		fprintf(w->out, "| %s | %.2f%% | %.2f%% | %s | %.2f%% | ",
-			report__format_value(flat, sizeof(flat), (double)r->flat, unit),
+			report__format_int(flat, sizeof(flat), r->flat, unit),
 			pct(r->flat, rt->total), sum,
-			report__format_value(cum, sizeof(cum), (double)r->cum, unit),
-			pct(r->cum, rt->total));
+			report__format_int(cum, sizeof(cum), r->cum, unit), pct(r->cum, rt->total));
 		report__md_code_cell(w->out, r->name, r->name_len);
 		fputs(" |\n", w->out);
 	}
@@ -498,8 +518,7 @@ static void write_markdown(struct writer *w, const struct report_table *rt,
 	fputs("\n### ", w->out);
 	report__md_code_cell(w->out, type_name(w->p, rt->vi), strlen(type_name(w->p, rt->vi)));
 	fprintf(w->out, " (%s)\n\nTotal: %s in %zu samples.\n\n", unit,
-		report__format_value(total, sizeof(total), (double)rt->total, unit),
-		w->p->samples.len);
+		report__format_int(total, sizeof(total), rt->total, unit), w->p->samples.len);
 	fprintf(w->out, "Top %zu of %zu functions by self value (flat):\n\n", n, rt->nrows);
 	flat_rows = malloc((n ? n : 1) * sizeof(*flat_rows));
 	if (flat_rows) {
@@ -515,14 +534,17 @@ static void write_markdown(struct writer *w, const struct report_table *rt,
 static void json_rows(struct writer *w, const struct report_table *rt,
 		      const struct report_row *const *rows, size_t n)
 {
-	double sum = 0;
+	int64_t sum_flat = 0;
+	double sum;
 	size_t i;
 
 	fputs("[", w->out);
 	for (i = 0; i < n; i++) {
 		const struct report_row *r = rows[i];
 
-		sum += pct(r->flat, rt->total);
+		/* saturating like the total, so sum% never passes 100% */
+		sum_flat = sat_add(sum_flat, r->flat);
+		sum = pct(sum_flat, rt->total);
 		fputs(i ? ",\n        {\"name\": " : "\n        {\"name\": ", w->out);
 		report__json_string(w->out, r->name, r->name_len);
 		fprintf(w->out,

@@ -75,6 +75,8 @@ int report__write(const struct profile *p, const struct report_opts *opts, FILE 
  * Writes at most cap bytes (NUL included) to buf and returns buf.
  */
 char *report__format_value(char *buf, size_t cap, double v, const char *unit);
+/* The same for a whole value: time and byte units scaled, any other shown exactly. */
+char *report__format_int(char *buf, size_t cap, int64_t v, const char *unit);
 
 /*
  * Write s as a JSON string literal, quotes included: invalid UTF-8 and control characters

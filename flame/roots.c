@@ -131,7 +131,7 @@ static int64_t root_location(struct profile *p, const char *name, size_t len)
 }
 
 /* The root location of every sample, into roots[0..nsamples): 0 or a negative errno. */
-static int root_locations(struct profile *p, enum process_roots mode, uint64_t *roots)
+static int root_locations(struct profile *p, enum process_roots mode, uint32_t *roots)
 {
 	char *name = NULL;
 	size_t cap = 0, i;
@@ -146,7 +146,7 @@ static int root_locations(struct profile *p, enum process_roots mode, uint64_t *
 		else if (p->samples.data[i].nlocs == UINT32_MAX)
 			ret = -E2BIG;
 		else
-			roots[i] = (uint64_t)root;
+			roots[i] = (uint32_t)root;
 	}
 	free(name);
 	return ret;
@@ -154,7 +154,7 @@ static int root_locations(struct profile *p, enum process_roots mode, uint64_t *
 
 int profile__add_process_roots(struct profile *p, enum process_roots mode)
 {
-	uint64_t *roots, *locs;
+	uint32_t *roots, *locs;
 	size_t i, len = 0;
 	int ret;
 

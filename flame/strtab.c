@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
 #include "strtab.h"
+#include "vec.h"
 
 struct str_key {
 	const char *s;

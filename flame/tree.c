@@ -309,7 +309,7 @@ static int sample_keys(struct builder *b)
 	if (!b->key_start || reserve_keys(b, &cap, p->sample_locs.len + 1))
 		return -ENOMEM;
 	for (i = 0; i < p->samples.len; i++) {
-		const uint64_t *locs = profile__sample_locs(p, i);
+		const uint32_t *locs = profile__sample_locs(p, i);
 		uint32_t n = p->samples.data[i].nlocs;
 
 		b->key_start[i] = pos;

@@ -60,7 +60,7 @@ static void check_same_shape(const struct profile *a, const struct profile *b)
 		CHECK(profile__total(a, i) == profile__total(b, i), "total %zu differs", i);
 	if (a->sample_locs.len)
 		CHECK(!memcmp(a->sample_locs.data, b->sample_locs.data,
-			      a->sample_locs.len * sizeof(uint64_t)),
+			      a->sample_locs.len * sizeof(*a->sample_locs.data)),
 		      "sample location ids differ");
 }
 

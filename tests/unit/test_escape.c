@@ -78,6 +78,21 @@ static void test_controls(void **state)
 	EXPECT(escape__xml_attr, "\x01<", FFFD "&lt;");
 }
 
+/* Issue 12, point 8: bidi overrides and line separators are shown, not obeyed. */
+static void test_disguising_characters(void **state)
+{
+	(void)state;
+	/* U+202E RIGHT-TO-LEFT OVERRIDE, U+2028 LINE SEPARATOR, U+2066 LRI, U+200F RLM */
+	EXPECT(escape__xml_text, "evil\xe2\x80\xaegnp.exe", "evil\\u202Egnp.exe");
+	EXPECT(escape__xml_line, "a\xe2\x80\xa8" "b", "a\\u2028b");
+	EXPECT(escape__xml_attr, "\xe2\x81\xa6x\xe2\x80\x8f", "\\u2066x\\u200F");
+	/* their neighbours are ordinary text */
+	EXPECT(escape__xml_text, "\xe2\x80\xa7\xe2\x80\xaf", "\xe2\x80\xa7\xe2\x80\xaf");
+	assert_true(escape__is_disguising(0x202E));
+	assert_false(escape__is_disguising(0x202F));
+	assert_false(escape__is_disguising('a'));
+}
+
 static void test_bad_utf8(void **state)
 {
 	(void)state;
@@ -199,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_attr_specials),
 		cmocka_unit_test(test_line),
 		cmocka_unit_test(test_controls),
+		cmocka_unit_test(test_disguising_characters),
 		cmocka_unit_test(test_bad_utf8),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_count_and_prefix),

@@ -181,6 +181,70 @@ static void test_fatal_signal_removes_temporary_files(void **state)
 	}
 }
 
+/* Issue 12, point 4: outputs of one command are committed together or not at all. */
+static void test_commit_all_is_all_or_nothing(void **state)
+{
+	char a[256], b[256];
+	struct output o[2];
+	size_t failed = 99;
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s/a.pb.gz", dir);
+	snprintf(b, sizeof(b), "%s/b.folded", dir);
+	assert_int_equal(output__open(&o[0], a), 0);
+	assert_int_equal(output__open(&o[1], b), 0);
+	fputs("first", o[0].f);
+	/* the second output's device fills up: its stream now writes to /dev/full */
+	fclose(o[1].f);
+	o[1].f = fopen("/dev/full", "w");
+	assert_non_null(o[1].f);
+	fputs("second", o[1].f);
+	assert_int_equal(output__commit_all(o, 2, &failed), -ENOSPC);
+	assert_int_equal(failed, 1);
+	/* neither the first (written fine) nor any temporary file is left */
+	assert_int_equal(count_files(), 0);
+	output__abort(&o[0]);
+	output__abort(&o[1]);
+
+	assert_int_equal(output__open(&o[0], a), 0);
+	assert_int_equal(output__open(&o[1], b), 0);
+	assert_int_equal(output__commit_all(o, 2, &failed), 0);
+	assert_int_equal(access(a, F_OK), 0);
+	assert_int_equal(access(b, F_OK), 0);
+	assert_int_equal(count_files(), 2);
+	unlink(a);
+	unlink(b);
+}
+
+/* Issue 12, point 3: an output that is an input (same inode, any name) is refused. */
+static void test_output_that_is_an_input(void **state)
+{
+	char in[256], link_name[256], other[256], fresh[256];
+	char *inputs[2] = {"-", in};
+	FILE *f;
+
+	(void)state;
+	snprintf(in, sizeof(in), "%s/in.pb.gz", dir);
+	snprintf(link_name, sizeof(link_name), "%s/alias.svg", dir);
+	snprintf(other, sizeof(other), "%s/other.svg", dir);
+	snprintf(fresh, sizeof(fresh), "%s/fresh.svg", dir);
+	f = fopen(in, "w");
+	assert_non_null(f);
+	fclose(f);
+	f = fopen(other, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(link(in, link_name), 0);
+	assert_int_equal(output__check_not_input(in, inputs, 2), -EEXIST);
+	assert_int_equal(output__check_not_input(link_name, inputs, 2), -EEXIST);
+	assert_int_equal(output__check_not_input(other, inputs, 2), 0);
+	assert_int_equal(output__check_not_input(fresh, inputs, 2), 0);
+	assert_int_equal(output__check_not_input("-", inputs, 2), 0);
+	unlink(in);
+	unlink(link_name);
+	unlink(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +255,8 @@ int main(void)
 		cmocka_unit_test(test_write_profile_unknown_format),
 		cmocka_unit_test(test_write_profile_bad_sample_type_leaves_nothing),
 		cmocka_unit_test(test_fatal_signal_removes_temporary_files),
+		cmocka_unit_test(test_commit_all_is_all_or_nothing),
+		cmocka_unit_test(test_output_that_is_an_input),
 	};
 
 	return cmocka_run_group_tests_name("output", tests, setup, teardown);

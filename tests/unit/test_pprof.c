@@ -203,7 +203,7 @@ static void assert_same_samples(const struct profile *a, const struct profile *b
 		assert_int_equal(x->nlocs, y->nlocs);
 		if (x->nlocs)
 			assert_memory_equal(profile__sample_locs(a, i), profile__sample_locs(b, i),
-					    x->nlocs * sizeof(uint64_t));
+					    x->nlocs * sizeof(uint32_t));
 		assert_memory_equal(profile__sample_values(a, i), profile__sample_values(b, i),
 				    a->sample_types.len * sizeof(int64_t));
 		assert_int_equal(x->nlabels, y->nlabels);
@@ -704,7 +704,8 @@ static void test_bad_string_table(void **state)
 	b.len = 0;
 	put_minimal(&b);
 	pb_buf__uint(&b, 14, UINT64_MAX);
-	decode_fails(b.data, b.len, -EINVAL, "default_sample_type refers to string");
+	decode_fails(b.data, b.len, -EINVAL,
+		     "default_sample_type refers to a negative or huge string index");
 	/* label keys are checked too */
 	b.len = 0;
 	put_minimal(&b);
@@ -1098,6 +1099,109 @@ static void test_empty_input(void **state)
 	free(gz);
 }
 
+/* Issue 12, point 2: samples with the same labels share one copy of them once decoded. */
+static void test_shared_label_sets(void **state)
+{
+	struct profile *a = profile__new(), *b;
+	struct label l[2] = {{0}};
+	uint64_t loc;
+	int64_t v = 1;
+	size_t len, i;
+	void *buf;
+
+	(void)state;
+	assert_true(profile__add_sample_type(a, "samples", "count") >= 0);
+	loc = (uint64_t)profile__add_location(a, 0, 0x10, NULL, 0);
+	l[0].key = (uint32_t)profile__intern_str(a, "tid");
+	l[1].key = (uint32_t)profile__intern_str(a, "comm");
+	l[1].str = (uint32_t)profile__intern_str(a, "app");
+	for (i = 0; i < 100; i++) {
+		l[0].num = 1000 + (int64_t)(i % 3);
+		assert_int_equal(profile__add_sample(a, &loc, 1, &v, l, i % 10 ? 2 : 1), 0);
+	}
+	buf = encode(a, true, &len);
+	b = decode_ok(buf, len);
+	assert_profiles_equal(a, b);
+	/* three tids, with and without comm: six distinct sets of one or two labels */
+	assert_int_equal(a->sample_labels.len, 190);
+	assert_true(b->sample_labels.len <= 9);
+	free(buf);
+	profile__free(a);
+	profile__free(b);
+}
+
+/* A stream given 7 bytes at a time, as pprof__decode_stream() reads a file. */
+struct chunks {
+	const uint8_t *p, *end;
+	bool fail;
+};
+
+static long read_chunk(void *ctx, void *buf, size_t cap, struct flame_err *err)
+{
+	struct chunks *c = ctx;
+	size_t n = (size_t)(c->end - c->p);
+
+	if (c->fail && n < 20)
+		return flame_err__set(err, EIO, "disk on fire");
+	n = n < 7 ? n : 7;
+	n = n < cap ? n : cap;
+	memcpy(buf, c->p, n);
+	c->p += n;
+	return (long)n;
+}
+
+static int decode_chunks(struct profile *p, const uint8_t *buf, size_t len, bool fail,
+			 struct flame_err *err)
+{
+	struct chunks c = {buf + 10, buf + len, fail};
+
+	return pprof__decode_stream(p, buf, 10, read_chunk, &c, err);
+}
+
+/* Issue 12, point 2: a gzip pprof decoded as it is read equals the one decoded whole. */
+static void test_decode_stream(void **state)
+{
+	struct profile *a = rich_profile(), *b;
+	struct flame_err err = {{0}};
+	size_t raw_len, len1, len2, cut;
+	uint8_t *raw = encode(a, false, &raw_len), *g1, *g2, *both;
+
+	(void)state;
+	cut = raw_len / 3;
+	g1 = gzip_bytes(raw, cut, &len1);
+	g2 = gzip_bytes(raw + cut, raw_len - cut, &len2);
+	both = malloc(len1 + len2);
+	assert_non_null(both);
+	memcpy(both, g1, len1);
+	memcpy(both + len1, g2, len2);
+	/* two members, read in chunks that cut the second member's header */
+	b = profile__new();
+	if (decode_chunks(b, both, len1 + len2, false, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(profile__validate(b, &err), 0);
+	assert_profiles_equal(a, b);
+	profile__free(b);
+	/* cut short, or the reader fails: a message, no crash */
+	b = profile__new();
+	assert_int_equal(decode_chunks(b, both, len1 + len2 - 5, false, &err), -EINVAL);
+	assert_message(&err, "truncated gzip stream");
+	profile__free(b);
+	b = profile__new();
+	err.msg[0] = '\0';
+	assert_int_equal(decode_chunks(b, both, len1 + len2, true, &err), -EIO);
+	assert_string_equal(err.msg, "disk on fire");
+	profile__free(b);
+	/* raw protobuf cannot be streamed */
+	b = profile__new();
+	assert_int_equal(decode_chunks(b, raw, raw_len, false, &err), -EINVAL);
+	profile__free(b);
+	free(g1);
+	free(g2);
+	free(both);
+	free(raw);
+	profile__free(a);
+}
+
 static void test_concatenated_members(void **state)
 {
 	struct profile *a = rich_profile(), *b;
@@ -1199,6 +1303,8 @@ int main(void)
 		cmocka_unit_test(test_gzip_bomb),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_concatenated_members),
+		cmocka_unit_test(test_decode_stream),
+		cmocka_unit_test(test_shared_label_sets),
 		cmocka_unit_test(test_sniff),
 	};
 

@@ -177,9 +177,14 @@ static void test_helpers(void **state)
 	report__md_code_cell(f, "``a|b\nc", 7);
 	putc(' ', f);
 	report__text_name(f, "x\x1b[31my\n", 8);
+	/* issue 12, point 8: a right-to-left override is shown in Markdown and text alike */
+	putc(' ', f);
+	report__md_code_cell(f, "a\xe2\x80\xae" "b", 5);
+	putc(' ', f);
+	report__text_name(f, "a\xe2\x80\xa8" "b", 5);
 	fclose(f);
 	assert_string_equal(s, "\"a\xef\xbf\xbd\\n\\t\xef\xbf\xbd\\u2028\\u0026\" "
-			       "``` ``a\\|b c ``` x\xef\xbf\xbd[31my?");
+			       "``` ``a\\|b c ``` x\xef\xbf\xbd[31my? `a\\u202Eb` a\\u2028b");
 	free(s);
 }
 
@@ -215,6 +220,27 @@ static void test_unwind_notes(void **state)
 	profile__free(p);
 }
 
+/* Issue 12, point 9: totals past INT64_MAX saturate, the same in every format. */
+static void test_totals_saturate(void **state)
+{
+	struct profile *p = fixture_folded("a 9223372036854775807\nb 9223372036854775807\n");
+	struct report_opts o;
+	char *s;
+	int f;
+
+	(void)state;
+	report_opts__init(&o);
+	for (f = 0; f < 3; f++) {
+		o.format = f == 0 ? REPORT_TEXT : f == 1 ? REPORT_MARKDOWN : REPORT_JSON;
+		s = capture(p, &o);
+		assert_non_null(strstr(s, "9223372036854775807"));
+		assert_null(strstr(s, "9223372036854775808"));
+		assert_null(strstr(s, "200.00"));
+		free(s);
+	}
+	profile__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_sample_type_choice),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_unwind_notes),
+		cmocka_unit_test(test_totals_saturate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
