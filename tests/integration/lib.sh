@@ -47,3 +47,34 @@ check() {
 		fail "$name" "$(head -c 300 "$TMP/check.out")"
 	fi
 }
+
+# record_setup WHAT: the set-up of a test that records: root and BTF (else one SKIP line and
+# exit 0), the C examples built (else one FAIL line and exit 1), SPLIT, and PIDS: processes the
+# test started, killed at exit.
+record_setup() {
+	if ((EUID != 0)); then
+		skip "$1" "need root to load BPF programs (run: sudo make test)"
+		exit 0
+	fi
+	if [[ ! -r /sys/kernel/btf/vmlinux ]]; then
+		skip "$1" "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
+		exit 0
+	fi
+	if ! examples/c/build.sh >"$TMP/build.log" 2>&1; then
+		fail "build examples/c" "$(head -c 300 "$TMP/build.log")"
+		exit 1
+	fi
+	SPLIT=.output/examples/cpu_split
+	PIDS=()
+	trap 'kill "${PIDS[@]}" 2>/dev/null; rm -rf "$TMP"' EXIT
+}
+
+# wait_recording LOG: until singe -v says sampling started (its start-up is slow under ASan)
+wait_recording() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -q 'sampling with' "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}

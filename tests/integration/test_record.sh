@@ -7,21 +7,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
 
-if ((EUID != 0)); then
-	skip "record tests" "need root to load BPF programs (run: sudo make test)"
-	exit 0
-fi
-if [[ ! -r /sys/kernel/btf/vmlinux ]]; then
-	skip "record tests" "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
-	exit 0
-fi
-if ! examples/c/build.sh >"$TMP/build.log" 2>&1; then
-	fail "build examples/c" "$(head -c 300 "$TMP/build.log")"
-	exit 1
-fi
-SPLIT=.output/examples/cpu_split
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null; rm -rf "$TMP"' EXIT
+record_setup "record tests"
 
 # start_split ARGS...: run cpu_split in the background; its pid in $split_pid
 start_split() {
@@ -173,15 +159,6 @@ if expect_exit "record of a target that exits" 0 "$SINGE" record -q -p "$split_p
 fi
 
 # --- SIGINT (or SIGTERM) 1 s into the recording still writes the profile
-# wait_recording LOG: until singe -v says sampling started (its start-up is slow under ASan)
-wait_recording() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		grep -q 'sampling with' "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 for sig in INT TERM; do
 	start_split -d 10
 	"$SINGE" record -v -p "$split_pid" -o "$TMP/$sig.pb.gz" 2>"$TMP/$sig.log" &

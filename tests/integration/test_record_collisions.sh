@@ -15,19 +15,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
 
-if ((EUID != 0)); then
-	skip "record collision tests" "need root to load BPF programs (run: sudo make test)"
-	exit 0
-fi
-if [[ ! -r /sys/kernel/btf/vmlinux ]]; then
-	skip "record collision tests" "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
-	exit 0
-fi
-if ! examples/c/build.sh >"$TMP/build.log" 2>&1; then
-	fail "build examples/c" "$(head -c 300 "$TMP/build.log")"
-	exit 1
-fi
-SPLIT=.output/examples/cpu_split
+record_setup "record collision tests"
 DURATION=4
 STORAGE=64
 "$SPLIT" -s -d $((DURATION + 2)) >/dev/null 2>&1 &

@@ -5,17 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
 
-if ((EUID != 0)); then
-	skip "record cost tests" "need root to load BPF programs (run: sudo make test)"
-	exit 0
-fi
-if ! examples/c/build.sh >"$TMP/build.log" 2>&1; then
-	fail "build examples/c" "$(head -c 300 "$TMP/build.log")"
-	exit 1
-fi
-SPLIT=.output/examples/cpu_split
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null; rm -rf "$TMP"' EXIT
+record_setup "record cost tests"
 
 # --- -F 50000 -p TARGET: a bystander's speed, measured by itself (iterations/s), without and
 # with the recording, in alternating rounds. The target and singe share CPU 0, the bystander

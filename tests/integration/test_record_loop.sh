@@ -6,33 +6,13 @@
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
 
-if ((EUID != 0)); then
-	skip "record loop tests" "need root to load BPF programs (run: sudo make test)"
-	exit 0
-fi
-if ! examples/c/build.sh >"$TMP/build.log" 2>&1; then
-	fail "build examples/c" "$(head -c 300 "$TMP/build.log")"
-	exit 1
-fi
-SPLIT=.output/examples/cpu_split
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null; rm -rf "$TMP"' EXIT
+record_setup "record loop tests"
 
 start_split() {
 	"$SPLIT" "$@" >/dev/null 2>&1 &
 	split_pid=$!
 	PIDS+=("$split_pid")
 	sleep 0.2
-}
-
-# wait_recording LOG: until singe -v says sampling started (its start-up is slow under ASan)
-wait_recording() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -q 'sampling with' "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -11,12 +11,9 @@
 #include "profile.h"
 #include "roots.h"
 
-/* A sample main;work (leaf work) of the process comm/pid, value v; pid < 0: no pid label. */
-static void add(struct profile *p, const char *comm, int64_t pid, int64_t v)
+/* The locations of the stack main;work, leaf first. */
+static void main_work(struct profile *p, uint64_t locs[2])
 {
-	struct label l[2];
-	uint64_t locs[2];
-	uint32_t nl = 0;
 	const char *names[] = {"work", "main"};
 	int i;
 
@@ -26,6 +23,16 @@ static void add(struct profile *p, const char *comm, int64_t pid, int64_t v)
 
 		locs[i] = (uint64_t)profile__intern_location(p, 0, 0, &line, 1);
 	}
+}
+
+/* A sample main;work (leaf work) of the process comm/pid, value v; pid < 0: no pid label. */
+static void add(struct profile *p, const char *comm, int64_t pid, int64_t v)
+{
+	struct label l[2];
+	uint64_t locs[2];
+	uint32_t nl = 0;
+
+	main_work(p, locs);
 	if (comm)
 		l[nl++] = (struct label){.key = (uint32_t)profile__intern_str(p, "comm"),
 					 .str = (uint32_t)profile__intern_str(p, comm)};
@@ -172,18 +179,12 @@ static void test_roots_name_processes_not_threads(void **state)
 	} samples[] = {
 		{"java", "java", 7, 5}, {"C2 CompilerThre", "java", 7, 3}, {"gzip", "gzip", 9, 2}};
 	struct profile *p = new_profile();
-	const char *names[] = {"work", "main"};
 	uint64_t locs[2];
 	char *out;
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < 2; i++) {
-		struct function f = {.name = (uint32_t)profile__intern_str(p, names[i])};
-		struct line line = {.function_id = (uint64_t)profile__intern_function(p, &f)};
-
-		locs[i] = (uint64_t)profile__intern_location(p, 0, 0, &line, 1);
-	}
+	main_work(p, locs);
 	for (i = 0; i < 3; i++) {
 		struct label l[3] = {
 			{.key = (uint32_t)profile__intern_str(p, "pid"), .num = samples[i].pid},
