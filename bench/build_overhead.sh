@@ -25,26 +25,24 @@ trap 'rm -rf "$work"' EXIT
 # a copy of the sources, so that the builds measured do not touch this tree's objects
 git ls-files -z | xargs -0 cp --parents -t "$work"
 
-# build none|singe|perf: one clean build; prints "wall_seconds profiler_cpu_seconds"
+# build none|singe|perf: one clean build; prints "wall_seconds cpu_seconds" (the CPU of the
+# build and of the profiler: time(1) counts the children a process waited for)
 build() {
 	local prof=$1 t0 t1
+	local make=(make -C "$work" -j"$JOBS" singe)
 	rm -rf "$work/.output" "$work/singe"
 	t0=$(date +%s.%N)
 	case $prof in
-	none) make -C "$work" -j"$JOBS" singe >/dev/null 2>&1 ;;
+	none) /usr/bin/time -f '%U %S' -o "$work/cpu" "${make[@]}" >/dev/null 2>&1 ;;
 	singe)
 		/usr/bin/time -f '%U %S' -o "$work/cpu" "$SINGE" record -q -F 99 \
-			-o "$work/build.pb.gz" -- make -C "$work" -j"$JOBS" singe >/dev/null 2>&1 ;;
+			-o "$work/build.pb.gz" -- "${make[@]}" >/dev/null 2>&1 ;;
 	perf)
 		/usr/bin/time -f '%U %S' -o "$work/cpu" perf record -q -F 99 -g \
-			-o "$work/perf.data" -- make -C "$work" -j"$JOBS" singe >/dev/null 2>&1 ;;
+			-o "$work/perf.data" -- "${make[@]}" >/dev/null 2>&1 ;;
 	esac
 	t1=$(date +%s.%N)
-	if [[ $prof == none ]]; then
-		echo "$t0 $t1" | awk '{ printf "%.3f 0\n", $2 - $1 }'
-	else
-		awk -v a="$t0" -v b="$t1" '{ printf "%.3f %.3f\n", b - a, $1 + $2 }' "$work/cpu"
-	fi
+	awk -v a="$t0" -v b="$t1" '{ printf "%.3f %.3f\n", b - a, $1 + $2 }' "$work/cpu"
 }
 
 # stats: ratios on stdin; "median (min..max)" as slowdown percentages
@@ -62,18 +60,18 @@ build none >/dev/null # warm the page cache and the compiler's own files
 for ((r = 1; r <= ROUNDS; r++)); do
 	for prof in singe perf; do
 		((have_perf)) || [[ $prof == singe ]] || continue
-		read -r base _ < <(build none)
+		read -r base base_cpu < <(build none)
 		read -r wall cpu < <(build "$prof")
 		echo "$wall $base" | awk '{ print $1 / $2 }' >>"$work/$prof.ratios"
-		echo "$cpu" >>"$work/$prof.cpu"
-		echo "round $r: none ${base}s, $prof ${wall}s (its own CPU ${cpu}s)" >&2
+		echo "$cpu $base_cpu" | awk '{ printf "%.3f\n", $1 - $2 }' >>"$work/$prof.cpu"
+		echo "round $r: none ${base}s (${base_cpu}s CPU), $prof ${wall}s (${cpu}s CPU)" >&2
 	done
 done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "### Parallel build under a profiler (make -j$JOBS of singe, $ROUNDS rounds, $(nproc) CPUs, $(uname -r))"
 echo
-echo "| profiler at 99 Hz | build slowdown, median (spread) | profiler's own CPU, median |"
+echo "| profiler at 99 Hz | build slowdown, median (spread) | CPU added to the build, median |"
 echo "|---|---|---|"
 echo "| singe record (--unwind auto) | $(stats <"$work/singe.ratios") | $(median <"$work/singe.cpu") s |"
 if ((have_perf)); then

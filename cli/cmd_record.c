@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "builtin.h"
+#include "clock.h"
 #include "cpu.h"
 #include "log.h"
 #include "output.h"
@@ -164,14 +165,6 @@ static void on_stop_signal(int sig)
 	if (stop_signal)
 		output__fatal_signal(sig);
 	stop_signal = sig;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)

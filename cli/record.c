@@ -35,6 +35,7 @@
 #include <bpf/libbpf.h>
 
 #include "cpu.h"
+#include "clock.h"
 #include "cpu.skel.h"
 #include "hash.h"
 #include "preflight.h"
@@ -168,14 +169,6 @@ void record_opts__resolve(struct record_opts *opts)
 			auto_size((unsigned long)opts->freq * (cpus > 0 ? cpus : 1) *
 					  (opts->stack_size + sizeof(struct cpu_stack_sample)) / 4,
 				  CPU_SAMPLES_MIN_SIZE, CPU_SAMPLES_MAX_AUTO_SIZE);
-}
-
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 struct record *record__new(const struct record_opts *opts)
@@ -358,7 +351,7 @@ static int symbolize_stack(struct record *r, size_t idx)
 
 	for (i = 0; i < n; i++) {
 		if (i < s.nkern)
-			id = symbolizer__kernel_location(r->sym, i ? s.addrs[i] - 1 : s.addrs[i]);
+			id = symbolizer__kernel_location(r->sym, frame_lookup_addr(s.addrs[i], !i));
 		else
 			id = symbolizer__user_location(r->sym, s.tgid, s.addrs[i], i == s.nkern);
 		if (id < 0)
@@ -371,7 +364,7 @@ static int symbolize_stack(struct record *r, size_t idx)
 /* Symbolize the stacks not done yet: all of them, or only those of process tgid. */
 static int symbolize_pending(struct record *r, bool all, uint32_t tgid)
 {
-	uint64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t t0 = thread_cpu_ns();
 	size_t i;
 	int ret = 0;
 
@@ -379,7 +372,7 @@ static int symbolize_pending(struct record *r, bool all, uint32_t tgid)
 		if (!stack_table__symbolized(r->stacks, i) &&
 		    (all || stack_table__key(r->stacks, i).tgid == tgid))
 			ret = symbolize_stack(r, i);
-	r->stats.symbolize_ns += now_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+	r->stats.symbolize_ns += thread_cpu_ns() - t0;
 	return ret;
 }
 
@@ -489,10 +482,14 @@ static int inherit_snapshot(struct record *r, uint32_t tgid)
 	return 0;
 }
 
-static void snapshot(struct record *r, struct proc *p, uint32_t gen, enum snapshot_kind kind)
+/*
+ * Open p's files for symbolizing and unwinding (read its maps again for a refresh). A process
+ * already gone is not an error (its frames stay module+offset or unknown): 0, or -ENOMEM.
+ */
+static int snapshot(struct record *r, struct proc *p, uint32_t gen, enum snapshot_kind kind)
 {
-	uint64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
-	int err;
+	uint64_t t0 = thread_cpu_ns();
+	int err, uerr = 0;
 
 	if (kind == SNAPSHOT_NEW_IMAGE)
 		symbolizer__forget_pid(r->sym, p->tgid);
@@ -509,10 +506,8 @@ static void snapshot(struct record *r, struct proc *p, uint32_t gen, enum snapsh
 			if (r->opts.unwind == CPU_UNWIND_AUTO)
 				forget_unwind_choice(r, p);
 		}
-		if (kind == SNAPSHOT_REFRESH)
-			unwinder__refresh_pid(r->unwinder, p->tgid);
-		else
-			unwinder__add_pid(r->unwinder, p->tgid);
+		uerr = kind == SNAPSHOT_REFRESH ? unwinder__refresh_pid(r->unwinder, p->tgid)
+						: unwinder__add_pid(r->unwinder, p->tgid);
 		if (r->opts.unwind == CPU_UNWIND_AUTO && !p->dwarf)
 			check_main_binary(r, p);
 	}
@@ -520,10 +515,11 @@ static void snapshot(struct record *r, struct proc *p, uint32_t gen, enum snapsh
 	if (r->opts.unwind == CPU_UNWIND_DWARF && kind != SNAPSHOT_REFRESH)
 		decide_unwind(r, p, CPU_PID_DWARF);
 	p->snap_gen = gen;
-	p->snap_ns = now_ns(CLOCK_MONOTONIC);
+	p->snap_ns = mono_ns();
 	if (kind != SNAPSHOT_REFRESH)
 		p->seen_ns = p->snap_ns;
-	r->stats.snapshot_ns += now_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+	r->stats.snapshot_ns += thread_cpu_ns() - t0;
+	return err == -ENOMEM || uerr == -ENOMEM ? -ENOMEM : 0;
 }
 
 /*
@@ -542,7 +538,7 @@ static int proc_see(struct record *r, uint32_t tgid, uint32_t gen)
 		/* the old image's stacks need the old mappings: symbolize them before they go */
 		ret = symbolize_pending(r, false, tgid);
 		if (!ret)
-			snapshot(r, &r->procs.data[idx], gen, SNAPSHOT_NEW_IMAGE);
+			ret = snapshot(r, &r->procs.data[idx], gen, SNAPSHOT_NEW_IMAGE);
 		return ret;
 	}
 	ret = vec_push(&r->procs, p);
@@ -551,8 +547,7 @@ static int proc_see(struct record *r, uint32_t tgid, uint32_t gen)
 	if (ret)
 		return ret;
 	r->stats.processes = r->procs.len;
-	snapshot(r, &r->procs.data[r->procs.len - 1], gen, SNAPSHOT_FIRST);
-	return 0;
+	return snapshot(r, &r->procs.data[r->procs.len - 1], gen, SNAPSHOT_FIRST);
 }
 
 int record__filter_pid(struct record *r, pid_t pid)
@@ -746,8 +741,8 @@ int record__attach(struct record *r, struct flame_err *err)
 	if (!r->exec_link)
 		return flame_err__set(err, errno, "cannot attach to tp_btf/sched_process_exec: %s",
 				      strerror(errno));
-	r->time_nanos = now_ns(CLOCK_REALTIME);
-	r->start_ns = now_ns(CLOCK_MONOTONIC);
+	r->time_nanos = clock_ns(CLOCK_REALTIME);
+	r->start_ns = mono_ns();
 	ret = r->opts.all ? attach_cpus(r, err) : attach_tasks(r, err);
 	r->nevents = r->links.len;
 	if (ret)
@@ -895,7 +890,7 @@ static int check_stack_binaries(struct record *r, const struct stack_key *k, boo
 	int ret;
 
 	for (i = 0; i < k->nuser && !(fp_walk && omitted); i++) {
-		fp = unwinder__frame_pointers(r->unwinder, k->tgid, i ? user[i] - 1 : user[i],
+		fp = unwinder__frame_pointers(r->unwinder, k->tgid, frame_lookup_addr(user[i], !i),
 					      &name);
 		if (fp == UNWIND_FP_UNKNOWN || !name)
 			continue;
@@ -1032,6 +1027,11 @@ static int unwind_copy(struct record *r, const struct cpu_stack_sample *h, const
 	struct unwind_sample us = {0};
 	int n;
 
+	/* the BPF program's register layout is the unwinder's: DWARF x86-64 numbering */
+	_Static_assert(sizeof(us.regs) == sizeof(h->regs), "register sets differ in size");
+	_Static_assert(CPU_REG_BP == UNWIND_REG_BP && CPU_REG_SP == UNWIND_REG_SP &&
+			       CPU_REG_IP == UNWIND_REG_IP && CPU_NR_REGS == UNWIND_NR_REGS,
+		       "register numbers differ");
 	memcpy(us.regs, h->regs, sizeof(us.regs));
 	us.stack = (const uint8_t *)data + sizeof(*h);
 	us.stack_len = h->stack_len;
@@ -1067,7 +1067,7 @@ static int add_unwound(struct record *r, const struct cpu_stack_sample *h,
 /* Count and keep a watched process's frame-pointer walk; trust the process after a while. */
 static int add_walk(struct record *r, struct proc *p, const struct stack_key *walk)
 {
-	if (now_ns(CLOCK_MONOTONIC) - p->seen_ns >= AUTO_WATCH_NS)
+	if (mono_ns() - p->seen_ns >= AUTO_WATCH_NS)
 		use_fp(r, p);
 	count_walk(r, walk, 1);
 	r->stats.watched++;
@@ -1194,7 +1194,7 @@ static int on_stack_sample(void *ctx, void *data, size_t size)
 	ret = take_stack_sample(r, data, size);
 	if (ret < 0)
 		return ret;
-	return now_ns(CLOCK_MONOTONIC) >= r->turn_end_ns ? TURN_OVER : 0;
+	return mono_ns() >= r->turn_end_ns ? TURN_OVER : 0;
 }
 
 /*
@@ -1209,7 +1209,7 @@ static int consume_rings(struct record *r, uint64_t budget_ns)
 
 	r->turn_over = false;
 	if (ret >= 0 && r->samples) {
-		r->turn_end_ns = now_ns(CLOCK_MONOTONIC) + budget_ns;
+		r->turn_end_ns = mono_ns() + budget_ns;
 		n = ring_buffer__consume(r->samples);
 		r->turn_over = n == TURN_OVER;
 		if (r->turn_over)
@@ -1432,7 +1432,7 @@ int record__drain(struct record *r)
 {
 	__u32 idle = __atomic_load_n(&r->skel->bss->active, __ATOMIC_RELAXED);
 	struct timespec grace = {0, 1000000};
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	uint64_t now = mono_ns();
 	bool exited;
 	int ret;
 
@@ -1483,18 +1483,19 @@ int record__drain(struct record *r)
  * is snapshotted right after its exec, or a sample came first) is taken again: the new one is
  * a superset, so the stacks recorded so far resolve against it as well.
  */
-static void resnapshot_if_early(struct record *r, const struct cpu_proc_event *ev)
+static int resnapshot_if_early(struct record *r, const struct cpu_proc_event *ev)
 {
 	int64_t idx = proc_find(r, ev->tgid);
 	struct proc *p = idx >= 0 ? &r->procs.data[idx] : NULL;
 
 	if (p && p->snap_gen == ev->exec_gen && p->snap_ns < ev->time_ns + EXEC_SETTLE_NS)
-		snapshot(r, p, ev->exec_gen, SNAPSHOT_REFRESH);
+		return snapshot(r, p, ev->exec_gen, SNAPSHOT_REFRESH);
+	return 0;
 }
 
 int record__handle_execs(struct record *r)
 {
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	uint64_t now = mono_ns();
 	size_t i, kept = 0;
 	int ret = 0;
 	bool drained = false;
@@ -1523,7 +1524,7 @@ int record__handle_execs(struct record *r)
 		if (!ret && (!r->opts.all || proc_find(r, ev.tgid) >= 0))
 			ret = proc_see(r, ev.tgid, ev.exec_gen);
 		if (!ret)
-			resnapshot_if_early(r, &ev);
+			ret = resnapshot_if_early(r, &ev);
 	}
 	r->execs.len = kept;
 	return ret;
@@ -1691,7 +1692,7 @@ int record__finish(struct record *r, struct profile **out, struct flame_err *err
 		return flame_err__set(err, EINVAL, "recording already finished");
 	r->finished = true;
 	detach(r);
-	r->stop_ns = now_ns(CLOCK_MONOTONIC);
+	r->stop_ns = mono_ns();
 	nanosleep(&(struct timespec){0, 1000000}, NULL); /* programs still running finish */
 	read_stats(r);
 	/* nothing is writing any more: both buffers can be read */

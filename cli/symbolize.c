@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "hash.h"
 #include "profile.h"
 #include "sym_elf.h"
@@ -95,14 +96,6 @@ struct symbolizer {
 	size_t vdso_size;
 	bool vdso_tried;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static const char *basename_of(const char *path)
 {
@@ -306,7 +299,7 @@ static void load_perfmap(struct process *proc)
 {
 	struct perfmap *pm = perfmap__load(proc->pid);
 
-	proc->perfmap_ns = now_ns();
+	proc->perfmap_ns = mono_ns();
 	if (!pm)
 		return;
 	perfmap__free(proc->perfmap);
@@ -534,7 +527,7 @@ static const struct procmap *find_mapping(struct symbolizer *s, struct process *
 	*err = 0;
 	if (m)
 		return m;
-	now = now_ns();
+	now = mono_ns();
 	if (!may_refresh(proc, now))
 		return NULL;
 	proc->refreshes++;
@@ -673,7 +666,7 @@ static int64_t jit_location(struct symbolizer *s, struct process *proc, const st
 	if (mapping < 0)
 		return mapping;
 	/* JITs append to the map as they compile: re-read it (not too often) on a miss */
-	if (!sym && !proc->dead && now_ns() - proc->perfmap_ns >= REFRESH_INTERVAL_NS) {
+	if (!sym && !proc->dead && mono_ns() - proc->perfmap_ns >= REFRESH_INTERVAL_NS) {
 		load_perfmap(proc);
 		sym = proc->perfmap ? perfmap__lookup(proc->perfmap, addr) : NULL;
 	}
@@ -793,7 +786,7 @@ static int64_t finish(struct symbolizer *s, uint32_t serial, uint64_t addr, int6
 int64_t symbolizer__user_location(struct symbolizer *s, pid_t pid, uint64_t addr, bool is_leaf)
 {
 	/* a return address points after the call: look up (and store) the call itself */
-	uint64_t pc = !is_leaf && addr ? addr - 1 : addr;
+	uint64_t pc = frame_lookup_addr(addr, is_leaf);
 	struct process *proc = find_process(s, pid);
 	const struct addr_entry *e;
 	bool unknown = false;

@@ -87,6 +87,16 @@ int symbolizer__inherit_pid(struct symbolizer *s, pid_t pid, pid_t parent);
 void symbolizer__forget_pid(struct symbolizer *s, pid_t pid);
 
 /*
+ * The address a frame is looked up at: a return address (every frame but the leaf) one byte
+ * earlier, inside its call, so that a call at the very end of a function is charged to that
+ * function and not to the next one.
+ */
+static inline uint64_t frame_lookup_addr(uint64_t addr, bool is_leaf)
+{
+	return is_leaf || !addr ? addr : addr - 1;
+}
+
+/*
  * The location id (in the profile) for a user-space address of pid. is_leaf is true for the
  * first (innermost) frame of a stack: other frames are return addresses and are looked up at
  * addr - 1, so that the call instruction, not the next line, is reported; the location's

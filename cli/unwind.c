@@ -21,6 +21,7 @@
 
 #include <elfutils/libdwfl.h>
 
+#include "clock.h"
 #include "hash.h"
 #include "profile.h"
 #include "sym_gopclntab.h"
@@ -122,22 +123,6 @@ static const char *const result_names[UNWIND_NR_RESULTS] = {
 const char *unwind_result__name(enum unwind_result r)
 {
 	return r < UNWIND_NR_RESULTS ? result_names[r] : "?";
-}
-
-static uint64_t thread_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* --- libdwfl callbacks ---------------------------------------------------------------- */
@@ -933,7 +918,7 @@ static int walk_stack(struct unwinder *u, struct uproc *p, pid_t tid, const stru
 int unwinder__unwind(struct unwinder *u, pid_t pid, pid_t tid, const struct unwind_sample *s,
 		     uint64_t *pcs, int max, enum unwind_result *result)
 {
-	uint64_t t0 = thread_ns();
+	uint64_t t0 = thread_cpu_ns();
 	struct walk w = {.pcs = pcs, .max = max};
 	struct uproc *p;
 	int ret = 0;
@@ -965,7 +950,7 @@ out:
 		*result = UNWIND_OTHER;
 	u->stats.results[*result]++;
 	u->stats.frames += w.n;
-	u->stats.unwind_ns += thread_ns() - t0;
+	u->stats.unwind_ns += thread_cpu_ns() - t0;
 	return ret < 0 ? ret : w.n;
 }
 
