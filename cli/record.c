@@ -961,6 +961,16 @@ static int keep_leaf_caller(struct record *r, struct stack_key *k, uint64_t *use
 	return 0;
 }
 
+/* The word at the stack pointer, where a sample's stack copy starts (0 without one). */
+static uint64_t stack_top_word(const struct cpu_stack_sample *h, const void *data)
+{
+	uint64_t word = 0;
+
+	if (h->stack_len >= sizeof(word))
+		memcpy(&word, (const uint8_t *)data + sizeof(*h), sizeof(word));
+	return word;
+}
+
 /* Read one counts entry with both of its stacks into user space. */
 static int drain_key(struct record *r, int buf, const struct cpu_key *key, uint64_t count)
 {
@@ -1097,7 +1107,7 @@ static bool walk_reaches_root(struct record *r, const struct stack_key *walk)
 static int watched_sample(struct record *r, struct proc *p, const struct cpu_stack_sample *h,
 			  const void *data, struct stack_key *k, uint64_t *addrs)
 {
-	uint64_t walk_addrs[2 * CPU_MAX_STACK_DEPTH], leaf_ret = 0;
+	uint64_t walk_addrs[2 * CPU_MAX_STACK_DEPTH];
 	struct stack_key walk = *k;
 	enum unwind_result res;
 	int broken, n;
@@ -1106,10 +1116,7 @@ static int watched_sample(struct record *r, struct proc *p, const struct cpu_sta
 	memcpy(walk_addrs, addrs, k->nkern * sizeof(uint64_t));
 	walk.nuser = read_stack(r, h->buf ? 1 : 0, h->user_stack_id);
 	memcpy(walk_addrs + k->nkern, r->frames, walk.nuser * sizeof(uint64_t));
-	/* the copy starts at the stack pointer: its first word is a frameless leaf's caller */
-	if (h->stack_len >= sizeof(leaf_ret))
-		memcpy(&leaf_ret, (const uint8_t *)data + sizeof(*h), sizeof(leaf_ret));
-	if ((n = keep_leaf_caller(r, &walk, walk_addrs + k->nkern, leaf_ret)))
+	if ((n = keep_leaf_caller(r, &walk, walk_addrs + k->nkern, stack_top_word(h, data))))
 		return n;
 	broken = walk.nuser ? check_stack_binaries(r, &walk, true) : 1;
 	if (broken < 0)
@@ -1170,6 +1177,9 @@ static int take_stack_sample(struct record *r, void *data, size_t size)
 	if (n < 0)
 		return n;
 	k.nuser = n;
+	/* a stripped Go binary has no CFI: its frameless leaves need the same care as a walk */
+	if ((ret = keep_leaf_caller(r, &k, both + k.nkern, stack_top_word(&h, data))))
+		return ret;
 	return add_unwound(r, &h, &k, res);
 }
 

@@ -199,12 +199,13 @@ else
 			pass "cgonet: $f called by $mine, as in runtime/pprof ($n1 and $n2 samples)" ||
 			fail "cgonet: $f called by the same function as in runtime/pprof" "singe: $mine ($n1), runtime/pprof: $theirs ($n2)"
 	done
-	# stripped (-s -w): no .debug_frame, Go's frames are found by frame pointers alone
+	# stripped (-s -w): no .debug_frame, Go's frames are found by frame pointers alone, and the
+	# frameless leaf main.hotGo keeps its caller main.goWork through .gopclntab's SP deltas
 	expect_exit "cgonet-stripped: record (auto)" 0 "$SINGE" record -v -F 199 -o "$TMP/cgs.pb.gz" -- \
 		.output/examples/go/cgonet-stripped -duration 2
 	to_folded "$TMP/cgs.pb.gz" "$TMP/cgs.folded"
 	read -r m t < <(share "$TMP/cgs.folded" \
-		'^runtime\.goexit;main\.main\.func[0-9]+;main\.main\.func1;main\.worker;(main\.goWork;)?main\.hotGo(;| |$)' \
+		'^runtime\.goexit;main\.main\.func[0-9]+;main\.main\.func1;main\.worker;main\.goWork;main\.hotGo(;| |$)' \
 		'main\.hotGo')
 	at_least "auto: stripped cgonet's Go samples are whole, runtime.goexit to main.hotGo" "$m" "$t" 95
 	# and counted complete (at least as many complete stacks as Go samples): the
