@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -748,6 +749,21 @@ static int command_status(struct target *t)
 	return target__wait_child(t);
 }
 
+/*
+ * -p and -- CMD open one perf event per target thread: a JVM has hundreds. Raise the soft
+ * limit on open files to the hard one, as perf does; after the command is forked, so that it
+ * runs with the limits it was given.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit lim;
+
+	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+}
+
 static int run(struct record_cmd *cmd)
 {
 	struct flame_err err = {{0}};
@@ -765,6 +781,7 @@ static int run(struct record_cmd *cmd)
 	ret = ret ?: check_outputs(cmd, &t);
 	if (ret)
 		goto cleanup;
+	raise_fd_limit();
 	libbpf_set_print(libbpf_print);
 	r = record__new(&cmd->opts);
 	if (!r) {
