@@ -48,7 +48,8 @@ static const char record_usage[] =
 	"targets (exactly one):\n"
 	"  -p, --pid PID[,PID...]   running processes, all their threads, including threads\n"
 	"                           started during the recording\n"
-	"  -a, --all                every process on the machine (labelled by pid and comm)\n"
+	"  -a, --all                every process on the machine (labelled by pid and comm),\n"
+	"                           singe itself left out unless --include-self\n"
 	"  -- CMD [ARG...]          start CMD, profile it and the children it forks; singe exits\n"
 	"                           with CMD's exit code (128+N if a signal N killed it). If the\n"
 	"                           recording stops first (-d, Ctrl-C), CMD gets SIGTERM, as\n"
@@ -120,6 +121,7 @@ enum {
 	OPT_MAX_DEPTH,
 	OPT_STACK_SIZE,
 	OPT_PROCESS_ROOTS,
+	OPT_INCLUDE_SELF,
 };
 
 #define MAX_OUTPUTS 16
@@ -142,6 +144,7 @@ static const struct option record_options[] = {
 	{"max-stacks", required_argument, NULL, OPT_MAX_STACKS},
 	{"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
 	{"stack-size", required_argument, NULL, OPT_STACK_SIZE},
+	{"include-self", no_argument, NULL, OPT_INCLUDE_SELF},
 	{"process-roots", required_argument, NULL, OPT_PROCESS_ROOTS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -282,6 +285,9 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 			pr_err("--stack-size: %u is not a multiple of 8", cmd->opts.stack_size);
 			return -EINVAL;
 		}
+		return 0;
+	case OPT_INCLUDE_SELF:
+		cmd->opts.include_self = true;
 		return 0;
 	case OPT_STACK_STORAGE:
 		return parse_uint("--stack-storage-size", arg, 64, 1 << 22,

@@ -550,20 +550,29 @@ static int proc_see(struct record *r, uint32_t tgid, uint32_t gen)
 	return snapshot(r, &r->procs.data[r->procs.len - 1], gen, SNAPSHOT_FIRST);
 }
 
-int record__filter_pid(struct record *r, pid_t pid)
+/* Let pid's samples through the BPF program's filter. */
+static int allow_pid(struct record *r, pid_t pid)
 {
 	__u8 one = 1;
 
 	if (bpf_map__update_elem(r->skel->maps.targets, &pid, sizeof(__u32), &one, sizeof(one),
 				 BPF_ANY))
 		return errno == E2BIG ? -ENOSPC : -errno;
-	return vec_push(&r->targets, pid);
+	return 0;
+}
+
+int record__filter_pid(struct record *r, pid_t pid)
+{
+	int ret = allow_pid(r, pid);
+
+	/* record__attach() opens the events of each target's threads */
+	return ret ?: vec_push(&r->targets, pid);
 }
 
 int record__add_target(struct record *r, pid_t pid)
 {
 	__u32 gen = 0;
-	int ret = record__filter_pid(r, pid);
+	int ret = allow_pid(r, pid);
 
 	if (ret)
 		return ret;

@@ -109,7 +109,10 @@ int record__open(struct record *r, struct flame_err *err);
 int record__load(struct record *r, struct flame_err *err);
 /* Profile process pid (a tgid) and open its files for symbolization; 0, -ENOSPC, -ENOMEM. */
 int record__add_target(struct record *r, pid_t pid);
-/* Profile pid without opening its files yet: a command stopped before its exec. */
+/*
+ * Profile pid (before record__attach, which opens the events of its threads) without opening
+ * its files yet: a command stopped before its exec.
+ */
 int record__filter_pid(struct record *r, pid_t pid);
 int record__attach(struct record *r, struct flame_err *err);
 /* The perf event sampling uses: "cycles" (hardware) or "cpu-clock" (software fallback). */
