@@ -767,6 +767,8 @@ struct folded_writer {
 	VEC(int64_t) sums;	  /* nv sums per stack, the part in [-SUM_SPAN, SUM_SPAN) */
 	VEC(int64_t) carries;	  /* beside sums once one leaves that range, else empty */
 	struct idset stack_index; /* stack -> index in stacks */
+	VEC(uint32_t) cur;	  /* the location ids of the sample being added, leaf first */
+	VEC(uint32_t) other;	  /* scratch: those of a stack it is compared with or written */
 };
 
 /*
@@ -991,16 +993,29 @@ static int64_t location_text(struct folded_writer *w, uint64_t id)
 	return idx + 1;
 }
 
+/* A stored stack's location ids into other (it was read once already: it cannot fail). */
+static const uint32_t *stack_locs(struct folded_writer *w, size_t si)
+{
+	w->other.len = 0;
+	if (vec_reserve(&w->other, w->p->samples.data[si].nlocs) ||
+	    profile__sample_locs(w->p, si, w->other.data))
+		return NULL;
+	return w->other.data;
+}
+
 /* Stacks are equal when their frames' texts are: compare through loc_text. */
 static bool stack_eq(uint32_t idx, const void *key, void *ctx)
 {
-	const struct folded_writer *w = ctx;
+	struct folded_writer *w = ctx;
 	const struct profile *p = w->p;
 	size_t a = w->stacks.data[idx], b = *(const uint32_t *)key;
-	const uint32_t *la = profile__sample_locs(p, a), *lb = profile__sample_locs(p, b);
+	const uint32_t *la, *lb = w->cur.data;
 	uint32_t n = p->samples.data[a].nlocs, j;
 
 	if (n != p->samples.data[b].nlocs)
+		return false;
+	/* (other has room for the ids of the sample being added: no allocation here) */
+	if (!(la = stack_locs(w, a)))
 		return false;
 	for (j = 0; j < n; j++)
 		if (la[j] != lb[j] && w->loc_text[la[j] - 1] != w->loc_text[lb[j] - 1])
@@ -1071,9 +1086,12 @@ static int add_to_stacks(struct folded_writer *w, uint32_t si)
 	uint32_t j;
 	int i;
 
-	if (s->loc_start + s->nlocs > p->sample_locs.len)
+	w->cur.len = 0;
+	if (vec_reserve(&w->cur, s->nlocs) || vec_reserve(&w->other, s->nlocs))
+		return -ENOMEM;
+	if (profile__sample_locs(p, si, w->cur.data))
 		return -EINVAL;
-	locs = profile__sample_locs(p, si);
+	locs = w->cur.data;
 	for (j = 0; j < s->nlocs; j++) {
 		int64_t t = location_text(w, locs[j]);
 
@@ -1136,10 +1154,12 @@ static int write_unit_header(struct folded_writer *w)
 
 static int write_stack_text(struct folded_writer *w, size_t si)
 {
-	const uint32_t *locs = profile__sample_locs(w->p, si);
+	const uint32_t *locs = stack_locs(w, si);
 	uint32_t j = w->p->samples.data[si].nlocs;
 	int ret = 0;
 
+	if (!locs)
+		return -ENOMEM;
 	while (j-- > 0 && !ret) {
 		const struct text *t = &w->texts.data[w->loc_text[locs[j] - 1] - 1];
 
@@ -1190,6 +1210,8 @@ static void writer_release(struct folded_writer *w)
 	vec_free(&w->sums);
 	vec_free(&w->carries);
 	idset_release(&w->stack_index);
+	vec_free(&w->cur);
+	vec_free(&w->other);
 }
 
 int folded__default_sample_type(const struct profile *p)

@@ -64,11 +64,19 @@ static const char *line_name(const struct profile *p, uint64_t loc_id, uint32_t 
 		p, profile__function(p, profile__location_lines(p, loc)[line].function_id)->name);
 }
 
+/* Sample si's location ids, leaf first, into ids[0..16). */
+static const uint32_t *locs_of(const struct profile *p, size_t si, uint32_t *ids)
+{
+	assert_true(p->samples.data[si].nlocs <= 16);
+	assert_int_equal(profile__sample_locs(p, si, ids), 0);
+	return ids;
+}
+
 /* The name of sample si's frame k, leaf first (a one-line location). */
 static const char *frame_name(const struct profile *p, size_t si, uint32_t k)
 {
 	assert_true(k < p->samples.data[si].nlocs);
-	return line_name(p, profile__sample_locs(p, si)[k], 0);
+	return line_name(p, profile__sample_loc(p, si, k), 0);
 }
 
 static const char *mapping_name(const struct profile *p, uint64_t loc_id)
@@ -84,6 +92,7 @@ static void test_parse_simple(void **state)
 {
 	struct profile *p = parsed("main;run;compute 5\nmain;run 3\n");
 	const uint32_t *l0, *l1;
+	uint32_t ids0[16], ids1[16];
 
 	(void)state;
 	assert_int_equal(p->sample_types.len, 1);
@@ -98,8 +107,8 @@ static void test_parse_simple(void **state)
 	assert_int_equal(profile__sample_values(p, 0)[0], 5);
 	assert_int_equal(profile__sample_values(p, 1)[0], 3);
 	/* repeated frames share their function and location */
-	l0 = profile__sample_locs(p, 0);
-	l1 = profile__sample_locs(p, 1);
+	l0 = locs_of(p, 0, ids0);
+	l1 = locs_of(p, 1, ids1);
 	assert_int_equal(l0[1], l1[0]);
 	assert_int_equal(l0[2], l1[1]);
 	assert_int_equal(p->functions.len, 3);
@@ -134,7 +143,8 @@ static void test_parse_suffixes(void **state)
 {
 	struct profile *p = parsed("app;read_[k];vfs_read_[k];Foo.bar_[j];waker_[w];-;_[k] 1\n"
 				   "app;write_[k] 2\n");
-	const uint32_t *l = profile__sample_locs(p, 0);
+	uint32_t ids[16];
+	const uint32_t *l = locs_of(p, 0, ids);
 	const struct location *loc;
 
 	(void)state;
@@ -153,7 +163,7 @@ static void test_parse_suffixes(void **state)
 	/* one kernel mapping for every kernel frame, one JIT mapping */
 	assert_int_equal(p->mappings.len, 2);
 	assert_int_equal(profile__location(p, l[4])->mapping_id,
-			 profile__location(p, profile__sample_locs(p, 1)[0])->mapping_id);
+			 profile__location(p, profile__sample_loc(p, 1, 0))->mapping_id);
 	loc = profile__location(p, l[4]);
 	assert_int_equal(profile__frame_kind(p, loc, profile__location_lines(p, loc)),
 			 FRAME_KERNEL);
@@ -167,7 +177,8 @@ static void test_parse_inline(void **state)
 	struct profile *p = parsed("main;compute;square_[i];add_[i];memcpy 1\n"
 				   "main;compute;square_[i] 2\n"
 				   "x_[i];y 3\n");
-	const uint32_t *l = profile__sample_locs(p, 0);
+	uint32_t ids[16];
+	const uint32_t *l = locs_of(p, 0, ids);
 	const struct location *loc;
 
 	(void)state;
@@ -181,12 +192,12 @@ static void test_parse_inline(void **state)
 	assert_string_equal(line_name(p, l[1], 2), "compute"); /* the real function last */
 	assert_string_equal(frame_name(p, 0, 2), "main");
 	/* a different inlining set is a different location; the function is shared */
-	l = profile__sample_locs(p, 1);
+	l = locs_of(p, 1, ids);
 	assert_int_equal(p->samples.data[1].nlocs, 2);
 	assert_int_equal(profile__location(p, l[0])->nlines, 2);
 	assert_string_equal(line_name(p, l[0], 0), "square");
 	assert_string_equal(line_name(p, l[0], 1), "compute");
-	assert_int_not_equal(l[0], profile__sample_locs(p, 0)[1]);
+	assert_int_not_equal(l[0], profile__sample_loc(p, 0, 1));
 	/* inlined into nothing: the suffix stays in the name */
 	assert_string_equal(frame_name(p, 2, 1), "x_[i]");
 	assert_string_equal(frame_name(p, 2, 0), "y");
@@ -356,7 +367,7 @@ static void test_parse_appends(void **state)
 	assert_int_equal(parse(p, "b;k_[k] 2\nb;j_[k] 1\n"), 0);
 	assert_int_equal(p->samples.len, 3);
 	assert_int_equal(p->mappings.len, 1); /* the kernel mapping is shared across calls */
-	assert_int_equal(profile__sample_locs(p, 0)[0], profile__sample_locs(p, 1)[0]);
+	assert_int_equal(profile__sample_loc(p, 0, 0), profile__sample_loc(p, 1, 0));
 	profile__free(p);
 }
 
@@ -821,8 +832,8 @@ static void test_suffix_names_round_trip(void **state)
 
 	(void)state;
 	/* the reader drops one "_[w]" and keeps the rest of the name */
-	assert_string_equal(line_name(p, profile__sample_locs(p, 0)[0], 0), "b_[w]");
-	assert_string_equal(line_name(p, profile__sample_locs(p, 1)[1], 0), "x_[k]");
+	assert_string_equal(line_name(p, profile__sample_loc(p, 0, 0), 0), "b_[w]");
+	assert_string_equal(line_name(p, profile__sample_loc(p, 1, 1), 0), "x_[k]");
 	out = write_default(p, &n);
 	assert_int_equal(n, sizeof(text) - 1);
 	assert_memory_equal(out, text, n);

@@ -73,12 +73,12 @@ static void test_totals_and_sample_access(void **state)
 	assert_int_equal(profile__total(p, 1), 0);
 	assert_int_equal(p->samples.data[0].nlocs, 3);
 	assert_string_equal(
-		profile__str(p, profile__function(
-					p, profile__location_lines(
-						   p, profile__location(
-							      p, profile__sample_locs(p, 0)[0]))
-						   ->function_id)
-					->name),
+		profile__str(
+			p, profile__function(
+				   p, profile__location_lines(
+					      p, profile__location(p, profile__sample_loc(p, 0, 0)))
+					      ->function_id)
+				   ->name),
 		"b");
 	assert_int_equal(profile__sample_values(p, 1)[0], 1);
 	assert_int_equal(profile__validate(p, &err), 0);
