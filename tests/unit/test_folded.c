@@ -561,6 +561,88 @@ static void test_write_two_columns(void **state)
 	profile__free(p);
 }
 
+/*
+ * A generated profile against a merge that knows the answer: one string per sample, merged
+ * by string in first-seen order. Its 20,000 locations take varints of one to three bytes in
+ * the model, so the writer's output does not depend on how the ids are stored.
+ */
+static void test_write_matches_naive_merge(void **state)
+{
+	enum { NLOC = 20000, NPOOL = 600, NSAMPLE = 4000, DEPTH = 12 };
+	struct profile *p = profile__new();
+	static uint64_t pool[NPOOL][DEPTH];
+	static char *text[NPOOL];
+	static int64_t sums[NPOOL];
+	static int order[NPOOL];
+	uint32_t depth[NPOOL], seed = 12345, i, d;
+	size_t expected_len = 0, nseen = 0, k;
+	char name[16], *expected, *out;
+
+	(void)state;
+	assert_int_equal(profile__add_sample_type(p, "samples", "count"), 0);
+	for (i = 0; i < NLOC; i++) {
+		struct function f = {0};
+		struct line line = {0};
+
+		snprintf(name, sizeof(name), "f%u", i + 1);
+		f.name = f.system_name = (uint32_t)profile__intern_str(p, name);
+		line.function_id = (uint64_t)profile__intern_function(p, &f);
+		assert_int_equal(profile__add_location(p, 0, 0, &line, 1), i + 1);
+	}
+	for (i = 0; i < NPOOL; i++) {
+		depth[i] = 1 + (seed = seed * 1103515245 + 12345) % DEPTH;
+		for (d = 0; d < depth[i]; d++) {
+			seed = seed * 1103515245 + 12345;
+			/* a third small ids (one byte), the rest anywhere up to NLOC */
+			pool[i][d] = 1 + ((seed >> 8) % 3 ? (seed >> 4) % NLOC : (seed >> 4) % 127);
+		}
+		text[i] = NULL;
+		sums[i] = 0;
+	}
+	for (i = 0; i < NSAMPLE; i++) {
+		uint32_t which = (seed = seed * 1103515245 + 12345) >> 8;
+		int64_t v = 1 + (seed >> 20) % 1000;
+
+		which %= NPOOL;
+		assert_int_equal(profile__add_sample(p, pool[which], depth[which], &v, NULL, 0), 0);
+		if (!sums[which])
+			order[nseen++] = (int)which;
+		sums[which] += v;
+	}
+	/* pool entries may repeat a stack: merge equal strings, the first seen keeps the sum */
+	for (k = 0; k < nseen; k++) {
+		int w = order[k];
+		size_t n = 0, j;
+
+		text[w] = malloc(DEPTH * 8 + 32);
+		assert_non_null(text[w]);
+		for (d = depth[w]; d-- > 0;) /* root first */
+			n += (size_t)sprintf(text[w] + n, "f%u%s", (unsigned)pool[w][d],
+					     d ? ";" : "");
+		text[w][n] = '\0';
+		for (j = 0; j < k; j++)
+			if (sums[order[j]] && !strcmp(text[order[j]], text[w])) {
+				sums[order[j]] += sums[w];
+				sums[w] = 0;
+				break;
+			}
+	}
+	expected = calloc(nseen, DEPTH * 8 + 64);
+	assert_non_null(expected);
+	for (k = 0; k < nseen; k++)
+		if (sums[order[k]])
+			expected_len += (size_t)sprintf(expected + expected_len, "%s %lld\n",
+							text[order[k]], (long long)sums[order[k]]);
+	assert_true(p->sample_locs.len > p->samples.data[0].nlocs); /* some ids take 2+ bytes */
+	out = write_default(p, NULL);
+	assert_string_equal(out, expected);
+	free(out);
+	free(expected);
+	for (k = 0; k < nseen; k++)
+		free(text[order[k]]);
+	profile__free(p);
+}
+
 static void test_write_overflow(void **state)
 {
 	static const char text[] = "a 9223372036854775807\nb 1\na 9223372036854775807\na 5\n";
@@ -894,6 +976,7 @@ int main(void)
 		cmocka_unit_test(test_write_two_columns),
 		cmocka_unit_test(test_write_overflow),
 		cmocka_unit_test(test_write_from_model),
+		cmocka_unit_test(test_write_matches_naive_merge),
 		cmocka_unit_test(test_unit_header_round_trip),
 		cmocka_unit_test(test_unit_header_is_exact),
 		cmocka_unit_test(test_write_errors),
