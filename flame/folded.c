@@ -993,14 +993,18 @@ static int64_t location_text(struct folded_writer *w, uint64_t id)
 	return idx + 1;
 }
 
-/* A stored stack's location ids into other (it was read once already: it cannot fail). */
-static const uint32_t *stack_locs(struct folded_writer *w, size_t si)
+/* A stored stack's location ids into other.data (an empty stack leaves it as it is). */
+static int stack_locs(struct folded_writer *w, size_t si)
 {
+	uint32_t n = w->p->samples.data[si].nlocs;
+
 	w->other.len = 0;
-	if (vec_reserve(&w->other, w->p->samples.data[si].nlocs) ||
-	    profile__sample_locs(w->p, si, w->other.data))
-		return NULL;
-	return w->other.data;
+	if (!n)
+		return 0;
+	if (vec_reserve(&w->other, n))
+		return -ENOMEM;
+	/* (read once already, when the stack was added: it cannot fail here) */
+	return profile__sample_locs(w->p, si, w->other.data);
 }
 
 /* Stacks are equal when their frames' texts are: compare through loc_text. */
@@ -1015,8 +1019,9 @@ static bool stack_eq(uint32_t idx, const void *key, void *ctx)
 	if (n != p->samples.data[b].nlocs)
 		return false;
 	/* (other has room for the ids of the sample being added: no allocation here) */
-	if (!(la = stack_locs(w, a)))
+	if (stack_locs(w, a))
 		return false;
+	la = w->other.data;
 	for (j = 0; j < n; j++)
 		if (la[j] != lb[j] && w->loc_text[la[j] - 1] != w->loc_text[lb[j] - 1])
 			return false;
@@ -1154,12 +1159,11 @@ static int write_unit_header(struct folded_writer *w)
 
 static int write_stack_text(struct folded_writer *w, size_t si)
 {
-	const uint32_t *locs = stack_locs(w, si);
 	uint32_t j = w->p->samples.data[si].nlocs;
-	int ret = 0;
+	const uint32_t *locs;
+	int ret = stack_locs(w, si);
 
-	if (!locs)
-		return -ENOMEM;
+	locs = w->other.data;
 	while (j-- > 0 && !ret) {
 		const struct text *t = &w->texts.data[w->loc_text[locs[j] - 1] - 1];
 

@@ -319,11 +319,16 @@ static bool next_loc(const uint8_t **pos, const uint8_t *end, uint32_t *id)
 	return false;
 }
 
+/* sample_locs + off; NULL when the array has no storage (no sample has an id then). */
+static const uint8_t *locs_at(const struct profile *p, size_t off)
+{
+	return p->sample_locs.data ? p->sample_locs.data + off : NULL;
+}
+
 int profile__sample_locs(const struct profile *p, size_t i, uint32_t *out)
 {
 	const struct sample *s = &p->samples.data[i];
-	const uint8_t *pos = p->sample_locs.data + s->loc_start;
-	const uint8_t *end = p->sample_locs.data + p->sample_locs.len;
+	const uint8_t *pos = locs_at(p, s->loc_start), *end = locs_at(p, p->sample_locs.len);
 	uint32_t k;
 
 	if (s->nlocs && s->loc_start >= p->sample_locs.len)
@@ -337,8 +342,7 @@ int profile__sample_locs(const struct profile *p, size_t i, uint32_t *out)
 uint32_t profile__sample_loc(const struct profile *p, size_t i, uint32_t k)
 {
 	const struct sample *s = &p->samples.data[i];
-	const uint8_t *pos = p->sample_locs.data + s->loc_start;
-	const uint8_t *end = p->sample_locs.data + p->sample_locs.len;
+	const uint8_t *pos = locs_at(p, s->loc_start), *end = locs_at(p, p->sample_locs.len);
 	uint32_t id = 0, j;
 
 	if (k >= s->nlocs || s->loc_start >= p->sample_locs.len)
@@ -454,8 +458,8 @@ static int validate_samples(const struct profile *p, struct flame_err *err)
 	for (i = 0; i < p->samples.len; i++) {
 		const struct sample *s = &p->samples.data[i];
 		const struct label *labels = profile__sample_labels(p, i);
-		const uint8_t *pos = p->sample_locs.data + s->loc_start;
-		const uint8_t *end = p->sample_locs.data + p->sample_locs.len;
+		const uint8_t *pos = locs_at(p, s->loc_start);
+		const uint8_t *end = locs_at(p, p->sample_locs.len);
 		uint32_t id;
 
 		/* every id takes a byte at least */

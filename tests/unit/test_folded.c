@@ -643,6 +643,20 @@ static void test_write_matches_naive_merge(void **state)
 	profile__free(p);
 }
 
+/* Samples without frames are one stack too: merged, written as " count". */
+static void test_write_merges_empty_stacks(void **state)
+{
+	struct profile *p = parsed(" 5\n 3\na 1\n");
+	char *out;
+
+	(void)state;
+	assert_int_equal(p->samples.len, 3);
+	out = write_default(p, NULL);
+	assert_string_equal(out, " 8\na 1\n");
+	free(out);
+	profile__free(p);
+}
+
 static void test_write_overflow(void **state)
 {
 	static const char text[] = "a 9223372036854775807\nb 1\na 9223372036854775807\na 5\n";
@@ -977,6 +991,7 @@ int main(void)
 		cmocka_unit_test(test_write_overflow),
 		cmocka_unit_test(test_write_from_model),
 		cmocka_unit_test(test_write_matches_naive_merge),
+		cmocka_unit_test(test_write_merges_empty_stacks),
 		cmocka_unit_test(test_unit_header_round_trip),
 		cmocka_unit_test(test_unit_header_is_exact),
 		cmocka_unit_test(test_write_errors),
