@@ -564,8 +564,8 @@ struct decoder {
 	   checks after the last byte need not walk every sample again */
 	uint64_t max_sample_loc;
 	bool sample_loc_zero;
-	/* sample location ids of 2^32 - 1 or more: the model's 32 bits hold UINT32_MAX there,
-	   and the id itself waits here for remap_samples() (in sample_locs order) */
+	/* sample location ids of 2^32 - 1 or more: the model holds UINT32_MAX there, and the
+	   id itself waits here for remap_samples() (in the order of the samples' ids) */
 	VEC(struct big_id) big_ids;
 	size_t nids; /* sample location ids so far */
 	/* distinct label sets, each by the first sample that has it: samples with the same
@@ -700,8 +700,7 @@ static int read_repeated(struct decoder *d, struct pb_reader *r, uint32_t field,
 		return wrong_wire(d, field, wire);
 	if ((ret = pb_read_bytes(r, &body)))
 		return ret;
-	/* the model's varint of an id takes no more bytes than the file's (UINT32_MAX stands
-	   for longer ones): room for the body is enough */
+	/* every varint takes at least one byte: room for one per byte is enough */
 	n = (size_t)(body.end - body.p);
 	if (!n)
 		return 0;
@@ -789,7 +788,7 @@ static int push_loc_id(struct decoder *d, uint64_t id)
 	return profile__push_loc(p, (uint32_t)id);
 }
 
-/* A sample's location ids, packed or not, into the model's 32-bit array. */
+/* A sample's location ids, packed or not, into the model's varints. */
 static int read_loc_ids(struct decoder *d, struct pb_reader *r, uint32_t field, enum pb_wire wire)
 {
 	struct pb_reader body;
