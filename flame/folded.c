@@ -762,10 +762,21 @@ struct folded_writer {
 	VEC(struct text) texts; /* distinct frame texts in arena */
 	struct idset text_index;
 
-	VEC(size_t) stacks;	  /* the first sample of each distinct stack */
-	VEC(__int128) sums;	  /* nv sums per stack: exact, whatever the counts */
+	/* 4 + 8 * nv bytes per distinct stack: a million-sample profile has nearly a million */
+	VEC(uint32_t) stacks;	  /* the first sample of each distinct stack */
+	VEC(int64_t) sums;	  /* nv sums per stack, the part in [-SUM_SPAN, SUM_SPAN) */
+	VEC(int64_t) carries;	  /* beside sums once one leaves that range, else empty */
 	struct idset stack_index; /* stack -> index in stacks */
+	VEC(uint32_t) cur;	  /* the location ids of the sample being added, leaf first */
+	VEC(uint32_t) other;	  /* scratch: those of a stack it is compared with or written */
 };
+
+/*
+ * A stack's sum is exact whatever the counts: sums[k] + carries[k] * SUM_SPAN. Sums past
+ * int64 are rare, so the carries are only allocated when one happens, and a sum costs 8
+ * bytes instead of an __int128's 16.
+ */
+#define SUM_SPAN ((int64_t)1 << 62)
 
 /* The cause of a failed write (ENOSPC, EFBIG...), kept by stdio in errno; EIO if none. */
 static int write_error(void)
@@ -982,24 +993,94 @@ static int64_t location_text(struct folded_writer *w, uint64_t id)
 	return idx + 1;
 }
 
+/* A stored stack's location ids into other.data (an empty stack leaves it as it is). */
+static int stack_locs(struct folded_writer *w, size_t si)
+{
+	uint32_t n = w->p->samples.data[si].nlocs;
+
+	w->other.len = 0;
+	if (!n)
+		return 0;
+	if (vec_reserve(&w->other, n))
+		return -ENOMEM;
+	/* (read once already, when the stack was added: it cannot fail here) */
+	return profile__sample_locs(w->p, si, w->other.data);
+}
+
 /* Stacks are equal when their frames' texts are: compare through loc_text. */
 static bool stack_eq(uint32_t idx, const void *key, void *ctx)
 {
-	const struct folded_writer *w = ctx;
+	struct folded_writer *w = ctx;
 	const struct profile *p = w->p;
-	size_t a = w->stacks.data[idx], b = *(const size_t *)key;
-	const uint32_t *la = profile__sample_locs(p, a), *lb = profile__sample_locs(p, b);
+	size_t a = w->stacks.data[idx], b = *(const uint32_t *)key;
+	const uint32_t *la, *lb = w->cur.data;
 	uint32_t n = p->samples.data[a].nlocs, j;
 
 	if (n != p->samples.data[b].nlocs)
 		return false;
+	/* (other has room for the ids of the sample being added: no allocation here) */
+	if (stack_locs(w, a))
+		return false;
+	la = w->other.data;
 	for (j = 0; j < n; j++)
 		if (la[j] != lb[j] && w->loc_text[la[j] - 1] != w->loc_text[lb[j] - 1])
 			return false;
 	return true;
 }
 
-static int add_to_stacks(struct folded_writer *w, size_t si)
+/* The carries start when the first sum leaves the range: zero for every stack so far. */
+static int start_carries(struct folded_writer *w)
+{
+	if (vec_reserve(&w->carries, w->sums.len))
+		return -ENOMEM;
+	memset(w->carries.data, 0, w->sums.len * sizeof(*w->carries.data));
+	w->carries.len = w->sums.len;
+	return 0;
+}
+
+static int add_to_sum(struct folded_writer *w, size_t at, int64_t v)
+{
+	__int128 t = (__int128)w->sums.data[at] + v;
+	int64_t carry = 0;
+
+	/* |t| < 3 * SUM_SPAN: at most two steps either way */
+	for (; t >= SUM_SPAN; t -= SUM_SPAN)
+		carry++;
+	for (; t < -SUM_SPAN; t += SUM_SPAN)
+		carry--;
+	w->sums.data[at] = (int64_t)t;
+	if (!carry)
+		return 0;
+	if (!w->carries.data && start_carries(w))
+		return -ENOMEM;
+	w->carries.data[at] += carry;
+	return 0;
+}
+
+static __int128 sum_of(const struct folded_writer *w, size_t at)
+{
+	__int128 carry = w->carries.data ? w->carries.data[at] : 0;
+
+	return carry * SUM_SPAN + w->sums.data[at];
+}
+
+/* A new stack's sums, all zero. */
+static int push_zero_sums(struct folded_writer *w)
+{
+	int i;
+
+	if (vec_reserve(&w->sums, (size_t)w->nv) ||
+	    (w->carries.data && vec_reserve(&w->carries, (size_t)w->nv)))
+		return -ENOMEM;
+	for (i = 0; i < w->nv; i++) {
+		w->sums.data[w->sums.len++] = 0;
+		if (w->carries.data)
+			w->carries.data[w->carries.len++] = 0;
+	}
+	return 0;
+}
+
+static int add_to_stacks(struct folded_writer *w, uint32_t si)
 {
 	const struct profile *p = w->p;
 	const struct sample *s = &p->samples.data[si];
@@ -1010,9 +1091,12 @@ static int add_to_stacks(struct folded_writer *w, size_t si)
 	uint32_t j;
 	int i;
 
-	if (s->loc_start + s->nlocs > p->sample_locs.len)
+	w->cur.len = 0;
+	if (vec_reserve(&w->cur, s->nlocs) || vec_reserve(&w->other, s->nlocs))
+		return -ENOMEM;
+	if (profile__sample_locs(p, si, w->cur.data))
 		return -EINVAL;
-	locs = profile__sample_locs(p, si);
+	locs = w->cur.data;
 	for (j = 0; j < s->nlocs; j++) {
 		int64_t t = location_text(w, locs[j]);
 
@@ -1023,15 +1107,14 @@ static int add_to_stacks(struct folded_writer *w, size_t si)
 	idx = idset__find(&w->stack_index, hash, &si, stack_eq, w);
 	if (idx < 0) {
 		if (w->stacks.len >= UINT32_MAX - 1 || vec_push(&w->stacks, si) ||
-		    vec_reserve(&w->sums, (size_t)w->nv) ||
+		    push_zero_sums(w) ||
 		    idset__insert(&w->stack_index, hash, (uint32_t)(w->stacks.len - 1)))
 			return -ENOMEM;
 		idx = (int64_t)w->stacks.len - 1;
-		for (i = 0; i < w->nv; i++)
-			w->sums.data[w->sums.len++] = 0;
 	}
 	for (i = 0; i < w->nv; i++)
-		w->sums.data[(size_t)idx * (size_t)w->nv + (size_t)i] += values[w->vi[i]];
+		if (add_to_sum(w, (size_t)idx * (size_t)w->nv + (size_t)i, values[w->vi[i]]))
+			return -ENOMEM;
 	return 0;
 }
 
@@ -1076,10 +1159,11 @@ static int write_unit_header(struct folded_writer *w)
 
 static int write_stack_text(struct folded_writer *w, size_t si)
 {
-	const uint32_t *locs = profile__sample_locs(w->p, si);
 	uint32_t j = w->p->samples.data[si].nlocs;
-	int ret = 0;
+	const uint32_t *locs;
+	int ret = stack_locs(w, si);
 
+	locs = w->other.data;
 	while (j-- > 0 && !ret) {
 		const struct text *t = &w->texts.data[w->loc_text[locs[j] - 1] - 1];
 
@@ -1098,7 +1182,7 @@ static int write_stack(struct folded_writer *w, size_t k)
 	int i, ret;
 
 	for (i = 0; i < w->nv; i++) {
-		left[i] = w->sums.data[k * (size_t)w->nv + (size_t)i];
+		left[i] = sum_of(w, k * (size_t)w->nv + (size_t)i);
 		if (left[i] < 0)
 			left[i] = 0;
 		any |= left[i] > 0;
@@ -1128,7 +1212,10 @@ static void writer_release(struct folded_writer *w)
 	idset_release(&w->text_index);
 	vec_free(&w->stacks);
 	vec_free(&w->sums);
+	vec_free(&w->carries);
 	idset_release(&w->stack_index);
+	vec_free(&w->cur);
+	vec_free(&w->other);
 }
 
 int folded__default_sample_type(const struct profile *p)
@@ -1154,6 +1241,9 @@ int folded__write(const struct profile *p, int vi, int base_vi, FILE *out)
 		return -EINVAL;
 	if (p->sample_values.len != p->samples.len * ntypes)
 		return -EINVAL;
+	/* stacks are kept by a sample index of 32 bits (a 1 GiB input holds fewer samples) */
+	if (p->samples.len > UINT32_MAX)
+		return -E2BIG;
 	if (base_vi >= 0)
 		w.vi[w.nv++] = base_vi;
 	w.vi[w.nv++] = vi;
@@ -1162,7 +1252,7 @@ int folded__write(const struct profile *p, int vi, int base_vi, FILE *out)
 	if (!w.buf || !w.loc_text)
 		ret = -ENOMEM;
 	for (i = 0; i < p->samples.len && !ret; i++)
-		ret = add_to_stacks(&w, i);
+		ret = add_to_stacks(&w, (uint32_t)i);
 	/* the indexes are not needed for writing: free them before the output grows */
 	idset_release(&w.text_index);
 	idset_release(&w.stack_index);

@@ -73,7 +73,8 @@ int folded__parse(struct profile *p, const char *buf, size_t len, size_t *first_
  *
  * When a written column's unit is not "count", the unit header comes first.
  *
- * Returns 0, -EINVAL for a bad vi/base_vi, -ENOMEM, or -EIO when writing fails.
+ * Returns 0, -EINVAL for a bad vi/base_vi, -E2BIG past UINT32_MAX samples, -ENOMEM, or -EIO
+ * when writing fails.
  */
 int folded__write(const struct profile *p, int vi, int base_vi, FILE *out);
 

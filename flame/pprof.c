@@ -93,7 +93,8 @@ struct encoder {
 	struct pb_buf gz;  /* compressed output */
 	z_stream zs;
 	bool gzip;
-	VEC(uint64_t) locs; /* one sample's location ids, widened for the packed writer */
+	VEC(uint32_t) ids;  /* one sample's location ids, as the model gives them */
+	VEC(uint64_t) locs; /* the same, widened for the packed writer */
 	bool oom;
 };
 
@@ -189,12 +190,11 @@ static void enc_sample(struct encoder *e, size_t i)
 	size_t nv = p->sample_types.len, size, j;
 	const uint64_t *locs = NULL;
 
-	if (s->nlocs && !vec_reserve(&e->locs, s->nlocs)) {
+	if (s->nlocs && !vec_reserve(&e->locs, s->nlocs) && !vec_reserve(&e->ids, s->nlocs) &&
+	    !profile__sample_locs(p, i, e->ids.data)) {
 		/* the model keeps 32-bit ids; the packed writer takes 64-bit ones */
-		const uint32_t *ids = profile__sample_locs(p, i);
-
 		for (j = 0; j < s->nlocs; j++)
-			e->locs.data[j] = ids[j];
+			e->locs.data[j] = e->ids.data[j];
 		locs = e->locs.data;
 	} else if (s->nlocs) {
 		e->oom = true;
@@ -454,10 +454,13 @@ static int enc_trailer(struct encoder *e, int64_t quality)
 	return e->buf.failed ? -ENOMEM : 0;
 }
 
-/* A first guess at the raw size, so the buffer grows once or twice rather than twenty times. */
+/*
+ * A first guess at the raw size, so the buffer grows once or twice rather than twenty times
+ * (sample_locs holds the ids as varints already, as the packed field writes them).
+ */
 static size_t enc_estimate(const struct profile *p)
 {
-	return 64 + p->samples.len * 4 + p->sample_locs.len * 3 + p->sample_values.len * 4 +
+	return 64 + p->samples.len * 4 + p->sample_locs.len + p->sample_values.len * 4 +
 	       p->sample_labels.len * 8 + p->locations.len * 16 + p->lines.len * 8 +
 	       p->functions.len * 12 + p->mappings.len * 32 + p->strings.arena_len +
 	       p->strings.len * 2;
@@ -512,6 +515,7 @@ int pprof__encode(const struct profile *p, bool gzip, void **out, size_t *out_le
 	pb_buf__reserve(&e.buf, gzip && size > DEFLATE_CHUNK ? DEFLATE_CHUNK + 64 * 1024 : size);
 	ret = enc_body(&e);
 	vec_free(&e.locs);
+	vec_free(&e.ids);
 	if (gzip)
 		deflateEnd(&e.zs);
 	result = gzip ? &e.gz : &e.buf;
@@ -543,7 +547,7 @@ int pprof__encode(const struct profile *p, bool gzip, void **out, size_t *out_le
 #define EWIRETYPE EPROTOTYPE
 
 struct big_id {
-	size_t k; /* index in sample_locs */
+	size_t k; /* which of the samples' ids, counting from the first sample's first */
 	uint64_t id;
 };
 
@@ -560,9 +564,10 @@ struct decoder {
 	   checks after the last byte need not walk every sample again */
 	uint64_t max_sample_loc;
 	bool sample_loc_zero;
-	/* sample location ids of 2^32 - 1 or more: the model's 32 bits hold UINT32_MAX there,
-	   and the id itself waits here for remap_samples() (in sample_locs order) */
+	/* sample location ids of 2^32 - 1 or more: the model holds UINT32_MAX there, and the
+	   id itself waits here for remap_samples() (in the order of the samples' ids) */
 	VEC(struct big_id) big_ids;
+	size_t nids; /* sample location ids so far */
 	/* distinct label sets, each by the first sample that has it: samples with the same
 	   labels (the same tid, the same goroutine) share one copy */
 	struct idset label_sets;
@@ -773,16 +778,17 @@ static int push_loc_id(struct decoder *d, uint64_t id)
 		d->max_sample_loc = id;
 	d->sample_loc_zero |= !id;
 	if (id >= UINT32_MAX) {
-		struct big_id b = {p->sample_locs.len, id};
+		struct big_id b = {d->nids, id};
 
 		if (vec_push(&d->big_ids, b))
 			return -ENOMEM;
 		id = UINT32_MAX;
 	}
-	return vec_push(&p->sample_locs, (uint32_t)id);
+	d->nids++;
+	return profile__push_loc(p, (uint32_t)id);
 }
 
-/* A sample's location ids, packed or not, into the model's 32-bit array. */
+/* A sample's location ids, packed or not, into the model's varints. */
 static int read_loc_ids(struct decoder *d, struct pb_reader *r, uint32_t field, enum pb_wire wire)
 {
 	struct pb_reader body;
@@ -795,7 +801,8 @@ static int read_loc_ids(struct decoder *d, struct pb_reader *r, uint32_t field, 
 		return wrong_wire(d, field, wire);
 	if ((ret = pb_read_bytes(r, &body)))
 		return ret;
-	/* every varint takes at least one byte: room for one per byte is enough */
+	/* the model's varint of an id takes no more bytes than the file's (UINT32_MAX stands
+	   for longer ones): room for the body is enough */
 	if (vec_reserve(&d->p->sample_locs, (size_t)(body.end - body.p)))
 		return -ENOMEM;
 	while (!pb_reader__done(&body))
@@ -872,7 +879,7 @@ static int decode_sample(struct decoder *d, struct pb_reader r)
 {
 	struct profile *p = d->p;
 	struct sample s = {.loc_start = p->sample_locs.len, .label_start = p->sample_labels.len};
-	size_t values_start = p->sample_values.len, nlocs, nvalues;
+	size_t values_start = p->sample_values.len, ids_start = d->nids, nlocs, nvalues;
 	struct pb_reader body;
 	uint32_t f;
 	enum pb_wire w;
@@ -893,7 +900,7 @@ static int decode_sample(struct decoder *d, struct pb_reader r)
 		if (ret)
 			return ret;
 	}
-	nlocs = p->sample_locs.len - s.loc_start;
+	nlocs = d->nids - ids_start;
 	nvalues = p->sample_values.len - values_start;
 	if (nlocs > UINT32_MAX || p->sample_labels.len - s.label_start > SAMPLE_MAX_LABELS ||
 	    p->sample_locs.len > SAMPLE_MAX_LOCS || p->sample_labels.len > PROFILE_MAX_LABELS)
@@ -1526,45 +1533,63 @@ static int remap_locations(struct decoder *d, const struct idmap *maps, const st
 	return 0;
 }
 
-/* The sample whose locations include sample_locs[k] (samples are in sample_locs order). */
-static size_t sample_of_loc(const struct profile *p, size_t k)
-{
-	size_t lo = 0, hi = p->samples.len;
-
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->samples.data[mid].loc_start <= k)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static int remap_samples(struct decoder *d, const struct idmap *locs)
+/* Sample si's ids, remapped, onto out; k counts the ids before them (see big_id). */
+static int remap_sample(struct decoder *d, const struct idmap *locs, size_t si, uint32_t *ids,
+			size_t *k, size_t *big, struct profile *out)
 {
 	struct profile *p = d->p;
-	uint32_t *ids = p->sample_locs.data;
-	size_t n = p->sample_locs.len, k, big = 0;
+	uint32_t j, n = p->samples.data[si].nlocs;
 
-	/* the common case (Go and singe write dense ids): nothing to change, nothing to find */
-	if (locs->dense && !d->sample_loc_zero && d->max_sample_loc <= locs->n)
-		return 0;
-	for (k = 0; k < n; k++) {
-		uint64_t id = ids[k], to;
+	if (profile__sample_locs(p, si, ids))
+		return flame_err__set(d->err, EINVAL, "pprof: sample %zu is out of range", si);
+	for (j = 0; j < n; j++, (*k)++) {
+		uint64_t id = ids[j], to;
 
-		if (id == UINT32_MAX && big < d->big_ids.len && d->big_ids.data[big].k == k)
-			id = d->big_ids.data[big++].id;
+		if (id == UINT32_MAX && *big < d->big_ids.len && d->big_ids.data[*big].k == *k)
+			id = d->big_ids.data[(*big)++].id;
 		to = locs->dense ? (id - 1 < locs->n ? id : 0) : idmap_get(locs, id);
 		if (!to)
 			return flame_err__set(d->err, EINVAL,
 					      "pprof: sample %zu refers to location %" PRIu64
 					      ", which does not exist",
-					      sample_of_loc(p, k), id);
-		ids[k] = (uint32_t)to;
+					      si, id);
+		if (profile__push_loc(out, (uint32_t)to))
+			return flame_err__set(d->err, ENOMEM, "pprof: out of memory");
 	}
 	return 0;
+}
+
+static int remap_samples(struct decoder *d, const struct idmap *locs)
+{
+	struct profile *p = d->p, out = {0}; /* out: only its sample_locs, the new ids */
+	VEC(uint32_t) ids = {0};
+	size_t i, k = 0, big = 0;
+	int ret = 0;
+
+	/* the common case (Go and singe write dense ids): nothing to change, nothing to find */
+	if (locs->dense && !d->sample_loc_zero && d->max_sample_loc <= locs->n)
+		return 0;
+	/* a remapped id may take more or fewer bytes: the ids move to a new array */
+	for (i = 0; i < p->samples.len && !ret; i++) {
+		struct sample *s = &p->samples.data[i];
+		uint64_t start = out.sample_locs.len;
+
+		ids.len = 0;
+		if (vec_reserve(&ids, s->nlocs))
+			ret = flame_err__set(d->err, ENOMEM, "pprof: out of memory");
+		else
+			ret = remap_sample(d, locs, i, ids.data, &k, &big, &out);
+		s->loc_start = start; /* read already: the old array is not needed for it */
+	}
+	vec_free(&ids);
+	/* on error, keep the samples moved so far: a partial profile stays consistent */
+	if (ret)
+		p->samples.len = i ? i - 1 : 0;
+	free(p->sample_locs.data);
+	p->sample_locs.data = out.sample_locs.data;
+	p->sample_locs.len = out.sample_locs.len;
+	p->sample_locs.cap = out.sample_locs.cap;
+	return ret;
 }
 
 static int remap_ids(struct decoder *d)

@@ -283,6 +283,76 @@ int64_t profile__intern_location(struct profile *p, uint64_t mapping_id, uint64_
 	return id;
 }
 
+int profile__grow_locs(struct profile *p)
+{
+	return vec_reserve(&p->sample_locs, 5);
+}
+
+/* The id at *pos, at most 5 bytes and not past end; false when the bytes run out. */
+static bool next_loc(const uint8_t **pos, const uint8_t *end, uint32_t *id)
+{
+	const uint8_t *c = *pos;
+	uint32_t v = 0;
+	unsigned shift;
+
+	/* ids below 2^14 (most profiles' all): one or two bytes */
+	if (c < end && !(c[0] & 0x80)) {
+		*id = c[0];
+		*pos = c + 1;
+		return true;
+	}
+	if (end - c >= 2 && !(c[1] & 0x80)) {
+		*id = (uint32_t)(c[0] & 0x7f) | (uint32_t)c[1] << 7;
+		*pos = c + 2;
+		return true;
+	}
+	for (shift = 0; c < end && shift < 35; shift += 7) {
+		uint8_t b = *c++;
+
+		v |= (uint32_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*pos = c;
+			*id = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* sample_locs + off; NULL when the array has no storage (no sample has an id then). */
+static const uint8_t *locs_at(const struct profile *p, size_t off)
+{
+	return p->sample_locs.data ? p->sample_locs.data + off : NULL;
+}
+
+int profile__sample_locs(const struct profile *p, size_t i, uint32_t *out)
+{
+	const struct sample *s = &p->samples.data[i];
+	const uint8_t *pos = locs_at(p, s->loc_start), *end = locs_at(p, p->sample_locs.len);
+	uint32_t k;
+
+	if (s->nlocs && s->loc_start >= p->sample_locs.len)
+		return -EINVAL;
+	for (k = 0; k < s->nlocs; k++)
+		if (!next_loc(&pos, end, &out[k]))
+			return -EINVAL;
+	return 0;
+}
+
+uint32_t profile__sample_loc(const struct profile *p, size_t i, uint32_t k)
+{
+	const struct sample *s = &p->samples.data[i];
+	const uint8_t *pos = locs_at(p, s->loc_start), *end = locs_at(p, p->sample_locs.len);
+	uint32_t id = 0, j;
+
+	if (k >= s->nlocs || s->loc_start >= p->sample_locs.len)
+		return 0;
+	for (j = 0; j <= k; j++)
+		if (!next_loc(&pos, end, &id))
+			return 0;
+	return id;
+}
+
 int profile__add_sample(struct profile *p, const uint64_t *locs, uint32_t nlocs,
 			const int64_t *values, const struct label *labels, uint32_t nlabels)
 {
@@ -297,13 +367,19 @@ int profile__add_sample(struct profile *p, const uint64_t *locs, uint32_t nlocs,
 	if (nlabels > SAMPLE_MAX_LABELS || p->sample_locs.len + nlocs > SAMPLE_MAX_LOCS ||
 	    p->sample_labels.len + nlabels > PROFILE_MAX_LABELS)
 		return -E2BIG;
-	if (vec_reserve(&p->sample_locs, nlocs) || vec_reserve(&p->sample_values, nv) ||
-	    vec_reserve(&p->sample_labels, nlabels) || vec_reserve(&p->samples, 1))
+	if (vec_reserve(&p->sample_values, nv) || vec_reserve(&p->sample_labels, nlabels) ||
+	    vec_reserve(&p->samples, 1))
 		return -ENOMEM;
 	/* an id past 32 bits matches no location: it stays invalid for profile__validate() */
 	for (i = 0; i < nlocs; i++)
-		p->sample_locs.data[p->sample_locs.len++] =
-			locs[i] < UINT32_MAX ? (uint32_t)locs[i] : UINT32_MAX;
+		if (profile__push_loc(p, locs[i] < UINT32_MAX ? (uint32_t)locs[i] : UINT32_MAX)) {
+			p->sample_locs.len = s.loc_start;
+			return -ENOMEM;
+		}
+	if (p->sample_locs.len > SAMPLE_MAX_LOCS) {
+		p->sample_locs.len = s.loc_start;
+		return -E2BIG;
+	}
 	if (nv)
 		memcpy(p->sample_values.data + p->sample_values.len, values, nv * sizeof(*values));
 	p->sample_values.len += nv;
@@ -381,17 +457,23 @@ static int validate_samples(const struct profile *p, struct flame_err *err)
 				      p->sample_types.len);
 	for (i = 0; i < p->samples.len; i++) {
 		const struct sample *s = &p->samples.data[i];
-		const uint32_t *locs = profile__sample_locs(p, i);
 		const struct label *labels = profile__sample_labels(p, i);
+		const uint8_t *pos = locs_at(p, s->loc_start);
+		const uint8_t *end = locs_at(p, p->sample_locs.len);
+		uint32_t id;
 
+		/* every id takes a byte at least */
 		if (s->loc_start + s->nlocs > p->sample_locs.len ||
 		    s->label_start + s->nlabels > p->sample_labels.len)
 			return flame_err__set(err, EINVAL, "sample %zu is out of range", i);
-		for (j = 0; j < s->nlocs; j++)
-			if (!locs[j] || locs[j] > p->locations.len)
+		for (j = 0; j < s->nlocs; j++) {
+			if (!next_loc(&pos, end, &id))
+				return flame_err__set(err, EINVAL, "sample %zu is out of range", i);
+			if (!id || id > p->locations.len)
 				return flame_err__set(err, EINVAL,
 						      "sample %zu has unknown location %llu", i,
-						      (unsigned long long)locs[j]);
+						      (unsigned long long)id);
+		}
 		for (j = 0; j < s->nlabels; j++)
 			if (labels[j].key >= p->strings.len || labels[j].str >= p->strings.len ||
 			    labels[j].num_unit >= p->strings.len)
@@ -603,22 +685,25 @@ static int merge_locations(struct profile *dst, const struct profile *src, const
 static int merge_samples(struct profile *dst, const struct profile *src, const uint64_t *loc_ids)
 {
 	VEC(uint64_t) locs = {0};
+	VEC(uint32_t) ids = {0};
 	VEC(struct label) labels = {0};
 	size_t i, j;
 	int ret = 0;
 
 	for (i = 0; i < src->samples.len && !ret; i++) {
 		const struct sample *s = &src->samples.data[i];
-		const uint32_t *sl = profile__sample_locs(src, i);
 		const struct label *lb = profile__sample_labels(src, i);
 
-		locs.len = labels.len = 0;
-		if (vec_reserve(&locs, s->nlocs) || vec_reserve(&labels, s->nlabels)) {
+		locs.len = labels.len = ids.len = 0;
+		if (vec_reserve(&locs, s->nlocs) || vec_reserve(&labels, s->nlabels) ||
+		    vec_reserve(&ids, s->nlocs)) {
 			ret = -ENOMEM;
 			break;
 		}
+		if ((ret = profile__sample_locs(src, i, ids.data)))
+			break;
 		for (j = 0; j < s->nlocs; j++)
-			locs.data[j] = loc_ids[sl[j] - 1];
+			locs.data[j] = loc_ids[ids.data[j] - 1];
 		for (j = 0; j < s->nlabels && !ret; j++) {
 			struct label l = lb[j];
 			int64_t k = move_str(dst, src, l.key), v = move_str(dst, src, l.str);
@@ -637,6 +722,7 @@ static int merge_samples(struct profile *dst, const struct profile *src, const u
 						  s->nlabels);
 	}
 	vec_free(&locs);
+	vec_free(&ids);
 	vec_free(&labels);
 	return ret;
 }

@@ -74,7 +74,7 @@ struct location {
 
 /* 16 bytes: a million-sample profile spends its memory on location ids, not on this. */
 struct sample {
-	uint64_t loc_start : 40; /* index of the first location id in profile.sample_locs */
+	uint64_t loc_start : 40; /* offset of the first location id's bytes in sample_locs */
 	uint64_t nlabels : 24;	 /* labels of this sample (at most SAMPLE_MAX_LABELS) */
 	uint32_t nlocs;		 /* leaf first */
 	uint32_t label_start;	 /* index of the first label in profile.sample_labels */
@@ -82,7 +82,7 @@ struct sample {
 };
 
 /* What struct sample can address; profile__add_sample() refuses more with -E2BIG. */
-#define SAMPLE_MAX_LOCS ((1ULL << 40) - 1)
+#define SAMPLE_MAX_LOCS ((1ULL << 40) - 1) /* bytes of sample_locs */
 #define SAMPLE_MAX_LABELS ((1u << 24) - 1)
 #define PROFILE_MAX_LABELS ((size_t)UINT32_MAX)
 
@@ -109,9 +109,13 @@ struct profile {
 	VEC(uint32_t) comments; /* string indexes */
 
 	VEC(struct sample) samples;
-	VEC(uint32_t)
-	sample_locs;		    /* all samples' location ids, back to back (32 bits: ids
-				       are dense and fewer than UINT32_MAX) */
+	/*
+	 * All samples' location ids, back to back, each a base-128 varint as in protobuf (ids
+	 * are dense and fewer than UINT32_MAX): one or two bytes an id where 32 bits took four,
+	 * so the model of a pprof is smaller than the pprof. Read them with
+	 * profile__sample_locs() or profile__sample_loc().
+	 */
+	VEC(uint8_t) sample_locs;
 	VEC(int64_t) sample_values; /* nsamples * sample_types.len */
 	VEC(struct label) sample_labels;
 
@@ -177,11 +181,34 @@ int64_t profile__add_location(struct profile *p, uint64_t mapping_id, uint64_t a
 int profile__add_sample(struct profile *p, const uint64_t *locs, uint32_t nlocs,
 			const int64_t *values, const struct label *labels, uint32_t nlabels);
 
-/* Accessors. An empty array has no storage: they give NULL then (with a count of 0). */
-static inline const uint32_t *profile__sample_locs(const struct profile *p, size_t i)
+/* Room for one more id in sample_locs (profile__push_loc()'s slow path); 0 or -ENOMEM. */
+int profile__grow_locs(struct profile *p);
+
+/* Append one location id to sample_locs (profile__add_sample() and decoders); 0 or -ENOMEM. */
+static inline int profile__push_loc(struct profile *p, uint32_t id)
 {
-	return p->sample_locs.data ? p->sample_locs.data + p->samples.data[i].loc_start : NULL;
+	uint8_t *c;
+
+	if (p->sample_locs.cap - p->sample_locs.len < 5 && profile__grow_locs(p))
+		return -ENOMEM;
+	c = p->sample_locs.data + p->sample_locs.len;
+	for (; id >= 0x80; id >>= 7)
+		*c++ = (uint8_t)(id | 0x80);
+	*c++ = (uint8_t)id;
+	p->sample_locs.len = (size_t)(c - p->sample_locs.data);
+	return 0;
 }
+
+/*
+ * Sample i's location ids (leaf first) into out[0..nlocs): the caller gives room for
+ * samples.data[i].nlocs ids. 0, or -EINVAL when its bytes run past sample_locs (a profile
+ * built by hand; the model's own writers never do that).
+ */
+int profile__sample_locs(const struct profile *p, size_t i, uint32_t *out);
+/* Location id k of sample i (k < nlocs), walking the ids before it; 0 when out of range. */
+uint32_t profile__sample_loc(const struct profile *p, size_t i, uint32_t k);
+
+/* Accessors. An empty array has no storage: they give NULL then (with a count of 0). */
 static inline const int64_t *profile__sample_values(const struct profile *p, size_t i)
 {
 	return p->sample_values.data ? p->sample_values.data + i * p->sample_types.len : NULL;

@@ -152,36 +152,62 @@ static int root_locations(struct profile *p, enum process_roots mode, uint32_t *
 	return ret;
 }
 
+/* Point the samples at their ids in q, written in sample order with a root each. */
+static void move_samples(struct profile *p, struct profile *q)
+{
+	const uint8_t *c = q->sample_locs.data;
+	size_t i;
+	uint32_t j;
+
+	for (i = 0; i < p->samples.len; i++) {
+		struct sample *s = &p->samples.data[i];
+
+		s->loc_start = (uint64_t)(c - q->sample_locs.data);
+		s->nlocs++;
+		for (j = 0; j < s->nlocs; j++)
+			while (*c++ & 0x80)
+				;
+	}
+	free(p->sample_locs.data);
+	p->sample_locs.data = q->sample_locs.data;
+	p->sample_locs.len = q->sample_locs.len;
+	p->sample_locs.cap = q->sample_locs.cap;
+}
+
 int profile__add_process_roots(struct profile *p, enum process_roots mode)
 {
-	uint32_t *roots, *locs;
-	size_t i, len = 0;
+	struct profile locs = {0}; /* only its sample_locs: the new ids, root added */
+	VEC(uint32_t) ids = {0};
+	uint32_t *roots;
+	size_t i;
 	int ret;
 
 	if (mode == PROCESS_ROOTS_NONE || !p->samples.len)
 		return 0;
 	roots = malloc(p->samples.len * sizeof(*roots));
-	locs = malloc((p->sample_locs.len + p->samples.len) * sizeof(*locs));
-	ret = roots && locs ? root_locations(p, mode, roots) : -ENOMEM;
+	ret = roots ? root_locations(p, mode, roots) : -ENOMEM;
+	/* a root adds one id of at most 5 bytes to each sample (and a push reserves 5) */
+	if (!ret && vec_reserve(&locs.sample_locs, p->sample_locs.len + 5 * p->samples.len + 5))
+		ret = -ENOMEM;
+	for (i = 0; i < p->samples.len && !ret; i++) {
+		uint32_t n = p->samples.data[i].nlocs, j;
+
+		ids.len = 0;
+		if (vec_reserve(&ids, n) || (ret = profile__sample_locs(p, i, ids.data))) {
+			ret = ret ?: -ENOMEM;
+			break;
+		}
+		for (j = 0; j < n; j++)
+			profile__push_loc(&locs, ids.data[j]); /* room was reserved: cannot fail */
+		profile__push_loc(&locs, roots[i]);	       /* leaf first: the root is last */
+	}
+	free(roots);
+	vec_free(&ids);
 	if (ret) {
-		free(roots);
-		free(locs);
+		vec_free(&locs.sample_locs);
 		return ret;
 	}
 	/* nothing fails from here on: the samples move to the new array in one go */
-	for (i = 0; i < p->samples.len; i++) {
-		struct sample *s = &p->samples.data[i];
-
-		if (s->nlocs)
-			memcpy(locs + len, profile__sample_locs(p, i), s->nlocs * sizeof(*locs));
-		s->loc_start = len;
-		len += s->nlocs;
-		locs[len++] = roots[i]; /* leaf first: the root is last */
-		s->nlocs++;
-	}
-	free(roots);
-	free(p->sample_locs.data);
-	p->sample_locs.data = locs;
-	p->sample_locs.len = p->sample_locs.cap = len;
+	move_samples(p, &locs);
 	return 0;
 }

@@ -296,40 +296,58 @@ static int reserve_keys(struct builder *b, size_t *cap, size_t need)
 	return 0;
 }
 
+/* One sample's frame keys, root first, at keys[*pos...). */
+static int sample_keys_one(struct builder *b, const uint32_t *locs, uint32_t n, size_t *pos,
+			   size_t *cap)
+{
+	const struct profile *p = b->t->p;
+	bool reverse = b->t->opts.reverse;
+	uint32_t j;
+
+	for (j = 0; j < n; j++) {
+		uint64_t id = reverse ? locs[j] : locs[n - 1 - j];
+		uint32_t k = single_key(b, id);
+		const struct location *loc;
+
+		if (k != LOC_MULTI) {
+			b->keys[(*pos)++] = k - 1;
+			continue;
+		}
+		loc = profile__location(p, id);
+		if (reserve_keys(b, cap, *pos + loc->nlines + (n - j)))
+			return -ENOMEM;
+		*pos += location_keys(b, loc, reverse, b->keys + *pos);
+	}
+	return 0;
+}
+
 /* Expand every sample into its frame keys, root first. */
 static int sample_keys(struct builder *b)
 {
 	const struct profile *p = b->t->p;
-	bool reverse = b->t->opts.reverse;
 	size_t i, pos = 0, cap = 0;
-	uint32_t j;
+	VEC(uint32_t) ids = {0};
+	int ret = 0;
 
 	b->key_start = malloc((p->samples.len + 1) * sizeof(*b->key_start));
-	/* a frame per location, more only where lines were inlined */
+	/* a frame per location (an id takes a byte or more), more only where lines were inlined */
 	if (!b->key_start || reserve_keys(b, &cap, p->sample_locs.len + 1))
 		return -ENOMEM;
-	for (i = 0; i < p->samples.len; i++) {
-		const uint32_t *locs = profile__sample_locs(p, i);
+	for (i = 0; i < p->samples.len && !ret; i++) {
 		uint32_t n = p->samples.data[i].nlocs;
 
 		b->key_start[i] = pos;
-		if (reserve_keys(b, &cap, pos + n))
-			return -ENOMEM;
-		for (j = 0; j < n; j++) {
-			uint64_t id = reverse ? locs[j] : locs[n - 1 - j];
-			uint32_t k = single_key(b, id);
-			const struct location *loc;
-
-			if (k != LOC_MULTI) {
-				b->keys[pos++] = k - 1;
-				continue;
-			}
-			loc = profile__location(p, id);
-			if (reserve_keys(b, &cap, pos + loc->nlines + (n - j)))
-				return -ENOMEM;
-			pos += location_keys(b, loc, reverse, b->keys + pos);
-		}
+		ids.len = 0;
+		if (reserve_keys(b, &cap, pos + n) || vec_reserve(&ids, n))
+			ret = -ENOMEM;
+		else
+			ret = profile__sample_locs(p, i, ids.data);
+		if (!ret)
+			ret = sample_keys_one(b, ids.data, n, &pos, &cap);
 	}
+	vec_free(&ids);
+	if (ret)
+		return ret;
 	b->key_start[p->samples.len] = pos;
 	return 0;
 }

@@ -64,11 +64,19 @@ static const char *line_name(const struct profile *p, uint64_t loc_id, uint32_t 
 		p, profile__function(p, profile__location_lines(p, loc)[line].function_id)->name);
 }
 
+/* Sample si's location ids, leaf first, into ids[0..16). */
+static const uint32_t *locs_of(const struct profile *p, size_t si, uint32_t *ids)
+{
+	assert_true(p->samples.data[si].nlocs <= 16);
+	assert_int_equal(profile__sample_locs(p, si, ids), 0);
+	return ids;
+}
+
 /* The name of sample si's frame k, leaf first (a one-line location). */
 static const char *frame_name(const struct profile *p, size_t si, uint32_t k)
 {
 	assert_true(k < p->samples.data[si].nlocs);
-	return line_name(p, profile__sample_locs(p, si)[k], 0);
+	return line_name(p, profile__sample_loc(p, si, k), 0);
 }
 
 static const char *mapping_name(const struct profile *p, uint64_t loc_id)
@@ -84,6 +92,7 @@ static void test_parse_simple(void **state)
 {
 	struct profile *p = parsed("main;run;compute 5\nmain;run 3\n");
 	const uint32_t *l0, *l1;
+	uint32_t ids0[16], ids1[16];
 
 	(void)state;
 	assert_int_equal(p->sample_types.len, 1);
@@ -98,8 +107,8 @@ static void test_parse_simple(void **state)
 	assert_int_equal(profile__sample_values(p, 0)[0], 5);
 	assert_int_equal(profile__sample_values(p, 1)[0], 3);
 	/* repeated frames share their function and location */
-	l0 = profile__sample_locs(p, 0);
-	l1 = profile__sample_locs(p, 1);
+	l0 = locs_of(p, 0, ids0);
+	l1 = locs_of(p, 1, ids1);
 	assert_int_equal(l0[1], l1[0]);
 	assert_int_equal(l0[2], l1[1]);
 	assert_int_equal(p->functions.len, 3);
@@ -134,7 +143,8 @@ static void test_parse_suffixes(void **state)
 {
 	struct profile *p = parsed("app;read_[k];vfs_read_[k];Foo.bar_[j];waker_[w];-;_[k] 1\n"
 				   "app;write_[k] 2\n");
-	const uint32_t *l = profile__sample_locs(p, 0);
+	uint32_t ids[16];
+	const uint32_t *l = locs_of(p, 0, ids);
 	const struct location *loc;
 
 	(void)state;
@@ -153,7 +163,7 @@ static void test_parse_suffixes(void **state)
 	/* one kernel mapping for every kernel frame, one JIT mapping */
 	assert_int_equal(p->mappings.len, 2);
 	assert_int_equal(profile__location(p, l[4])->mapping_id,
-			 profile__location(p, profile__sample_locs(p, 1)[0])->mapping_id);
+			 profile__location(p, profile__sample_loc(p, 1, 0))->mapping_id);
 	loc = profile__location(p, l[4]);
 	assert_int_equal(profile__frame_kind(p, loc, profile__location_lines(p, loc)),
 			 FRAME_KERNEL);
@@ -167,7 +177,8 @@ static void test_parse_inline(void **state)
 	struct profile *p = parsed("main;compute;square_[i];add_[i];memcpy 1\n"
 				   "main;compute;square_[i] 2\n"
 				   "x_[i];y 3\n");
-	const uint32_t *l = profile__sample_locs(p, 0);
+	uint32_t ids[16];
+	const uint32_t *l = locs_of(p, 0, ids);
 	const struct location *loc;
 
 	(void)state;
@@ -181,12 +192,12 @@ static void test_parse_inline(void **state)
 	assert_string_equal(line_name(p, l[1], 2), "compute"); /* the real function last */
 	assert_string_equal(frame_name(p, 0, 2), "main");
 	/* a different inlining set is a different location; the function is shared */
-	l = profile__sample_locs(p, 1);
+	l = locs_of(p, 1, ids);
 	assert_int_equal(p->samples.data[1].nlocs, 2);
 	assert_int_equal(profile__location(p, l[0])->nlines, 2);
 	assert_string_equal(line_name(p, l[0], 0), "square");
 	assert_string_equal(line_name(p, l[0], 1), "compute");
-	assert_int_not_equal(l[0], profile__sample_locs(p, 0)[1]);
+	assert_int_not_equal(l[0], profile__sample_loc(p, 0, 1));
 	/* inlined into nothing: the suffix stays in the name */
 	assert_string_equal(frame_name(p, 2, 1), "x_[i]");
 	assert_string_equal(frame_name(p, 2, 0), "y");
@@ -356,7 +367,7 @@ static void test_parse_appends(void **state)
 	assert_int_equal(parse(p, "b;k_[k] 2\nb;j_[k] 1\n"), 0);
 	assert_int_equal(p->samples.len, 3);
 	assert_int_equal(p->mappings.len, 1); /* the kernel mapping is shared across calls */
-	assert_int_equal(profile__sample_locs(p, 0)[0], profile__sample_locs(p, 1)[0]);
+	assert_int_equal(profile__sample_loc(p, 0, 0), profile__sample_loc(p, 1, 0));
 	profile__free(p);
 }
 
@@ -546,6 +557,102 @@ static void test_write_two_columns(void **state)
 	/* base and value swapped */
 	out = write_str(p, 0, 1, NULL);
 	assert_string_equal(out, "a 5 3\nc 4 0\n");
+	free(out);
+	profile__free(p);
+}
+
+/*
+ * A generated profile against a merge that knows the answer: one string per sample, merged
+ * by string in first-seen order. Its 20,000 locations take varints of one to three bytes in
+ * the model, so the writer's output does not depend on how the ids are stored.
+ */
+static void test_write_matches_naive_merge(void **state)
+{
+	enum { NLOC = 20000, NPOOL = 600, NSAMPLE = 4000, DEPTH = 12 };
+	struct profile *p = profile__new();
+	static uint64_t pool[NPOOL][DEPTH];
+	static char *text[NPOOL];
+	static int64_t sums[NPOOL];
+	static int order[NPOOL];
+	uint32_t depth[NPOOL], seed = 12345, i, d;
+	size_t expected_len = 0, nseen = 0, k;
+	char name[16], *expected, *out;
+
+	(void)state;
+	assert_int_equal(profile__add_sample_type(p, "samples", "count"), 0);
+	for (i = 0; i < NLOC; i++) {
+		struct function f = {0};
+		struct line line = {0};
+
+		snprintf(name, sizeof(name), "f%u", i + 1);
+		f.name = f.system_name = (uint32_t)profile__intern_str(p, name);
+		line.function_id = (uint64_t)profile__intern_function(p, &f);
+		assert_int_equal(profile__add_location(p, 0, 0, &line, 1), i + 1);
+	}
+	for (i = 0; i < NPOOL; i++) {
+		depth[i] = 1 + (seed = seed * 1103515245 + 12345) % DEPTH;
+		for (d = 0; d < depth[i]; d++) {
+			seed = seed * 1103515245 + 12345;
+			/* a third small ids (one byte), the rest anywhere up to NLOC */
+			pool[i][d] = 1 + ((seed >> 8) % 3 ? (seed >> 4) % NLOC : (seed >> 4) % 127);
+		}
+		text[i] = NULL;
+		sums[i] = 0;
+	}
+	for (i = 0; i < NSAMPLE; i++) {
+		uint32_t which = (seed = seed * 1103515245 + 12345) >> 8;
+		int64_t v = 1 + (seed >> 20) % 1000;
+
+		which %= NPOOL;
+		assert_int_equal(profile__add_sample(p, pool[which], depth[which], &v, NULL, 0), 0);
+		if (!sums[which])
+			order[nseen++] = (int)which;
+		sums[which] += v;
+	}
+	/* pool entries may repeat a stack: merge equal strings, the first seen keeps the sum */
+	for (k = 0; k < nseen; k++) {
+		int w = order[k];
+		size_t n = 0, j;
+
+		text[w] = malloc(DEPTH * 8 + 32);
+		assert_non_null(text[w]);
+		for (d = depth[w]; d-- > 0;) /* root first */
+			n += (size_t)sprintf(text[w] + n, "f%u%s", (unsigned)pool[w][d],
+					     d ? ";" : "");
+		text[w][n] = '\0';
+		for (j = 0; j < k; j++)
+			if (sums[order[j]] && !strcmp(text[order[j]], text[w])) {
+				sums[order[j]] += sums[w];
+				sums[w] = 0;
+				break;
+			}
+	}
+	expected = calloc(nseen, DEPTH * 8 + 64);
+	assert_non_null(expected);
+	for (k = 0; k < nseen; k++)
+		if (sums[order[k]])
+			expected_len += (size_t)sprintf(expected + expected_len, "%s %lld\n",
+							text[order[k]], (long long)sums[order[k]]);
+	assert_true(p->sample_locs.len > p->samples.data[0].nlocs); /* some ids take 2+ bytes */
+	out = write_default(p, NULL);
+	assert_string_equal(out, expected);
+	free(out);
+	free(expected);
+	for (k = 0; k < nseen; k++)
+		free(text[order[k]]);
+	profile__free(p);
+}
+
+/* Samples without frames are one stack too: merged, written as " count". */
+static void test_write_merges_empty_stacks(void **state)
+{
+	struct profile *p = parsed(" 5\n 3\na 1\n");
+	char *out;
+
+	(void)state;
+	assert_int_equal(p->samples.len, 3);
+	out = write_default(p, NULL);
+	assert_string_equal(out, " 8\na 1\n");
 	free(out);
 	profile__free(p);
 }
@@ -821,8 +928,8 @@ static void test_suffix_names_round_trip(void **state)
 
 	(void)state;
 	/* the reader drops one "_[w]" and keeps the rest of the name */
-	assert_string_equal(line_name(p, profile__sample_locs(p, 0)[0], 0), "b_[w]");
-	assert_string_equal(line_name(p, profile__sample_locs(p, 1)[1], 0), "x_[k]");
+	assert_string_equal(line_name(p, profile__sample_loc(p, 0, 0), 0), "b_[w]");
+	assert_string_equal(line_name(p, profile__sample_loc(p, 1, 1), 0), "x_[k]");
 	out = write_default(p, &n);
 	assert_int_equal(n, sizeof(text) - 1);
 	assert_memory_equal(out, text, n);
@@ -883,6 +990,8 @@ int main(void)
 		cmocka_unit_test(test_write_two_columns),
 		cmocka_unit_test(test_write_overflow),
 		cmocka_unit_test(test_write_from_model),
+		cmocka_unit_test(test_write_matches_naive_merge),
+		cmocka_unit_test(test_write_merges_empty_stacks),
 		cmocka_unit_test(test_unit_header_round_trip),
 		cmocka_unit_test(test_unit_header_is_exact),
 		cmocka_unit_test(test_write_errors),

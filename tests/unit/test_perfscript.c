@@ -55,7 +55,7 @@ static const struct location *frame_loc(const struct profile *p, size_t si, uint
 {
 	assert_true(si < p->samples.len);
 	assert_true(k < p->samples.data[si].nlocs);
-	return profile__location(p, profile__sample_locs(p, si)[k]);
+	return profile__location(p, profile__sample_loc(p, si, k));
 }
 
 static const char *line_name(const struct profile *p, const struct location *loc, uint32_t i)
@@ -188,7 +188,7 @@ static void test_default_fields(void **state)
 	assert_int_equal(p->mappings.len, 6);
 	assert_mappings_distinct(p);
 	/* the same frame line is the same location */
-	assert_int_equal(profile__sample_locs(p, 4)[1], profile__sample_locs(p, 5)[1]);
+	assert_int_equal(profile__sample_loc(p, 4, 1), profile__sample_loc(p, 5, 1));
 
 	out = folded_str(p);
 	assert_string_equal(out, golden);

@@ -201,9 +201,9 @@ static void assert_same_samples(const struct profile *a, const struct profile *b
 		const struct label *ly = profile__sample_labels(b, i);
 
 		assert_int_equal(x->nlocs, y->nlocs);
-		if (x->nlocs)
-			assert_memory_equal(profile__sample_locs(a, i), profile__sample_locs(b, i),
-					    x->nlocs * sizeof(uint32_t));
+		for (j = 0; j < x->nlocs; j++)
+			assert_int_equal(profile__sample_loc(a, i, (uint32_t)j),
+					 profile__sample_loc(b, i, (uint32_t)j));
 		assert_memory_equal(profile__sample_values(a, i), profile__sample_values(b, i),
 				    a->sample_types.len * sizeof(int64_t));
 		assert_int_equal(x->nlabels, y->nlabels);
@@ -851,9 +851,9 @@ static void test_sparse_huge_ids_are_remapped(void **state)
 	assert_int_equal(p->locations.len, 2);
 	assert_int_equal(p->functions.len, 2);
 	/* file order is kept: location 0xdeadbeef became 1, location 42 became 2 */
-	assert_true(profile__sample_locs(p, 0)[0] == 2);
-	assert_true(profile__sample_locs(p, 0)[1] == 1);
-	assert_true(profile__sample_locs(p, 1)[0] == 1);
+	assert_true(profile__sample_loc(p, 0, 0) == 2);
+	assert_true(profile__sample_loc(p, 0, 1) == 1);
+	assert_true(profile__sample_loc(p, 1, 0) == 1);
 	loc = profile__location(p, 1);
 	assert_true(loc->mapping_id == 1);
 	assert_string_equal(
@@ -990,7 +990,7 @@ static void test_packed_and_unpacked_are_equal(void **state)
 	assert_int_equal(b->samples.len, 2);
 	assert_int_equal(b->samples.data[1].nlocs, 0);
 	assert_true(profile__sample_values(b, 1)[1] == 4);
-	assert_true(profile__sample_locs(b, 0)[0] == 2);
+	assert_true(profile__sample_loc(b, 0, 0) == 2);
 	assert_int_equal(b->comments.len, 2);
 	assert_string_equal(profile__str(b, b->comments.data[1]), "cpu");
 	profile__free(a);

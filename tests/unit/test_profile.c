@@ -73,12 +73,12 @@ static void test_totals_and_sample_access(void **state)
 	assert_int_equal(profile__total(p, 1), 0);
 	assert_int_equal(p->samples.data[0].nlocs, 3);
 	assert_string_equal(
-		profile__str(p, profile__function(
-					p, profile__location_lines(
-						   p, profile__location(
-							      p, profile__sample_locs(p, 0)[0]))
-						   ->function_id)
-					->name),
+		profile__str(
+			p, profile__function(
+				   p, profile__location_lines(
+					      p, profile__location(p, profile__sample_loc(p, 0, 0)))
+					      ->function_id)
+				   ->name),
 		"b");
 	assert_int_equal(profile__sample_values(p, 1)[0], 1);
 	assert_int_equal(profile__validate(p, &err), 0);
@@ -153,6 +153,41 @@ static void test_natural_default_follows_the_design_table(void **state)
 	assert_int_equal(profile__natural_sample_type(p), -ENOENT);
 	profile__set_natural_default(p);
 	assert_int_equal(p->default_sample_type, 0);
+	profile__free(p);
+}
+
+/* Location ids are stored as varints of 1 to 5 bytes: each length reads back as it went in. */
+static void test_sample_locs_varints(void **state)
+{
+	static const uint64_t ids[] = {1, 127, 128, 16383, 16384, 2097151, 2097152, UINT32_MAX - 1};
+	const size_t n = sizeof(ids) / sizeof(ids[0]);
+	struct profile *p = profile__new();
+	struct flame_err err = {{0}};
+	int64_t v = 1;
+	uint32_t out[8];
+	size_t k;
+
+	(void)state;
+	assert_int_equal(profile__add_sample_type(p, "samples", "count"), 0);
+	assert_int_equal(profile__add_sample(p, ids, (uint32_t)n, &v, NULL, 0), 0);
+	assert_int_equal(profile__add_sample(p, ids + 2, 1, &v, NULL, 0), 0);
+	/* 1 + 1 + 2 + 2 + 3 + 3 + 4 + 5 bytes, then 2 for the second sample */
+	assert_int_equal(p->sample_locs.len, 21 + 2);
+	assert_int_equal(p->samples.data[1].loc_start, 21);
+	assert_int_equal(profile__sample_locs(p, 0, out), 0);
+	for (k = 0; k < n; k++) {
+		assert_int_equal(out[k], ids[k]);
+		assert_int_equal(profile__sample_loc(p, 0, (uint32_t)k), ids[k]);
+	}
+	assert_int_equal(profile__sample_loc(p, 0, (uint32_t)n), 0); /* past the last id */
+	assert_int_equal(profile__sample_loc(p, 1, 0), 128);
+	/* a varint cut by the end of the array is refused, not read past it */
+	p->sample_locs.data[p->sample_locs.len - 1] |= 0x80;
+	assert_int_equal(profile__sample_locs(p, 1, out), -EINVAL);
+	assert_int_equal(profile__sample_loc(p, 1, 0), 0);
+	p->samples.data[0].nlocs = 0; /* (its ids name no location: validate would stop there) */
+	assert_int_equal(profile__validate(p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "sample 1 is out of range"));
 	profile__free(p);
 }
 
@@ -307,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_merge_refuses_different_sample_types),
 		cmocka_unit_test(test_merge_into_empty_copies_header),
 		cmocka_unit_test(test_frame_kinds),
+		cmocka_unit_test(test_sample_locs_varints),
 		cmocka_unit_test(test_flame_err_formats),
 	};
 
