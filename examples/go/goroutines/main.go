@@ -39,6 +39,9 @@ const (
 
 var never = make(chan int)
 
+// The accepted ends of the loopback connections: kept so that no finalizer closes them.
+var accepted []net.Conn
+
 func blockOnChan(ch chan int) { <-ch }
 
 func blockOnSelect(a, b chan int) {
@@ -80,10 +83,12 @@ func startTCP() {
 			fmt.Fprintln(os.Stderr, "dial:", err)
 			os.Exit(1)
 		}
-		if _, err := ln.Accept(); err != nil {
+		s, err := ln.Accept()
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "accept:", err)
 			os.Exit(1)
 		}
+		accepted = append(accepted, s)
 		go blockOnTCPRead(c)
 	}
 }
