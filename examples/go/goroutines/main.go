@@ -10,6 +10,7 @@
 // On SIGUSR1 it writes Go's own goroutine profile: -profile FILE (pprof), FILE.1 (debug=1
 // text) and FILE.2 (debug=2, one entry per goroutine with its wait reason), then prints
 // nothing: standard output is the summary line at exit, always the same for the same flags.
+// SIGUSR2 ends the run early (as -duration does), so a test need not wait for it.
 package main
 
 import (
@@ -38,6 +39,13 @@ const (
 )
 
 var never = make(chan int)
+
+// closedTime fires at once: SIGUSR2 swaps it in for the -duration timer.
+var closedTime = func() <-chan time.Time {
+	c := make(chan time.Time)
+	close(c)
+	return c
+}()
 
 // The accepted ends of the loopback connections: kept so that no finalizer closes them.
 var accepted []net.Conn
@@ -135,6 +143,8 @@ func main() {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGUSR1)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGUSR2)
 	leak := time.NewTicker(*leakEvery)
 	gc := time.NewTicker(*gcEvery)
 	end := time.After(*duration)
@@ -153,6 +163,8 @@ func main() {
 			}
 		case <-gc.C:
 			runtime.GC()
+		case <-stop:
+			end = closedTime
 		case <-end:
 			fmt.Printf("blocked %d chan, %d select, %d mutex, %d waitgroup, %d sleep, %d tcp; done\n",
 				nChan, nSelect, nMutex, nWaitGroup, nSleep, nTCP)
