@@ -7,7 +7,8 @@
 #  - the leak: the growing group is reported by --leaks --watch, the others are not;
 #  - -o writes a goroutine profile go tool pprof reads, with the same total;
 #  - the program's output is unchanged and it exits 0.
-# Errors: a process that is not Go, no such process, exit 2 with one line.
+# Errors: a process that is not Go, no such process, one that exits while singe watches it:
+# exit 2 with one line.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
 [[ -x $SINGE ]] || SINGE=./singe
@@ -204,6 +205,14 @@ for v in "${versions[@]}"; do
 	done
 done
 PIDS=()
+
+# a process that exits while singe watches it: one line, exit 2
+"$TMP/${versions[0]}/goroutines" -duration 1500ms >/dev/null 2>&1 &
+gpid=$!
+PIDS+=($gpid)
+sleep 0.5
+expect_exit "exits midway: exit 2" 2 "$SINGE" goroutines --watch 5 "$gpid" &&
+	stderr_one_line "exits midway: one line" "exited while its goroutines were read"
 
 # errors: one line, exit 2
 sleep 30 &
