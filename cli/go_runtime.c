@@ -645,6 +645,20 @@ static int apply_table(struct go_runtime *rt)
 	return 0;
 }
 
+/* The vaddr file offset 0 is linked at: the first PT_LOAD's vaddr less its offset. */
+static uint64_t base_vaddr(Elf *elf)
+{
+	size_t i, nph;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &nph))
+		return 0;
+	for (i = 0; i < nph; i++)
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD)
+			return ph.p_vaddr >= ph.p_offset ? ph.p_vaddr - ph.p_offset : 0;
+	return 0;
+}
+
 static bool is_go(Elf *elf, const struct go_runtime *rt)
 {
 	GElf_Shdr shdr;
@@ -662,6 +676,7 @@ static int read_facts(Elf *elf, const uint8_t *img, size_t len, struct go_runtim
 	    eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64)
 		return -ENOEXEC;
 	rt->pie = eh.e_type == ET_DYN;
+	rt->base_vaddr = base_vaddr(elf);
 	err = read_version(elf, rt);
 	if (err == -EINVAL)
 		return -EINVAL;

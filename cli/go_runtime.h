@@ -71,6 +71,8 @@ struct go_runtime {
 	enum go_fact_source layout_src, reasons_src, allgs_src;
 	bool newer_than_tables; /* no table for this version: the newest one stood in */
 	bool pie;		/* ET_DYN: addresses move by the load bias */
+	uint64_t base_vaddr;	/* vaddr of file offset 0 (first PT_LOAD): a PIE's bias is
+				 * where offset 0 is mapped minus this */
 	/* names of DWARF wait-reason constants singe does not know (a newer Go) */
 	char unknown_names[GO_MAX_WAIT_REASONS][GO_WAIT_REASON_NAME_MAX];
 };

@@ -73,8 +73,8 @@ static void *map_exe(const char *path, size_t *len)
 }
 
 /*
- * A PIE's load bias: where its file offset 0 is mapped (Go's PIEs link at vaddr 0), found in
- * /proc/PID/maps by the executable's inode.
+ * A PIE's load bias: where its file offset 0 is mapped, found in /proc/PID/maps by the
+ * executable's inode, less the address offset 0 is linked at (0x400000 for Go's PIEs).
  */
 static int find_bias(struct go_process *gp)
 {
@@ -88,7 +88,7 @@ static int find_bias(struct go_process *gp)
 	if (stat(gp->exe, &st) == 0) {
 		for (i = 0; i < m->len; i++) {
 			if (m->maps[i].inode == (uint64_t)st.st_ino && m->maps[i].offset == 0) {
-				gp->bias = m->maps[i].start;
+				gp->bias = m->maps[i].start - gp->rt.base_vaddr;
 				err = 0;
 				break;
 			}
