@@ -751,6 +751,12 @@ static int run(const struct goroutines_cmd *cmd, struct session *s)
 			"1.%d's offsets, which may be wrong",
 			(int)cmd->pid, s->gp->rt.version, go_runtime__newest_table(),
 			go_runtime__newest_table());
+	if (s->gp->rt.unchecked_table &&
+	    (s->gp->rt.layout_src == GO_SRC_TABLE || s->gp->rt.reasons_src == GO_SRC_TABLE))
+		pr_warn("process %d runs %s: singe's table for it was inferred from its "
+			"neighbours, "
+			"never checked; wait reasons may be wrong",
+			(int)cmd->pid, s->gp->rt.version);
 	if ((err = new_profile(s))) {
 		pr_err("out of memory");
 		return err;

@@ -76,7 +76,8 @@ static const struct reason_name reason_names[] = {
 /*
  * The order of the waitReason constants per release (runtime2.go at go1.19, go1.21, go1.22,
  * go1.23). Each list names constants, so the strings above are written once. Go 1.20 is
- * taken as 1.21's layout: singe's tests have no 1.20 toolchain to check it against.
+ * taken as 1.21's layout, unchecked (singe's tests have no 1.20 toolchain): a 1.20 binary
+ * read through the table is flagged unchecked_table, and the command says so.
  */
 static const char *const reasons_go119[] = {
 	"Zero",
@@ -126,7 +127,8 @@ static const char *const reasons_go122[] = {REASONS_GO122};
 static const char *const reasons_go123[] = {REASONS_GO122, "GCWeakToStrongWait"};
 
 struct version_table {
-	int minor; /* the first Go 1.minor the row holds for */
+	int minor;    /* the first Go 1.minor the row holds for */
+	bool checked; /* compared with the DWARF of a binary built by that Go (test_go_runtime) */
 	struct go_g_layout g;
 	struct go_m_layout m;
 	const char *const *reasons;
@@ -143,18 +145,22 @@ struct version_table {
  */
 static const struct version_table tables[] = {
 	{19,
+	 true,
 	 {0, 8, 48, 56, 64, 104, 144, 152, 168, 176, 296, 312, 320},
 	 {72, 192},
 	 REASONS(reasons_go119)},
 	{20,
+	 false,
 	 {0, 8, 48, 56, 64, 104, 144, 152, 168, 176, 280, 296, 304},
 	 {72, 192},
 	 REASONS(reasons_go121)},
 	{22,
+	 true,
 	 {0, 8, 48, 56, 64, 104, 144, 152, 168, 176, 280, 296, 304},
 	 {72, 192},
 	 REASONS(reasons_go122)},
 	{23,
+	 true,
 	 {0, 8, 48, 56, 64, 104, 152, 160, 176, 184, 288, 304, 312},
 	 {72, 192},
 	 REASONS(reasons_go123)},
@@ -627,6 +633,8 @@ static int apply_table(struct go_runtime *rt)
 		if (tables[i].minor <= rt->minor)
 			tab = &tables[i];
 	rt->newer_than_tables = rt->minor > tables[NTABLES - 1].minor;
+	/* the 1.20 row stands for 1.21 too, which was checked: only 1.20 itself was not */
+	rt->unchecked_table = !tab->checked && rt->minor == tab->minor;
 	if (rt->layout_src == GO_SRC_NONE) {
 		rt->g = tab->g;
 		rt->m = tab->m;

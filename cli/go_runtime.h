@@ -70,6 +70,8 @@ struct go_runtime {
 	unsigned int nwait_reasons;
 	enum go_fact_source layout_src, reasons_src, allgs_src;
 	bool newer_than_tables; /* no table for this version: the newest one stood in */
+	bool unchecked_table;	/* the table used was never checked against this version's
+				 * binaries (Go 1.20: no toolchain to build one with) */
 	bool pie;		/* ET_DYN: addresses move by the load bias */
 	uint64_t base_vaddr;	/* vaddr of file offset 0 (first PT_LOAD): a PIE's bias is
 				 * where offset 0 is mapped minus this */

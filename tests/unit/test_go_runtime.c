@@ -289,6 +289,18 @@ static void test_versions_without_table(void **state)
 	assert_int_equal(rt.minor, 99);
 	assert_true(rt.newer_than_tables);
 	assert_int_equal(rt.layout_src, GO_SRC_TABLE);
+	assert_false(rt.unchecked_table);
+	/* Go 1.20: a table singe could not check (no 1.20 toolchain), which it says */
+	older[4] = '2';
+	older[5] = '0';
+	patch_version(img, len, newer, older);
+	assert_int_equal(go_runtime__read(img, len, &rt), 0);
+	assert_int_equal(rt.minor, 20);
+	assert_true(rt.unchecked_table);
+	assert_false(rt.newer_than_tables);
+	snprintf(newer, sizeof(newer), "%s", older);
+	older[4] = '1';
+	older[5] = '7';
 	patch_version(img, len, newer, older);
 	assert_int_equal(go_runtime__read(img, len, &rt), -ENOTSUP);
 	free(img);
