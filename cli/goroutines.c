@@ -79,13 +79,16 @@ static void *map_exe(const char *path, size_t *len)
 static int find_bias(struct go_process *gp)
 {
 	struct procmaps *m = procmaps__load(gp->pid);
+	char link[64];
 	struct stat st;
 	size_t i;
 	int err = -ENOENT;
 
 	if (!m)
 		return -errno;
-	if (stat(gp->exe, &st) == 0) {
+	/* the file the process runs, even deleted or in another mount namespace */
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)gp->pid);
+	if (stat(link, &st) == 0) {
 		for (i = 0; i < m->len; i++) {
 			if (m->maps[i].inode == (uint64_t)st.st_ino && m->maps[i].offset == 0) {
 				gp->bias = m->maps[i].start - gp->rt.base_vaddr;
