@@ -602,21 +602,53 @@ static uint64_t allgs_from_code(const uint8_t *code, size_t n, uint64_t vaddr, E
 	return 0;
 }
 
-static void find_allgs_in_code(Elf *elf, const uint8_t *img, size_t len, struct go_runtime *rt)
+/*
+ * The offset of the g pointer from the thread pointer: Go's assembly loads g from TLS as
+ * "MOVQ %fs:disp32, reg" (64 REX.W 8B ModRM(mod 00, rm 100) SIB 25 disp32), -8 when the
+ * binary is linked internally, and wherever the linker put runtime.tlsg otherwise (cgo).
+ * Found in the code of runtime functions that switch stacks, which every Go has.
+ */
+static bool tls_g_from_code(const uint8_t *code, size_t n, int64_t *off)
 {
+	size_t i;
+	int32_t disp;
+
+	for (i = 0; i + 9 <= n; i++) {
+		if (code[i] != 0x64 || (code[i + 1] & 0xf8) != 0x48 || code[i + 2] != 0x8b ||
+		    (code[i + 3] & 0xc7) != 0x04 || code[i + 4] != 0x25)
+			continue;
+		memcpy(&disp, code + i + 5, sizeof(disp));
+		if (disp >= 0 || disp < -4096)
+			continue; /* the g slot is just below the thread pointer */
+		*off = disp;
+		return true;
+	}
+	return false;
+}
+
+static void find_in_code(Elf *elf, const uint8_t *img, size_t len, struct go_runtime *rt)
+{
+	static const char *const tls_users[] = {"runtime.systemstack", "runtime.asmcgocall",
+						"runtime.mstart", "runtime.morestack"};
 	struct gopclntab *t = gopclntab__load(img, len);
 	uint64_t entry, end;
 	const uint8_t *code;
+	size_t i;
 
 	if (!t)
 		return;
-	if (gopclntab__find_function(t, "runtime.allgadd", &entry, &end) == 0 &&
+	if (!rt->allgs && gopclntab__find_function(t, "runtime.allgadd", &entry, &end) == 0 &&
 	    end - entry <= MAX_SCANNED_CODE &&
 	    (code = image_at(elf, img, len, entry, end - entry))) {
 		rt->allgs = allgs_from_code(code, end - entry, entry, elf);
 		if (rt->allgs)
 			rt->allgs_src = GO_SRC_CODE;
 	}
+	for (i = 0; i < sizeof(tls_users) / sizeof(tls_users[0]) && !rt->tls_known; i++)
+		if (gopclntab__find_function(t, tls_users[i], &entry, &end) == 0 &&
+		    end - entry <= MAX_SCANNED_CODE &&
+		    (code = image_at(elf, img, len, entry, end - entry)))
+			rt->tls_known = tls_g_from_code(code, end - entry, &rt->tls_g);
 	gopclntab__free(t);
 }
 
@@ -692,8 +724,7 @@ static int read_facts(Elf *elf, const uint8_t *img, size_t len, struct go_runtim
 		return -ENOENT;
 	read_dwarf(elf, rt);
 	read_symtab(elf, rt);
-	if (!rt->allgs)
-		find_allgs_in_code(elf, img, len, rt);
+	find_in_code(elf, img, len, rt);
 	if (rt->layout_src == GO_SRC_DWARF && rt->reasons_src == GO_SRC_DWARF)
 		return 0;
 	if (!rt->version[0])
@@ -703,7 +734,7 @@ static int read_facts(Elf *elf, const uint8_t *img, size_t len, struct go_runtim
 
 static int allgs_only(Elf *elf, const uint8_t *img, size_t len, struct go_runtime *rt)
 {
-	find_allgs_in_code(elf, img, len, rt);
+	find_in_code(elf, img, len, rt);
 	return rt->allgs ? 0 : -ENOENT;
 }
 

@@ -66,6 +66,8 @@ struct go_runtime {
 	struct go_m_layout m;
 	uint64_t allgs;	  /* vaddr of the []*g slice header runtime.allgs; 0 if not found */
 	uint64_t allglen; /* vaddr of runtime.allglen; 0 if unknown (not needed: allgs has len) */
+	int64_t tls_g;	  /* offset of the running g's pointer from the thread pointer (fs) */
+	bool tls_known;	  /* tls_g was found in the runtime's code */
 	const char *wait_reasons[GO_MAX_WAIT_REASONS];
 	unsigned int nwait_reasons;
 	enum go_fact_source layout_src, reasons_src, allgs_src;

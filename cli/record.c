@@ -211,6 +211,7 @@ void record__free(struct record *r)
 	stack_table__free(r->stacks);
 	vec_free(&r->targets);
 	vec_free(&r->execs);
+	vec_free(&r->go_binaries);
 	free(r->percpu);
 	free(r->frames);
 	free(r);
@@ -355,7 +356,8 @@ static int set_up_tracking(struct record *r, struct bpf_object *obj, bool owner)
 	r->owner = obj;
 #define SHARED(name) (r->maps.name = bpf_object__find_map_by_name(obj, #name))
 	if (!SHARED(targets) || !SHARED(exec_gens) || !SHARED(comms) || !SHARED(thread_comms) ||
-	    !SHARED(events) || !SHARED(samples) || !SHARED(unwind_pids) || !SHARED(common_stats))
+	    !SHARED(events) || !SHARED(samples) || !SHARED(unwind_pids) || !SHARED(common_stats) ||
+	    !SHARED(go_procs))
 		return -ENOENT;
 #undef SHARED
 	/* the stack copies' ring buffer: minimal when nothing copies stacks */
@@ -758,6 +760,7 @@ static void forget_unwind_pid(void *ctx, struct proc *p)
 	struct record *r = ctx;
 
 	bpf_map__delete_elem(r->maps.unwind_pids, &p->tgid, sizeof(p->tgid), 0);
+	record__go_forget(r, p);
 }
 
 /* Read every source's in-kernel aggregation: the idle buffers, or all of them at the end. */

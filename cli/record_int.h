@@ -18,8 +18,10 @@
 /* The maps every type's programs share (bpf/common.bpf.h), in the first type's object. */
 struct shared_maps {
 	struct bpf_map *targets, *exec_gens, *comms, *thread_comms, *events, *samples, *unwind_pids,
-		*common_stats;
+		*common_stats, *go_procs;
 };
+
+struct go_binary;
 
 struct record {
 	struct record_opts opts;
@@ -45,6 +47,7 @@ struct record {
 	unsigned int dumped;
 	VEC(struct record_unwind_choice) choices;
 	VEC(struct singe_proc_event) execs; /* received, not yet handled */
+	VEC(struct go_binary) go_binaries;  /* record_go.c's cache, by device and inode */
 	struct record_stats stats;
 	int64_t time_nanos;
 	uint64_t start_ns, stop_ns;
@@ -70,5 +73,9 @@ void record__count_walk(struct record *r, const struct stack_key *k, uint64_t co
 int record__take_stack_copy(struct record *r, void *data, size_t size);
 int record__image_hook(void *ctx, struct proc *p, const struct proc_image *img,
 		       enum snapshot_kind kind);
+
+/* record_go.c: Go processes' goroutine stacks, for stack copies */
+int record__go_image(struct record *r, struct proc *p, const struct proc_image *img);
+void record__go_forget(struct record *r, struct proc *p);
 
 #endif /* SINGE_CLI_RECORD_INT_H */

@@ -85,7 +85,7 @@ int record__image_hook(void *ctx, struct proc *p, const struct proc_image *img,
 		check_main_binary(r, p, img);
 	if (r->opts.unwind == SINGE_UNWIND_DWARF && kind != SNAPSHOT_REFRESH)
 		record__decide_unwind(r, p, SINGE_PID_DWARF);
-	return 0;
+	return kind == SNAPSHOT_REFRESH ? 0 : record__go_image(r, p, img);
 }
 
 /* Remember what a binary the samples go through needs, for the summary and the profile. */

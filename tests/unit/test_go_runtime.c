@@ -233,6 +233,10 @@ static void test_every_toolchain(void **state)
 		assert_true(stripped.allgs != 0);
 		assert_int_equal(stripped.allglen, 0);
 		assert_same_layout(&normal, &stripped);
+		/* internally linked: the g slot is the word below the thread pointer, fs:-8 */
+		assert_true(normal.tls_known && stripped.tls_known);
+		assert_int_equal(normal.tls_g, -8);
+		assert_int_equal(stripped.tls_g, -8);
 		assert_int_equal(normal.nwait_reasons, stripped.nwait_reasons);
 		for (r = 0; r < normal.nwait_reasons; r++)
 			assert_string_equal(normal.wait_reasons[r], stripped.wait_reasons[r]);
