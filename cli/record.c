@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,6 +122,29 @@ static int finish_old_image(void *ctx, struct proc *p)
 	return symbolize_pending(ctx, false, p->tgid);
 }
 
+/*
+ * The process table's hook: a process's image was read (first sight, exec, refresh). The
+ * unwinder's decisions, the Go facts, and each source's per-binary probes follow it.
+ */
+static int image_hook(void *ctx, struct proc *p, const struct proc_image *img,
+		      enum snapshot_kind kind)
+{
+	struct record *r = ctx;
+	size_t i;
+	int ret = record__unwind_image(r, p, img, kind);
+
+	if (ret || !img || kind == SNAPSHOT_REFRESH)
+		return ret;
+	for (i = 0; i < r->sources.len && !ret; i++) {
+		struct source *s = r->sources.data[i];
+
+		/* before attach (a target opened early), the source's attach looks at it */
+		if (s->ops->image && r->start_ns)
+			ret = s->ops->image(s, p->tgid, img);
+	}
+	return ret;
+}
+
 static int new_sources(struct record *r)
 {
 	unsigned int i;
@@ -145,7 +169,7 @@ static int new_sources(struct record *r)
 struct record *record__new(const struct record_opts *opts)
 {
 	struct record *r = calloc(1, sizeof(*r));
-	struct proc_hooks hooks = {.old_image = finish_old_image, .image = record__image_hook};
+	struct proc_hooks hooks = {.old_image = finish_old_image, .image = image_hook};
 
 	if (!r)
 		return NULL;
@@ -179,10 +203,21 @@ fail:
 	return NULL;
 }
 
+/* A uprobe attached for a source: each (program, file, offset, pid) once. */
+struct uprobe_link {
+	const struct bpf_program *prog;
+	uint64_t dev, ino, offset;
+	int pid;
+	struct bpf_link *link;
+};
+
 static void detach(struct record *r)
 {
 	size_t i;
 
+	for (i = 0; i < r->uprobes.len; i++)
+		bpf_link__destroy(r->uprobes.data[i].link);
+	vec_free(&r->uprobes);
 	for (i = 0; i < r->sources.len; i++)
 		r->sources.data[i]->ops->detach(r->sources.data[i]);
 	bpf_link__destroy(r->fork_link);
@@ -310,6 +345,41 @@ const char *record__describe(const struct record *r, char *buf, size_t size)
 	if (!s || !s->ops->describe)
 		return size ? (*buf = '\0', buf) : buf;
 	return s->ops->describe(s, buf, size);
+}
+
+int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char *path,
+			  uint64_t offset, int pid, struct flame_err *err)
+{
+	struct uprobe_link u = {.prog = prog, .offset = offset, .pid = pid};
+	struct stat st;
+	size_t i;
+	int ret;
+
+	if (stat(path, &st))
+		return flame_err__set(err, errno, "cannot probe %s: %s", path, strerror(errno));
+	u.dev = st.st_dev;
+	u.ino = st.st_ino;
+	for (i = 0; i < r->uprobes.len; i++) {
+		const struct uprobe_link *k = &r->uprobes.data[i];
+
+		if (k->prog == prog && k->dev == u.dev && k->ino == u.ino && k->offset == offset &&
+		    k->pid == pid)
+			return 0;
+	}
+	if ((ret = vec_reserve(&r->uprobes, 1)))
+		return flame_err__set(err, -ret, "cannot probe %s: %s", path, strerror(-ret));
+	/* never a uretprobe: it rewrites the return address, which crashes Go programs */
+	u.link = bpf_program__attach_uprobe(prog, false, pid, path, offset);
+	if (!u.link)
+		return flame_err__set(err, errno, "cannot attach a uprobe to %s+0x%llx: %s", path,
+				      (unsigned long long)offset, strerror(errno));
+	r->uprobes.data[r->uprobes.len++] = u;
+	return 0;
+}
+
+size_t record__nr_uprobes(const struct record *r)
+{
+	return r->uprobes.len;
 }
 
 /* --- opening and loading ------------------------------------------------------------------ */

@@ -22,6 +22,7 @@ struct shared_maps {
 };
 
 struct go_binary;
+struct uprobe_link;
 
 struct record {
 	struct record_opts opts;
@@ -48,6 +49,7 @@ struct record {
 	VEC(struct record_unwind_choice) choices;
 	VEC(struct singe_proc_event) execs; /* received, not yet handled */
 	VEC(struct go_binary) go_binaries;  /* record_go.c's cache, by device and inode */
+	VEC(struct uprobe_link) uprobes;    /* every source's, attached once each */
 	struct record_stats stats;
 	int64_t time_nanos;
 	uint64_t start_ns, stop_ns;
@@ -71,8 +73,8 @@ int record__check_stack_binaries(struct record *r, const struct stack_key *k, bo
 int record__keep_leaf_caller(struct record *r, struct stack_key *k, uint64_t ret);
 void record__count_walk(struct record *r, const struct stack_key *k, uint64_t count);
 int record__take_stack_copy(struct record *r, void *data, size_t size);
-int record__image_hook(void *ctx, struct proc *p, const struct proc_image *img,
-		       enum snapshot_kind kind);
+int record__unwind_image(struct record *r, struct proc *p, const struct proc_image *img,
+			 enum snapshot_kind kind);
 
 /* record_go.c: Go processes' goroutine stacks, for stack copies */
 int record__go_image(struct record *r, struct proc *p, const struct proc_image *img);

@@ -66,15 +66,12 @@ static void check_main_binary(struct record *r, struct proc *p, const struct pro
 }
 
 /*
- * The process table's hook: a process's image was read. A new image is a new program, to be
- * watched and decided for again; with dwarf, a process whose maps are read need not wake
- * singe any more.
+ * A process's image was read. A new image is a new program, to be watched and decided for
+ * again; with dwarf, a process whose maps are read need not wake singe any more.
  */
-int record__image_hook(void *ctx, struct proc *p, const struct proc_image *img,
-		       enum snapshot_kind kind)
+int record__unwind_image(struct record *r, struct proc *p, const struct proc_image *img,
+			 enum snapshot_kind kind)
 {
-	struct record *r = ctx;
-
 	if (!r->unwinder)
 		return 0;
 	if (kind == SNAPSHOT_NEW_IMAGE && r->opts.unwind == SINGE_UNWIND_AUTO) {
