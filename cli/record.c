@@ -637,25 +637,27 @@ static int symbolize_pending(struct record *r, bool all, uint32_t tgid)
  * or auto, the binaries it goes through: with auto a broken frame-pointer walk moves its
  * process to DWARF.
  */
-int record__add_row(struct record *r, const struct stack_key *k, const int64_t *row, bool fp_walk)
+int64_t record__add_row(struct record *r, const struct stack_key *k, const int64_t *row,
+			bool fp_walk)
 {
 	bool is_new;
 	int64_t idx = stack_table__add(r->stacks, k, row, &is_new);
 	int ret;
 
 	if (idx < 0 || !is_new)
-		return idx < 0 ? (int)idx : 0;
+		return idx;
 	r->stats.stacks = stack_table__len(r->stacks);
 	ret = record__see(r, k->tgid, k->exec_gen);
 	if (!ret && r->unwinder && (ret = record__check_stack_binaries(r, k, fp_walk)) > 0) {
 		record__use_dwarf(r, proc_table__find(r->procs, k->tgid));
 		ret = 0;
 	}
-	return ret;
+	return ret < 0 ? ret : idx;
 }
 
-int record__add_stack(struct record *r, const struct source *s, struct stack_key *k,
-		      const int64_t *values, uint32_t label, bool fp_walk, uint64_t leaf_ret)
+int64_t record__add_stack_row(struct record *r, const struct source *s, struct stack_key *k,
+			      const int64_t *values, uint32_t label, bool fp_walk,
+			      uint64_t leaf_ret)
 {
 	uint64_t addrs[2 * SINGE_MAX_STACK_DEPTH + 1];
 	int64_t row[RECORD_MAX_VALUES] = {0};
@@ -668,14 +670,34 @@ int record__add_stack(struct record *r, const struct source *s, struct stack_key
 	copy.addrs = addrs;
 	copy.source = s->index;
 	copy.label = label;
-	memcpy(row + s->first_value, values, s->ops->nvalues * sizeof(*values));
+	if (values)
+		memcpy(row + s->first_value, values, s->ops->nvalues * sizeof(*values));
 	if (fp_walk) {
 		if ((ret = record__keep_leaf_caller(r, &copy, leaf_ret)))
 			return ret;
 		/* a type's first value counts its events (samples, switches, parks...) */
-		record__count_walk(r, &copy, values[0]);
+		record__count_walk(r, &copy, values ? values[0] : 0);
 	}
 	return record__add_row(r, &copy, row, fp_walk);
+}
+
+int record__add_stack(struct record *r, const struct source *s, struct stack_key *k,
+		      const int64_t *values, uint32_t label, bool fp_walk, uint64_t leaf_ret)
+{
+	int64_t idx = record__add_stack_row(r, s, k, values, label, fp_walk, leaf_ret);
+
+	return idx < 0 ? (int)idx : 0;
+}
+
+int record__add_to_row(struct record *r, const struct source *s, int64_t idx, const int64_t *values)
+{
+	int64_t row[RECORD_MAX_VALUES] = {0};
+
+	if (idx < 0 || (size_t)idx >= stack_table__len(r->stacks) ||
+	    stack_table__key(r->stacks, (size_t)idx).source != s->index)
+		return -EINVAL;
+	memcpy(row + s->first_value, values, s->ops->nvalues * sizeof(*values));
+	return stack_table__add_values(r->stacks, (size_t)idx, row);
 }
 
 /* --- the loop ----------------------------------------------------------------------------- */

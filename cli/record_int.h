@@ -64,7 +64,8 @@ struct record {
 int record__see(struct record *r, uint32_t tgid, uint32_t gen);
 bool record__is_stack_root(struct record *r, uint32_t tgid, uint64_t addr);
 struct source *record__source(struct record *r, uint32_t index);
-int record__add_row(struct record *r, const struct stack_key *k, const int64_t *row, bool fp_walk);
+int64_t record__add_row(struct record *r, const struct stack_key *k, const int64_t *row,
+			bool fp_walk);
 
 /* record_unwind.c: --unwind auto's decisions, and the stack copies */
 void record__use_dwarf(struct record *r, struct proc *p);

@@ -342,13 +342,16 @@ static void copy_row(const struct source *s, const struct stack_sample *h, int64
 static int add_unwound(struct record *r, const struct stack_sample *h, const struct stack_key *k,
 		       const int64_t *row, enum unwind_result res)
 {
+	int64_t idx;
+
 	r->stats.unwound++;
 	r->stats.unwind[res]++;
 	r->stats.stack_bytes += h->stack_len;
 	if (res == UNWIND_MAX_DEPTH || k->nkern == r->opts.max_depth)
 		r->stats.truncated++;
 	r->stats.drained++;
-	return record__add_row(r, k, row, false);
+	idx = record__add_row(r, k, row, false);
+	return idx < 0 ? (int)idx : 0;
 }
 
 /*
@@ -362,11 +365,14 @@ static int add_unwound(struct record *r, const struct stack_sample *h, const str
 static int add_walk(struct record *r, struct proc *p, const struct stack_key *walk,
 		    const int64_t *row)
 {
+	int64_t idx;
+
 	if (mono_ns() - p->seen_ns >= AUTO_WATCH_NS)
 		use_fp(r, p);
 	record__count_walk(r, walk, 1);
 	r->stats.watched++;
-	return record__add_row(r, walk, row, true);
+	idx = record__add_row(r, walk, row, true);
+	return idx < 0 ? (int)idx : 0;
 }
 
 /* Does a frame-pointer walk reach a thread's or the process's outermost function? */

@@ -128,6 +128,19 @@ size_t record__targets(const struct record *r, const int **pids);
 int record__add_stack(struct record *r, const struct source *s, struct stack_key *k,
 		      const int64_t *values, uint32_t label, bool fp_walk, uint64_t leaf_ret);
 /*
+ * The same, for a stack whose values come later (values may be NULL: zeros now): its row in
+ * the stack table, which lasts the whole recording, or a negative errno. A type whose events
+ * span drains -- a block from switch-out to switch-in, a goroutine parked for a minute, an
+ * allocation until its free -- takes the stack when the event starts (its stack ids die at the
+ * next drain) and adds the values to the row when it ends, with record__add_to_row().
+ */
+int64_t record__add_stack_row(struct record *r, const struct source *s, struct stack_key *k,
+			      const int64_t *values, uint32_t label, bool fp_walk,
+			      uint64_t leaf_ret);
+/* Add values (the type's nvalues) to row idx, which must be the source's. 0 or -EINVAL. */
+int record__add_to_row(struct record *r, const struct source *s, int64_t idx,
+		       const int64_t *values);
+/*
  * Read stack id of buffer buf of the source's stack maps into frames (max_depth of them):
  * the number of frames, 0 for a missing stack.
  */
