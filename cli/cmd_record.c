@@ -731,9 +731,16 @@ static void debug_timings(struct record_cmd *cmd, const struct record_stats *s, 
 			 s->stack_bytes / 1024.0 / s->unwound,
 			 (unsigned long long)s->goroutine_walks,
 			 (unsigned long long)s->go_processes);
-	pr_debug("processes gone before their files could be opened %llu, forked children "
-		 "given their parent's instead %llu",
-		 (unsigned long long)s->gone_early, (unsigned long long)s->inherited);
+	pr_debug(
+		"processes gone before their files could be opened %llu, forked children "
+		"given their parent's instead %llu, imaged from mapping events %llu (%llu records, "
+		"%llu lost%s%s); pids reused %llu",
+		(unsigned long long)s->gone_early, (unsigned long long)s->inherited,
+		(unsigned long long)s->from_events, (unsigned long long)s->mapping_records,
+		(unsigned long long)s->mapping_lost,
+		s->mapping_events_error ? ", not opened: " : "",
+		s->mapping_events_error ? strerror(-s->mapping_events_error) : "",
+		(unsigned long long)s->reused);
 	pr_debug("stacks kept in the overflow map %llu, lost to collisions %llu, without user "
 		 "frames %llu, without kernel frames %llu; forks followed %llu; peak RSS %ld kB",
 		 (unsigned long long)s->overflows, (unsigned long long)s->collisions,

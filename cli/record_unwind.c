@@ -314,14 +314,11 @@ static int unwind_copy(struct record *r, const struct stack_sample *h, const voi
 	us.stack = stack;
 	us.stack_len = h->stack_len;
 	us.copy_full = h->flags & STACK_SAMPLE_COPY_FULL;
+	/*
+	 * a pc outside the snapshot (a library mapped since) has the process table read the
+	 * process's image again, for the unwinder and the symbolizer both
+	 */
 	n = unwinder__unwind(r->unwinder, h->tgid, h->pid, &us, user, r->opts.max_depth, res);
-	if (n >= 0 && unwinder__take_refreshed(r->unwinder, h->tgid)) {
-		/*
-		 * libraries were mapped since the snapshot and the unwinder read the maps again:
-		 * the symbolizer needs them too (rare: a dlopen after start)
-		 */
-		symbolizer__refresh_pid(r->sym, h->tgid);
-	}
 	if (n > 0 && *res == UNWIND_OTHER_STACK && h->other_len) {
 		n = walk_goroutine(h, stack + h->stack_len, user, n, r->opts.max_depth, res);
 		r->stats.goroutine_walks++;
