@@ -137,9 +137,12 @@ struct {
 } unwind_pids SEC(".maps");
 
 /*
- * Where a copy is built, one entry per CPU (max_entries set by user space). Only the
- * sched_switch program uses it, and it runs with interrupts off under the runqueue lock, so
- * it never nests on a CPU. One chunk of slack lets the verifier see every chunk in bounds.
+ * Where a copy is built, one entry per CPU (max_entries set by user space). It never holds two
+ * copies at once on a CPU: sched_switch runs with interrupts off under the runqueue lock, and
+ * sched_waking with preemption off, so neither interrupts the other, and a wake-up from an
+ * interrupt taken during sched_waking does not run it again (a program does not nest on a CPU:
+ * the kernel counts the miss) and takes no copy anyway. One chunk of slack lets the verifier see
+ * every chunk in bounds.
  */
 struct copy_scratch {
 	__u32 copies; /* copies made on this CPU: its part of the next copy id */
@@ -302,11 +305,13 @@ static __always_inline void copy_user_stack(struct copy_scratch *sc)
 }
 
 /*
- * The identity of the place a thread blocks at: its registers, and the words at its stack
- * pointer that point into the main executable's code (return addresses nearest the leaf,
- * with their positions). The other words are left out: locals (a timestamp, a counter) change
- * from one block to the next at the same place, and hashing them would make every block a new
- * place. Read into the scratch bytes, which the copy overwrites afterwards.
+ * The identity of the place a thread blocks at: its instruction and stack pointers (not the
+ * frame pointer: code built without one, like libc's, uses rbp for anything, so it changes
+ * from one call to the next), and the words at its stack pointer that point into the main
+ * executable's code (return addresses nearest the leaf, with their positions). The other words are
+ * left out: locals (a timestamp, a counter) change from one block to the next at the same place,
+ * and hashing them would make every block a new place. Read into the scratch bytes, which the copy
+ * overwrites afterwards.
  */
 static __always_inline void place_of(struct task_struct *task, struct copy_scratch *sc,
 				     struct offcpu_copy_key *place)
@@ -316,7 +321,6 @@ static __always_inline void place_of(struct task_struct *task, struct copy_scrat
 
 	place->ip = sc->c.regs[OFFCPU_REG_IP];
 	place->sp = sc->c.regs[OFFCPU_REG_SP];
-	place->bp = sc->c.regs[OFFCPU_REG_BP];
 	start = BPF_CORE_READ(task, mm, start_code);
 	end = BPF_CORE_READ(task, mm, end_code);
 	if (bpf_probe_read_user(words, OFFCPU_COPY_HASH_WORDS * 8, (void *)place->sp))
@@ -465,22 +469,53 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	return 0;
 }
 
-/* The waker (current) of a target thread that is blocked: remember its stacks. */
+/*
+ * Whether the program runs on the current task's own kernel stack (THREAD_SIZE, 16 KiB on
+ * x86-64), so in its context. Hardware interrupts, and the softirqs run at their exit, run on
+ * the CPU's interrupt stack instead: there 'current' is whichever task was interrupted, not
+ * the waker. (The per-CPU preempt count would say it directly, but this kernel does not
+ * export per-CPU symbols to BPF: "failed to find the address for kernel symbol
+ * '__preempt_count'".)
+ */
+static __always_inline bool in_task_context(struct task_struct *task, void *local)
+{
+	__u64 base = (__u64)BPF_CORE_READ(task, stack), at = 0;
+
+	/* the verifier forbids arithmetic on a stack pointer: read its value as a number */
+	bpf_probe_read_kernel(&at, sizeof(at), &local);
+	return at - base < 16384;
+}
+
+/*
+ * The waker of a blocked target thread: remember its stacks. A wake-up from an interrupt (a
+ * timer expiring, a packet) has no waking task, whatever 'current' is then: waker_tgid and
+ * waker_pid stay 0 and the kernel stack says which interrupt. A target waker's user stack is
+ * taken like a blocked thread's (a copy for --unwind dwarf|auto), another's by frame pointers.
+ */
 SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 id = bpf_get_current_pid_tgid();
-	struct offcpu_waker w;
-	__u32 tid = p->pid;
+	struct offcpu_waker w = {};
+	__u32 tid = p->pid, tgid = id >> 32, *gen;
 
 	if (!track_wakers || !bpf_map_lookup_elem(&start, &tid))
 		return 0;
-	w.tgid = id >> 32;
-	w.pid = (__u32)id;
 	w.kern_stack_id = stack_id(ctx, KERNEL_SKIP, false);
 	w.user_stack_id = -EFAULT;
-	if (w.pid && !(bpf_get_current_task_btf()->flags & PF_KTHREAD))
-		w.user_stack_id = stack_id(ctx, BPF_F_USER_STACK, false);
+	if (in_task_context(task, &w)) {
+		w.tgid = tgid;
+		w.pid = (__u32)id;
+	}
+	if (w.pid && !(task->flags & PF_KTHREAD)) {
+		if (is_target(tgid) && wants_copy(tgid)) {
+			gen = bpf_map_lookup_elem(&exec_gens, &tgid);
+			w.user_stack_id = user_stack_copy(task, tgid, w.pid, gen ? *gen : 0);
+		} else {
+			w.user_stack_id = stack_id(ctx, BPF_F_USER_STACK, false);
+		}
+	}
 	bpf_map_update_elem(&wakers, &tid, &w, BPF_ANY);
 	stat_inc(OFFCPU_STAT_WAKERS);
 	return 0;

@@ -118,7 +118,7 @@ struct offcpu_proc_event {
  * user stack is a copy of the registers and the top of the stack, unwound in user space. The
  * copy is taken at the switch-out, the only moment the blocked thread's memory is the
  * current one, but only when the block's place is new: a copy is keyed by (thread, ip, sp,
- * bp, a hash of the words at sp) in 'copied', so a thread blocking again and again at the same
+ * a hash of the words at sp) in 'copied', so a thread blocking again and again at the same
  * place reuses its first copy, and the cost follows the places, not the switches.
  */
 enum offcpu_unwind_mode {
@@ -144,7 +144,6 @@ struct offcpu_copy_key {
 	__u32 pad;
 	__u64 ip;
 	__u64 sp;
-	__u64 bp;
 	__u64 hash;
 };
 

@@ -3,7 +3,7 @@
  * offcpu: threads that spend nearly all their time blocked, each in a named function, with
  * known shares of thread-seconds, for testing off-CPU profilers.
  *
- *   pacer           wait_in_nanosleep(10 ms) in a loop; after each sleep it wakes the others:
+ *   pacer           wait_in_nanosleep(10 ms) in a loop; after each sleep wake_everyone() wakes:
  *                   two bytes into the pipe, one into each epoll thread's eventfd, and a
  *                   signal on the condition variable
  *   pipe x 2        wait_on_pipe: read() of one byte
@@ -110,6 +110,12 @@ static void blocked_end(void)
 	pthread_mutex_unlock(&self->lock);
 }
 
+/* Keeps a function's last call a call, so that the function is on the stack during it. */
+static inline void no_tail_call(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
 static void sleep_ns(uint64_t ns)
 {
 	struct timespec ts = {ns / 1000000000ULL, ns % 1000000000ULL};
@@ -135,7 +141,8 @@ __attribute__((noinline)) void hold_lock(uint64_t ns)
 	blocked_begin(HOLD_LOCK);
 	sleep_ns(ns);
 	blocked_end();
-	pthread_mutex_unlock(&held);
+	pthread_mutex_unlock(&held); /* wakes the waiter: hold_lock is its waker */
+	no_tail_call();
 }
 
 __attribute__((noinline)) void wait_on_mutex(void)
@@ -155,6 +162,7 @@ __attribute__((noinline)) void wait_on_cond(uint64_t *seen)
 	blocked_end();
 	*seen = cond_seq;
 	pthread_mutex_unlock(&cond_lock);
+	no_tail_call();
 }
 
 __attribute__((noinline)) int wait_on_pipe(int fd)
@@ -195,7 +203,8 @@ static bool stopping(void)
 	return atomic_load_explicit(&stop, memory_order_relaxed);
 }
 
-static void wake_everyone(void)
+/* The waker of the pipe, epoll and condition variable threads (--wakers must name it). */
+__attribute__((noinline)) void wake_everyone(void)
 {
 	uint64_t one = 1;
 	int i;
@@ -209,6 +218,7 @@ static void wake_everyone(void)
 	cond_seq++;
 	pthread_cond_signal(&cond);
 	pthread_mutex_unlock(&cond_lock);
+	no_tail_call();
 }
 
 static void *pacer_thread(void *arg)
