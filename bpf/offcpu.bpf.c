@@ -121,13 +121,13 @@ struct {
 	__uint(max_entries, OFFCPU_SAMPLES_SIZE);
 } samples SEC(".maps");
 
-/* The places already copied: (thread, registers, words at sp) -> copy id. */
+/* The user stack already taken at a place (see place_of()): a copy id or a stack map id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, OFFCPU_MAX_COPIED);
-	__type(key, struct offcpu_copy_key);
-	__type(value, __u32);
-} copied SEC(".maps");
+	__uint(max_entries, OFFCPU_MAX_PLACES);
+	__type(key, struct offcpu_place);
+	__type(value, __s32);
+} places SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -314,7 +314,7 @@ static __always_inline void copy_user_stack(struct copy_scratch *sc)
  * overwrites afterwards.
  */
 static __always_inline void place_of(struct task_struct *task, struct copy_scratch *sc,
-				     struct offcpu_copy_key *place)
+				     struct offcpu_place *place)
 {
 	__u64 *words = (__u64 *)sc->bytes, hash = 14695981039346656037ULL, start, end;
 	int i;
@@ -331,37 +331,19 @@ static __always_inline void place_of(struct task_struct *task, struct copy_scrat
 	place->hash = hash;
 }
 
-/*
- * The user stack of the current (blocking) task as a copy id: the copy of the same place
- * when there is one, else a new copy sent to user space. < 0 when none could be taken.
- */
-static __always_inline __s32 user_stack_copy(struct task_struct *task, __u32 tgid, __u32 tid,
-					     __u32 exec_gen)
+/* Send the user stack copy of the registers in sc: its id with OFFCPU_STACK_ID_COPY. */
+static __always_inline __s32 send_copy(struct copy_scratch *sc, __u32 cpu, __u32 tgid, __u32 tid,
+				       __u32 exec_gen)
 {
-	__u32 cpu = bpf_get_smp_processor_id(), id, *known;
-	struct copy_scratch *sc = bpf_map_lookup_elem(&scratch, &cpu);
-	struct offcpu_copy_key place = {.tgid = tgid, .pid = tid, .exec_gen = exec_gen};
 	__u32 size;
 
-	if (!sc)
-		return -EFAULT;
-	if (read_user_regs(task, sc->c.regs)) {
-		stat_inc(OFFCPU_STAT_REGS_ERRORS);
-		return -EFAULT;
-	}
-	place_of(task, sc, &place);
-	known = bpf_map_lookup_elem(&copied, &place);
-	if (known) {
-		stat_inc(OFFCPU_STAT_COPY_REUSED);
-		return *known | OFFCPU_STACK_ID_COPY;
-	}
 	/*
 	 * Unique without atomics (clang's BPF target without -mcpu=v3 cannot use a fetch-add's
 	 * result): this CPU's count of copies, and the CPU.
 	 */
-	id = (++sc->copies << OFFCPU_COPY_ID_CPU_BITS | (cpu & OFFCPU_COPY_ID_CPU_MASK)) &
-	     (OFFCPU_STACK_ID_COPY - 1);
-	sc->c.copy_id = id;
+	sc->c.copy_id =
+		(++sc->copies << OFFCPU_COPY_ID_CPU_BITS | (cpu & OFFCPU_COPY_ID_CPU_MASK)) &
+		(OFFCPU_STACK_ID_COPY - 1);
 	sc->c.tgid = tgid;
 	sc->c.pid = tid;
 	sc->c.exec_gen = exec_gen;
@@ -375,8 +357,37 @@ static __always_inline __s32 user_stack_copy(struct task_struct *task, __u32 tgi
 		return -ENOSPC;
 	}
 	stat_inc(OFFCPU_STAT_COPIES);
-	bpf_map_update_elem(&copied, &place, &id, BPF_ANY);
-	return id | OFFCPU_STACK_ID_COPY;
+	return sc->c.copy_id | OFFCPU_STACK_ID_COPY;
+}
+
+/*
+ * The user stack of the current task, which blocks or wakes another: the one already taken at
+ * the same place when there is one, else a new copy (copy: --unwind dwarf, auto not decided)
+ * or a frame-pointer walk. Both are worth saving: on these machines the walk costs about as
+ * much as the rest of the switch (see the cost figures in docs/BENCHMARKS.md).
+ */
+static __always_inline __s32 user_stack(void *ctx, struct task_struct *task, __u32 tgid, __u32 tid,
+					__u32 exec_gen, bool copy)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct copy_scratch *sc = bpf_map_lookup_elem(&scratch, &cpu);
+	struct offcpu_place place = {.tgid = tgid, .pid = tid, .exec_gen = exec_gen};
+	__s32 id, *known;
+
+	if (!sc || read_user_regs(task, sc->c.regs)) {
+		stat_inc(OFFCPU_STAT_REGS_ERRORS);
+		return copy ? -EFAULT : stack_id(ctx, BPF_F_USER_STACK, true);
+	}
+	place_of(task, sc, &place);
+	known = bpf_map_lookup_elem(&places, &place);
+	if (known) {
+		stat_inc(OFFCPU_STAT_PLACE_REUSED);
+		return *known;
+	}
+	id = copy ? send_copy(sc, cpu, tgid, tid, exec_gen) : stack_id(ctx, BPF_F_USER_STACK, true);
+	if (id >= 0)
+		bpf_map_update_elem(&places, &place, &id, BPF_ANY);
+	return id;
 }
 
 /* prev (the current task) is switched out: remember when, how and where. */
@@ -400,10 +411,9 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 	s.kern_stack_id = stack_id(ctx, KERNEL_SKIP, true);
 	if (kthread)
 		s.user_stack_id = -EFAULT;
-	else if (wants_copy(s.tgid))
-		s.user_stack_id = user_stack_copy(prev, s.tgid, tid, s.exec_gen);
 	else
-		s.user_stack_id = stack_id(ctx, BPF_F_USER_STACK, true);
+		s.user_stack_id =
+			user_stack(ctx, prev, s.tgid, tid, s.exec_gen, wants_copy(s.tgid));
 	if (bpf_map_update_elem(&start, &tid, &s, BPF_ANY))
 		stat_inc(OFFCPU_STAT_START_FULL);
 }
@@ -470,27 +480,40 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 }
 
 /*
- * Whether the program runs on the current task's own kernel stack (THREAD_SIZE, 16 KiB on
- * x86-64), so in its context. Hardware interrupts, and the softirqs run at their exit, run on
- * the CPU's interrupt stack instead: there 'current' is whichever task was interrupted, not
- * the waker. (The per-CPU preempt count would say it directly, but this kernel does not
- * export per-CPU symbols to BPF: "failed to find the address for kernel symbol
- * '__preempt_count'".)
+ * Whether the current task is waking another itself (in a system call, or a kernel thread at
+ * work), rather than an
+ * interrupt running on its time (a timer expiring, a packet): then 'current' is just whoever
+ * was interrupted. Two cheap signs, as this kernel does not export the per-CPU preempt count
+ * to BPF ("failed to find the address for kernel symbol '__preempt_count'"):
+ *  - interrupts taken in kernel mode, and the softirqs run at their exit, run on the CPU's
+ *    interrupt stack, not on the task's own kernel stack (THREAD_SIZE, 16 KiB on x86-64);
+ *  - an interrupt taken in user mode runs on the task's stack, but its saved orig_ax is not
+ *    a system call number (-1 for the system vectors such as the timer's).
+ * A device interrupt taken in user mode may still pass (its vector can look like a system
+ * call number); user space also drops the waker when its kernel stack has an interrupt entry.
  */
-static __always_inline bool in_task_context(struct task_struct *task, void *local)
+static __always_inline bool waking_itself(struct task_struct *task, void *local, bool kthread)
 {
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	__u64 base = (__u64)BPF_CORE_READ(task, stack), at = 0;
+	long orig_ax = -1;
 
 	/* the verifier forbids arithmetic on a stack pointer: read its value as a number */
 	bpf_probe_read_kernel(&at, sizeof(at), &local);
-	return at - base < 16384;
+	if (at - base >= 16384)
+		return false;
+	if (kthread)
+		return true; /* a kernel thread is never in user mode: no system call to look for */
+	if (!regs || bpf_probe_read_kernel(&orig_ax, sizeof(orig_ax), &regs->orig_ax))
+		return false;
+	return orig_ax >= 0;
 }
 
 /*
- * The waker of a blocked target thread: remember its stacks. A wake-up from an interrupt (a
- * timer expiring, a packet) has no waking task, whatever 'current' is then: waker_tgid and
- * waker_pid stay 0 and the kernel stack says which interrupt. A target waker's user stack is
- * taken like a blocked thread's (a copy for --unwind dwarf|auto), another's by frame pointers.
+ * The waker of a blocked target thread: remember its stacks. From an interrupt, there is no
+ * waking task: waker_tgid and waker_pid stay 0 and the kernel stack says which interrupt. A
+ * waker's user stack is taken when it is a target (like a blocked thread's: a copy for
+ * --unwind dwarf|auto): another process's could not be symbolized, its maps are not read.
  */
 SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
@@ -499,23 +522,22 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct offcpu_waker w = {};
 	__u32 tid = p->pid, tgid = id >> 32, *gen;
+	bool kthread = task->flags & PF_KTHREAD;
 
 	if (!track_wakers || !bpf_map_lookup_elem(&start, &tid))
 		return 0;
 	w.kern_stack_id = stack_id(ctx, KERNEL_SKIP, false);
 	w.user_stack_id = -EFAULT;
-	if (in_task_context(task, &w)) {
-		w.tgid = tgid;
-		w.pid = (__u32)id;
+	if (!waking_itself(task, &w, kthread))
+		goto out;
+	w.tgid = tgid;
+	w.pid = (__u32)id;
+	if (!kthread && is_target(tgid)) {
+		gen = bpf_map_lookup_elem(&exec_gens, &tgid);
+		w.user_stack_id =
+			user_stack(ctx, task, tgid, w.pid, gen ? *gen : 0, wants_copy(tgid));
 	}
-	if (w.pid && !(task->flags & PF_KTHREAD)) {
-		if (is_target(tgid) && wants_copy(tgid)) {
-			gen = bpf_map_lookup_elem(&exec_gens, &tgid);
-			w.user_stack_id = user_stack_copy(task, tgid, w.pid, gen ? *gen : 0);
-		} else {
-			w.user_stack_id = stack_id(ctx, BPF_F_USER_STACK, false);
-		}
-	}
+out:
 	bpf_map_update_elem(&wakers, &tid, &w, BPF_ANY);
 	stat_inc(OFFCPU_STAT_WAKERS);
 	return 0;

@@ -117,9 +117,10 @@ struct offcpu_proc_event {
  * --unwind: the same modes as cpu. With dwarf (and auto for the processes that need it) a
  * user stack is a copy of the registers and the top of the stack, unwound in user space. The
  * copy is taken at the switch-out, the only moment the blocked thread's memory is the
- * current one, but only when the block's place is new: a copy is keyed by (thread, ip, sp,
- * a hash of the words at sp) in 'copied', so a thread blocking again and again at the same
- * place reuses its first copy, and the cost follows the places, not the switches.
+ * current one, but only when the block's place is new: a user stack, copied or walked by
+ * frame pointers, is remembered in 'places' by (thread, exec generation, ip, sp, the words at
+ * sp that point into the executable's code), so a thread blocking again and again at the same
+ * place reuses its first one, and the cost follows the places, not the switches.
  */
 enum offcpu_unwind_mode {
 	OFFCPU_UNWIND_FP = 0,
@@ -134,10 +135,10 @@ enum offcpu_pid_unwind {
 
 /* Words at the stack pointer hashed into a copy's identity. */
 #define OFFCPU_COPY_HASH_WORDS 32
-#define OFFCPU_MAX_COPIED 16384
+#define OFFCPU_MAX_PLACES 16384
 #define OFFCPU_MAX_UNWIND_PIDS 8192
 
-struct offcpu_copy_key {
+struct offcpu_place {
 	__u32 tgid;
 	__u32 pid;
 	__u32 exec_gen;
@@ -206,7 +207,7 @@ enum offcpu_stat {
 	OFFCPU_STAT_NO_USER_STACK,  /* a user thread whose user stack could not be read */
 	OFFCPU_STAT_STACK_ERRORS,   /* other bpf_get_stackid errors */
 	OFFCPU_STAT_COPIES,	    /* user stack copies sent */
-	OFFCPU_STAT_COPY_REUSED,    /* blocks that reused a copy of the same place */
+	OFFCPU_STAT_PLACE_REUSED,   /* user stacks known from the same place: no walk, no copy */
 	OFFCPU_STAT_COPIES_LOST,    /* copies dropped: the ring buffer was full */
 	OFFCPU_STAT_REGS_ERRORS,    /* the user registers could not be read */
 	OFFCPU_STAT_WAKERS,	    /* wake-ups of a blocked target recorded (--wakers) */
