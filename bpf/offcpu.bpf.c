@@ -11,8 +11,10 @@
  *                                 its switch-in (sched_waking runs in the waker's context;
  *                                 sched_wakeup may run on the wakee's CPU after an IPI)
  *
- * The process filter, exec generations, comms and fork/exec/exit programs have the shape of
- * bpf/cpu.bpf.c's, so that both can move onto shared headers.
+ * A user stack (a frame-pointer walk, or a copy for --unwind dwarf) is taken once per place a
+ * thread blocks at and reused after (see 'places'); kernel stacks are walked at every
+ * switch-out. The process filter, exec generations, comms and fork/exec/exit programs have the
+ * shape of bpf/cpu.bpf.c's, so that both can move onto shared headers.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -481,10 +483,9 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 
 /*
  * Whether the current task is waking another itself (in a system call, or a kernel thread at
- * work), rather than an
- * interrupt running on its time (a timer expiring, a packet): then 'current' is just whoever
- * was interrupted. Two cheap signs, as this kernel does not export the per-CPU preempt count
- * to BPF ("failed to find the address for kernel symbol '__preempt_count'"):
+ * work), rather than an interrupt running on its time (a timer expiring, a packet), where
+ * 'current' is just whoever was interrupted. Two cheap signs, as this kernel does not export the
+ * per-CPU preempt count to BPF ("failed to find the address for kernel symbol '__preempt_count'"):
  *  - interrupts taken in kernel mode, and the softirqs run at their exit, run on the CPU's
  *    interrupt stack, not on the task's own kernel stack (THREAD_SIZE, 16 KiB on x86-64);
  *  - an interrupt taken in user mode runs on the task's stack, but its saved orig_ax is not
