@@ -25,6 +25,7 @@
 #include "preflight.h"
 #include "profile.h"
 #include "record.h"
+#include "source.h"
 #include "target.h"
 #include "util.h"
 
@@ -64,9 +65,9 @@ static const char record_usage[] =
 	"  -o, --output FILE        write the profile here; repeat for several files. The format\n"
 	"                           follows the name: .pb.gz/.pprof (pprof), .pb (raw pprof),\n"
 	"                           .folded/.txt (folded stacks), .svg (flame graph). Default:\n"
-	"                           singe-PID-cpu.pb.gz (singe-all-cpu.pb.gz with -a) in the\n"
-	"                           current directory. Outputs are checked before "
-	"recording\n"
+	"                           singe-PID-TYPES.pb.gz (singe-all-TYPES.pb.gz with -a) in\n"
+	"                           the current directory. Outputs are checked before\n"
+	"                           recording\n"
 	"      --process-roots MODE folded/SVG of several processes (-a, -p A,B): a root frame\n"
 	"                           per process, MODE = comm (default), comm-pid, or none\n"
 	"                           to merge them (pprof keeps pid/comm labels either way)\n"
@@ -125,7 +126,6 @@ enum {
 };
 
 #define MAX_OUTPUTS 16
-#define DRAIN_INTERVAL_NS 1000000000ULL
 #define TICK_NS 100000000ULL
 #define TICK_FIRST_NS 5000000ULL
 #define STATUS_INTERVAL_NS 250000000ULL
@@ -185,32 +185,45 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* -t: only cpu is built; the other designed types are named as such. */
-static int parse_types(const char *list)
+/* "cpu, offcpu" from the table of types, for messages. */
+static const char *known_types(char *buf, size_t size)
 {
-	static const char *const not_built[] = {"offcpu", "goroutine", "alloc", "pause"};
-	char *copy = strdup(list), *item, *save = NULL;
+	size_t n = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; record_sources[i] && n < size; i++)
+		n += snprintf(buf + n, size - n, "%s%s", i ? ", " : "", record_sources[i]->name);
+	return buf;
+}
+
+/* -t: types from the table of sources; the designed ones not built yet are named as such. */
+static int parse_types(struct record_opts *opts, const char *list)
+{
+	static const char *const designed[] = {"offcpu", "goroutine", "alloc", "pause"};
+	char *copy = strdup(list), *item, *save = NULL, known[128];
 	int ret = 0;
 	size_t i;
 
 	if (!copy)
 		return -ENOMEM;
 	for (item = strtok_r(copy, ",", &save); item && !ret; item = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(item, "cpu"))
+		ret = record_opts__add_type(opts, item);
+		if (ret == -E2BIG)
+			pr_err("-t: too many types (at most %d)", RECORD_MAX_TYPES);
+		if (ret != -ENOENT)
 			continue;
-		ret = -EINVAL;
-		for (i = 0; i < ARRAY_SIZE(not_built); i++)
-			if (!strcmp(item, not_built[i]))
+		for (i = 0; i < ARRAY_SIZE(designed); i++)
+			if (!strcmp(item, designed[i]))
 				break;
-		if (i < ARRAY_SIZE(not_built))
-			pr_err("profile type '%s' is not built yet; available: cpu", item);
+		if (i < ARRAY_SIZE(designed))
+			pr_err("profile type '%s' is not built yet; use one of: %s", item,
+			       known_types(known, sizeof(known)));
 		else
-			pr_err("unknown profile type '%s'; known: cpu, offcpu, goroutine, alloc, "
-			       "pause",
-			       item);
+			pr_err("unknown profile type '%s'; use one of: %s", item,
+			       known_types(known, sizeof(known)));
 	}
 	free(copy);
-	return ret;
+	return ret ? -EINVAL : 0;
 }
 
 static int parse_uint(const char *opt, const char *arg, long min, long max, unsigned int *out)
@@ -240,7 +253,7 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 		cmd->all = true;
 		return 0;
 	case 't':
-		return parse_types(arg);
+		return parse_types(&cmd->opts, arg);
 	case 'F':
 		if (parse_uint("-F", arg, 1, 100000, &freq))
 			return -EINVAL;
@@ -268,18 +281,19 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 		return -EINVAL;
 	case OPT_UNWIND:
 		if (!strcmp(arg, "fp"))
-			cmd->opts.unwind = CPU_UNWIND_FP;
+			cmd->opts.unwind = SINGE_UNWIND_FP;
 		else if (!strcmp(arg, "dwarf"))
-			cmd->opts.unwind = CPU_UNWIND_DWARF;
+			cmd->opts.unwind = SINGE_UNWIND_DWARF;
 		else if (!strcmp(arg, "auto"))
-			cmd->opts.unwind = CPU_UNWIND_AUTO;
+			cmd->opts.unwind = SINGE_UNWIND_AUTO;
 		else {
 			pr_err("--unwind: unknown mode '%s'; use fp, dwarf or auto", arg);
 			return -EINVAL;
 		}
 		return 0;
 	case OPT_STACK_SIZE:
-		if (parse_uint("--stack-size", arg, 512, CPU_MAX_STACK_COPY, &cmd->opts.stack_size))
+		if (parse_uint("--stack-size", arg, 512, SINGE_MAX_STACK_COPY,
+			       &cmd->opts.stack_size))
 			return -EINVAL;
 		if (cmd->opts.stack_size % 8) {
 			pr_err("--stack-size: %u is not a multiple of 8", cmd->opts.stack_size);
@@ -295,7 +309,8 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 	case OPT_MAX_STACKS:
 		return parse_uint("--max-stacks", arg, 64, 1 << 22, &cmd->opts.max_stacks);
 	case OPT_MAX_DEPTH:
-		return parse_uint("--max-depth", arg, 1, CPU_MAX_STACK_DEPTH, &cmd->opts.max_depth);
+		return parse_uint("--max-depth", arg, 1, SINGE_MAX_STACK_DEPTH,
+				  &cmd->opts.max_depth);
 	case 'q':
 		log_verbosity = -1;
 		return 0;
@@ -335,10 +350,11 @@ static int parse_args(struct record_cmd *cmd, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:p:at:F:d:o:qvh", record_options, NULL)) != -1) {
 		optbad = argv[optind - 1];
 		if (c == 'h') {
-			printf(record_usage, CPU_DEFAULT_STACK_COPY, CPU_MAX_STACK_COPY,
+			printf(record_usage, SINGE_DEFAULT_STACK_COPY, SINGE_MAX_STACK_COPY,
 			       CPU_MIN_STACK_STORAGE, CPU_MAX_AUTO_STACK_STORAGE,
 			       CPU_OVERFLOW_DIVISOR, CPU_MIN_OVERFLOW_STORAGE, CPU_MIN_MAX_STACKS,
-			       CPU_MAX_AUTO_MAX_STACKS, CPU_MAX_STACK_DEPTH, CPU_MAX_STACK_DEPTH);
+			       CPU_MAX_AUTO_MAX_STACKS, SINGE_MAX_STACK_DEPTH,
+			       SINGE_MAX_STACK_DEPTH);
 			return 1;
 		}
 		ret = parse_option(cmd, c, optarg);
@@ -382,15 +398,22 @@ static int resolve_targets(struct record_cmd *cmd, struct target *t)
 /* Name the default output and check every output can be written, before recording. */
 static int check_outputs(struct record_cmd *cmd, const struct target *t)
 {
+	char types[64] = "";
+	size_t n = 0;
+	unsigned int j;
 	int i, ret;
 
 	if (!cmd->noutputs) {
+		/* the types recorded, in -t order: singe-1234-cpu+offcpu.pb.gz */
+		for (j = 0; j < cmd->opts.ntypes && n < sizeof(types); j++)
+			n += snprintf(types + n, sizeof(types) - n, "%s%s", j ? "+" : "",
+				      cmd->opts.types[j]->name);
 		if (t->kind == TARGET_ALL)
 			snprintf(cmd->default_output, sizeof(cmd->default_output),
-				 "singe-all-cpu.pb.gz");
+				 "singe-all-%s.pb.gz", types);
 		else
 			snprintf(cmd->default_output, sizeof(cmd->default_output),
-				 "singe-%d-cpu.pb.gz", t->pids[0]);
+				 "singe-%d-%s.pb.gz", t->pids[0], types);
 		cmd->outputs[cmd->noutputs++] = cmd->default_output;
 	}
 	for (i = 0; i < cmd->noutputs; i++) {
@@ -435,6 +458,7 @@ static double ms_since(uint64_t t0)
 static int start_recording(struct record_cmd *cmd, struct record *r, struct target *t)
 {
 	struct flame_err err = {{0}};
+	char what[200];
 	size_t i;
 	int ret;
 
@@ -453,10 +477,9 @@ static int start_recording(struct record_cmd *cmd, struct record *r, struct targ
 		pr_err("%s", err.msg);
 		return ret;
 	}
-	pr_debug("sampling with the %s event at %d Hz on %d %s, %.1f ms after start; stack "
-		 "storage %u (overflow %u), max stacks %u",
-		 record__event_name(r), cmd->opts.freq, record__nr_events(r),
-		 t->kind == TARGET_ALL ? "CPUs" : "target threads", ms_since(cmd->start_ns),
+	pr_debug("recording with the %s, %.1f ms after start; stack storage %u (overflow %u), "
+		 "max stacks %u",
+		 record__describe(r, what, sizeof(what)), ms_since(cmd->start_ns),
 		 cmd->opts.stack_storage, cmd->opts.overflow_storage, cmd->opts.max_stacks);
 	if (t->kind == TARGET_CMD) {
 		ret = target__start(t);
@@ -505,7 +528,7 @@ static void wait_until(struct record *r, uint64_t until)
 /* Why the loop stopped, for the summary. */
 static const char *record_loop(struct record_cmd *cmd, struct record *r, struct target *t)
 {
-	uint64_t start = mono_ns(), now, last_drain = start, last_status = 0;
+	uint64_t start = mono_ns(), now, last_status = 0;
 	uint64_t end = cmd->duration ? start + (uint64_t)(cmd->duration * 1e9) : UINT64_MAX;
 	bool status = log_verbosity >= 0 && isatty(STDERR_FILENO);
 	const char *why = NULL;
@@ -526,14 +549,7 @@ static const char *record_loop(struct record_cmd *cmd, struct record *r, struct 
 			why = "duration reached";
 		else if (!target__alive(t))
 			why = t->kind == TARGET_CMD ? "command exited" : "every target exited";
-		record__poll_stats(r);
-		ret = record__handle_execs(r);
-		if (!ret && now - last_drain >= DRAIN_INTERVAL_NS) {
-			ret = record__drain(r);
-			if (!ret)
-				last_drain = now;
-			ret = ret > 0 ? 0 : ret; /* put off: tried again at the next tick */
-		}
+		ret = record__tick(r);
 		if (ret < 0 && !why) {
 			/* what was recorded so far is still written */
 			pr_warn("stopping the recording early: %s", strerror(-ret));
@@ -555,7 +571,7 @@ static void unwind_subtitle(struct record_cmd *cmd, const struct record_stats *s
 	uint64_t failed = s->unwound - s->unwind[UNWIND_COMPLETE] - s->unwind[UNWIND_TRUNCATED];
 
 	buf[0] = '\0';
-	if (cmd->opts.unwind == CPU_UNWIND_FP || !s->unwound)
+	if (cmd->opts.unwind == SINGE_UNWIND_FP || !s->unwound)
 		return;
 	snprintf(buf, size,
 		 "unwind %s: %llu stacks by frame pointer, %llu by DWARF (%.1f%% complete, %llu "
@@ -624,7 +640,7 @@ static void print_unwind_summary(struct record_cmd *cmd, const struct record *r,
 	size_t n = 0;
 	int i;
 
-	if (cmd->opts.unwind == CPU_UNWIND_FP)
+	if (cmd->opts.unwind == SINGE_UNWIND_FP)
 		return;
 	format_choices(r, choices, sizeof(choices));
 	for (i = UNWIND_MAX_DEPTH; i < UNWIND_NR_RESULTS && n < sizeof(failed); i++) {
@@ -640,8 +656,8 @@ static void print_unwind_summary(struct record_cmd *cmd, const struct record *r,
 		"%zu process%s: %llu complete, %llu truncated at --stack-size %u, %llu failed%s",
 		record__unwind_name(cmd->opts.unwind), choices, choices[0] ? "; " : "",
 		(unsigned long long)s->fp_walks, (unsigned long long)s->unwound,
-		cmd->opts.unwind == CPU_UNWIND_DWARF ? s->processes : s->dwarf_processes,
-		(cmd->opts.unwind == CPU_UNWIND_DWARF ? s->processes : s->dwarf_processes) == 1
+		cmd->opts.unwind == SINGE_UNWIND_DWARF ? s->processes : s->dwarf_processes,
+		(cmd->opts.unwind == SINGE_UNWIND_DWARF ? s->processes : s->dwarf_processes) == 1
 			? ""
 			: "es",
 		(unsigned long long)s->unwind[UNWIND_COMPLETE],
@@ -668,7 +684,7 @@ static void print_summary(struct record_cmd *cmd, const struct record *r,
 	if (s->targets_full)
 		pr_warn("%llu child processes were not followed: more than %d processes lived at "
 			"once",
-			(unsigned long long)s->targets_full, CPU_MAX_TARGETS);
+			(unsigned long long)s->targets_full, SINGE_MAX_TARGETS);
 	if (s->counts_full)
 		pr_warn("%llu samples lost because the counts map was full; raise --max-stacks "
 			"(now %u)",
@@ -702,11 +718,11 @@ static void debug_timings(struct record_cmd *cmd, const struct record_stats *s, 
 		 "%.1f ms), last drain and profile %.1f ms, written in %.1f ms",
 		 s->stacks, s->symbolize_ns / 1e6, s->snapshot_ns / 1e6, (t1 - t0) / 1e6,
 		 (t2 - t1) / 1e6);
-	if (cmd->opts.unwind == CPU_UNWIND_AUTO)
+	if (cmd->opts.unwind == SINGE_UNWIND_AUTO)
 		pr_debug("%llu samples of processes auto was still watching kept their "
 			 "frame-pointer walk (whole), not their stack copy",
 			 (unsigned long long)s->watched);
-	if (cmd->opts.unwind != CPU_UNWIND_FP && s->unwound)
+	if (cmd->opts.unwind != SINGE_UNWIND_FP && s->unwound)
 		pr_debug("unwound %llu stack copies in %.1f ms of CPU (%.0f per second), %.1f KiB "
 			 "copied per sample on average",
 			 (unsigned long long)s->unwound, s->unwind_ns / 1e6,

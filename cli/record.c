@@ -1,138 +1,69 @@
 // SPDX-License-Identifier: MIT
 /*
- * The cpu recording engine. The BPF side counts samples per (tgid, tid, user stack id,
- * kernel stack id) in one of two buffers; every drain flips the active buffer, reads the
- * idle one completely, and clears it, so stack ids are never freed under a writer. Counts
- * accumulate in user space per distinct (process, exec generation, thread, addresses).
+ * The recording engine: one session, any number of profile types (sources, cli/source.h).
+ *
+ * The session owns what every type needs: the targets and the process filter; process
+ * tracking (bpf/proc.bpf.h: forks, execs, exits, run once) and the process table
+ * (record_procs.c: each process's image read once, for the symbolizer and the unwinder); the
+ * maps every type's programs share (common.bpf.h), made the recording's by name before each
+ * type's object is loaded; the stack table (record_stacks.c) with one column per sample type
+ * of every type; stack copies and their unwinding (record_unwind.c, cli/unwind.c); the rings
+ * and the loop's bounded turns (RECORD_TURN_NS); drains; losses, counted in one place; and the
+ * profile built at the end, which holds every type's sample types.
  *
  * A process's mappings are snapshotted and its files opened as soon as it is seen (or just
- * after it execs), while it lives; the addresses are resolved when the recording ends, so
- * the CPU that symbolization takes (DWARF, mostly) is not taken from the profiled processes
- * while they are measured. Only an exec forces earlier work: the stacks of the old image
- * are symbolized before its snapshot is replaced.
+ * after it execs), while it lives; the addresses are resolved when the recording ends, so the
+ * CPU that symbolization takes (DWARF, mostly) is not taken from the profiled processes while
+ * they are measured. Only an exec forces earlier work: the stacks of the old image are
+ * symbolized before its snapshot is replaced.
  *
- * The pieces: the distinct stacks and their values live in the stack table
- * (record_stacks.c), user stacks copied by the BPF program are unwound frame by frame by
- * cli/unwind.c, addresses become locations in cli/symbolize.c. This file holds the session:
- * the BPF object and its events, the process and thread tables, the rings and the loop's
- * bounded turns (RECORD_TURN_NS), --unwind auto's per-process choice, and the profile built
- * at the end. It is still the cpu type's own: other profile types are to be sources beside it
- * (see DESIGN.md), which is why the stack table takes a vector of values.
+ * Stacks are copied out of the kernel's maps at each drain and kept by the stack table for
+ * the whole recording, so a stack lives as long as its samples: a thread blocked for a minute
+ * or an allocation still live keeps its stack whatever the kernel maps do meanwhile.
  */
 #include <errno.h>
-#include <linux/perf_event.h>
 #include <linux/types.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cpu.h"
 #include "clock.h"
-#include "cpu.skel.h"
-#include "hash.h"
+#include "common.h"
 #include "preflight.h"
-#include "profile.h"
-#include "record.h"
-#include "record_stacks.h"
+#include "record_int.h"
 #include "sym_procmaps.h"
 #include "symbolize.h"
-
-/* A fork event: child was forked by parent (tgids). */
-struct fork_link {
-	uint32_t child, parent;
-};
-
-struct proc {
-	uint32_t tgid;
-	uint32_t snap_gen; /* the exec generation the symbolizer's snapshot is of */
-	bool dwarf;	   /* --unwind auto moved it to DWARF unwinding */
-	bool fp;	   /* --unwind auto stopped watching it: frame pointers only */
-	bool exiting;	   /* seen gone at this drain: freed once its samples are read */
-	bool exited;	   /* its unwinding state is freed */
-	uint64_t snap_ns;  /* CLOCK_MONOTONIC of the last snapshot */
-	uint64_t seen_ns;  /* CLOCK_MONOTONIC of the first snapshot */
-	char comm[TASK_COMM_LEN];
-};
-
-/* A thread's own name, from the thread_comms map (the process's is in struct proc). */
-struct thread_name {
-	uint32_t tid;
-	char comm[TASK_COMM_LEN];
-};
-
-struct record {
-	struct record_opts opts;
-	struct cpu_bpf *skel;
-	VEC(struct bpf_link *) links; /* one per sampled CPU (-a) or target thread */
-	int nevents;		      /* their number, kept after detach */
-	struct bpf_link *fork_link, *exit_link, *exec_link;
-	bool hw_event;
-	int nr_possible;
-	uint64_t *percpu;     /* scratch for per-CPU values */
-	uint64_t *frames;     /* scratch for one stack (max_depth) */
-	struct cpu_key *keys; /* scratch for one drain (max_stacks) */
-
-	struct profile *profile;
-	struct symbolizer *sym;
-	struct stack_table *stacks; /* every distinct stack, values {samples} */
-	VEC(struct proc) procs;
-	struct idset proc_index;
-	VEC(struct thread_name) threads;
-	struct idset thread_index;
-	VEC(pid_t) targets; /* -p and -- CMD: the processes whose threads are sampled */
-
-	struct ring_buffer *events;  /* exec and fork events */
-	struct ring_buffer *samples; /* stack samples (dwarf, auto); NULL with fp */
-	struct unwinder *unwinder;   /* NULL with --unwind fp */
-	const char *dump_dir;	     /* $SINGE_UNWIND_DUMP: save stack samples for tests */
-	unsigned int dumped;
-	VEC(struct record_unwind_choice) choices;
-	VEC(struct cpu_proc_event) execs; /* received, not yet handled */
-	/*
-	 * Forks heard of, child -> parent, in two generations: the older one is dropped at each
-	 * drain, so only the last second or two is kept (what a child's first sample needs).
-	 */
-	VEC(struct fork_link) forks[2];
-	struct record_stats stats;
-	int64_t time_nanos;
-	uint64_t start_ns, stop_ns;
-	uint64_t last_drain_ns; /* CLOCK_MONOTONIC of the last drain */
-	uint64_t turn_end_ns;	/* stack copies are unwound until then in this turn */
-	bool turn_over;		/* the last turn ended with stack copies left in the ring */
-	bool dropping;		/* drop the stack copies left: their turn is over */
-	bool finished;
-};
+#include "util.h"
 
 void record_opts__init(struct record_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->freq = 99;
-	opts->max_depth = CPU_MAX_STACK_DEPTH;
-	opts->unwind = CPU_UNWIND_AUTO;
-	opts->stack_size = CPU_DEFAULT_STACK_COPY;
+	opts->max_depth = SINGE_MAX_STACK_DEPTH;
+	opts->unwind = SINGE_UNWIND_AUTO;
+	opts->stack_size = SINGE_DEFAULT_STACK_COPY;
 }
 
 const char *record__unwind_name(int mode)
 {
 	switch (mode) {
-	case CPU_UNWIND_FP:
+	case SINGE_UNWIND_FP:
 		return "fp";
-	case CPU_UNWIND_DWARF:
+	case SINGE_UNWIND_DWARF:
 		return "dwarf";
 	default:
 		return "auto";
 	}
 }
 
-static unsigned int auto_size(unsigned long want, unsigned int min, unsigned int max)
+unsigned int record_auto_size(unsigned long want, unsigned int min, unsigned int max)
 {
 	unsigned int n = min;
 
@@ -141,21 +72,32 @@ static unsigned int auto_size(unsigned long want, unsigned int min, unsigned int
 	return n;
 }
 
+int record_opts__add_type(struct record_opts *opts, const char *name)
+{
+	const struct source_ops *ops = record_source__find(name);
+	unsigned int i;
+
+	if (!ops)
+		return -ENOENT;
+	for (i = 0; i < opts->ntypes; i++)
+		if (opts->types[i] == ops)
+			return 0;
+	if (opts->ntypes == RECORD_MAX_TYPES)
+		return -E2BIG;
+	opts->types[opts->ntypes++] = ops;
+	return 0;
+}
+
 void record_opts__resolve(struct record_opts *opts)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned long want = 4UL * opts->freq * (cpus > 0 ? cpus : 1);
+	unsigned int i;
 
-	if (!opts->stack_storage)
-		opts->stack_storage =
-			auto_size(want, CPU_MIN_STACK_STORAGE, CPU_MAX_AUTO_STACK_STORAGE);
-	if (!opts->overflow_storage) {
-		opts->overflow_storage = opts->stack_storage / CPU_OVERFLOW_DIVISOR;
-		if (opts->overflow_storage < CPU_MIN_OVERFLOW_STORAGE)
-			opts->overflow_storage = CPU_MIN_OVERFLOW_STORAGE;
-	}
-	if (!opts->max_stacks)
-		opts->max_stacks = auto_size(want, CPU_MIN_MAX_STACKS, CPU_MAX_AUTO_MAX_STACKS);
+	if (!opts->ntypes)
+		record_opts__add_type(opts, "cpu");
+	for (i = 0; i < opts->ntypes; i++)
+		if (opts->types[i]->resolve)
+			opts->types[i]->resolve(opts);
 	/*
 	 * The stack copies are read every tick (100 ms), or sooner when the ring is half full:
 	 * room for a quarter of a second of full copies rides out a late tick (singe's start-up,
@@ -165,15 +107,45 @@ void record_opts__resolve(struct record_opts *opts)
 	 * reported.
 	 */
 	if (!opts->ring_size)
-		opts->ring_size =
-			auto_size((unsigned long)opts->freq * (cpus > 0 ? cpus : 1) *
-					  (opts->stack_size + sizeof(struct cpu_stack_sample)) / 4,
-				  CPU_SAMPLES_MIN_SIZE, CPU_SAMPLES_MAX_AUTO_SIZE);
+		opts->ring_size = record_auto_size(
+			(unsigned long)opts->freq * (cpus > 0 ? cpus : 1) *
+				(opts->stack_size + sizeof(struct stack_sample)) / 4,
+			SINGE_SAMPLES_MIN_SIZE, SINGE_SAMPLES_MAX_AUTO_SIZE);
+}
+
+static int symbolize_pending(struct record *r, bool all, uint32_t tgid);
+
+/* The process table's hook: a process's old image goes, its stacks are symbolized first. */
+static int finish_old_image(void *ctx, struct proc *p)
+{
+	return symbolize_pending(ctx, false, p->tgid);
+}
+
+static int new_sources(struct record *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->opts.ntypes; i++) {
+		struct source *s = r->opts.types[i]->new (r);
+
+		if (!s || vec_push(&r->sources, s)) {
+			if (s)
+				s->ops->free(s);
+			return -ENOMEM;
+		}
+		s->ops = r->opts.types[i];
+		s->r = r;
+		s->index = i;
+		s->first_value = r->nvalues;
+		r->nvalues += s->ops->nvalues;
+	}
+	return 0;
 }
 
 struct record *record__new(const struct record_opts *opts)
 {
 	struct record *r = calloc(1, sizeof(*r));
+	struct proc_hooks hooks = {.old_image = finish_old_image, .image = record__image_hook};
 
 	if (!r)
 		return NULL;
@@ -185,17 +157,19 @@ struct record *record__new(const struct record_opts *opts)
 		free(r);
 		return NULL;
 	}
+	hooks.ctx = r;
 	r->percpu = calloc(r->nr_possible, sizeof(*r->percpu));
 	r->frames = calloc(r->opts.max_depth, sizeof(*r->frames));
-	r->keys = calloc(r->opts.max_stacks, sizeof(*r->keys));
 	r->profile = profile__new();
-	r->stacks = stack_table__new(1);
-	if (!r->percpu || !r->frames || !r->keys || !r->profile || !r->stacks)
+	if (!r->percpu || !r->frames || !r->profile || new_sources(r))
 		goto fail;
+	r->stacks = stack_table__new(r->nvalues);
 	r->sym = symbolizer__new(r->profile, &(struct symbolizer_opts){0});
-	if (!r->sym)
+	if (!r->stacks || !r->sym)
 		goto fail;
-	if (r->opts.unwind != CPU_UNWIND_FP && !(r->unwinder = unwinder__new()))
+	if (r->opts.unwind != SINGE_UNWIND_FP && !(r->unwinder = unwinder__new()))
+		goto fail;
+	if (!(r->procs = proc_table__new(r->sym, r->unwinder, &hooks)))
 		goto fail;
 	r->dump_dir = getenv("SINGE_UNWIND_DUMP");
 	return r;
@@ -209,9 +183,8 @@ static void detach(struct record *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->links.len; i++)
-		bpf_link__destroy(r->links.data[i]); /* closes the perf event fd too */
-	vec_free(&r->links);
+	for (i = 0; i < r->sources.len; i++)
+		r->sources.data[i]->ops->detach(r->sources.data[i]);
 	bpf_link__destroy(r->fork_link);
 	bpf_link__destroy(r->exit_link);
 	bpf_link__destroy(r->exec_link);
@@ -220,122 +193,332 @@ static void detach(struct record *r)
 
 void record__free(struct record *r)
 {
+	size_t i;
+
 	if (!r)
 		return;
 	detach(r);
 	ring_buffer__free(r->events);
 	ring_buffer__free(r->samples);
-	cpu_bpf__destroy(r->skel);
+	for (i = 0; i < r->sources.len; i++)
+		r->sources.data[i]->ops->free(r->sources.data[i]);
+	vec_free(&r->sources);
+	proc_table__free(r->procs);
 	symbolizer__free(r->sym); /* before the profile it borrows */
 	unwinder__free(r->unwinder);
 	vec_free(&r->choices);
 	profile__free(r->profile);
 	stack_table__free(r->stacks);
-	vec_free(&r->procs);
-	vec_free(&r->threads);
 	vec_free(&r->targets);
-	idset_release(&r->thread_index);
 	vec_free(&r->execs);
-	vec_free(&r->forks[0]);
-	vec_free(&r->forks[1]);
-	idset_release(&r->proc_index);
 	free(r->percpu);
 	free(r->frames);
-	free(r->keys);
 	free(r);
 }
 
-int record__open(struct record *r, struct flame_err *err)
+/* --- what the engine offers its sources (source.h) -------------------------------------- */
+
+const struct record_opts *record__opts(const struct record *r)
 {
-	struct cpu_bpf *skel;
-	__u32 value_size = r->opts.max_depth * sizeof(__u64);
-	int ret = 0;
-
-	skel = cpu_bpf__open();
-	if (!skel)
-		return flame_err__set(err, errno, "failed to open the BPF object: %s",
-				      strerror(errno));
-	r->skel = skel;
-	skel->rodata->filter_tgid = !r->opts.all;
-	/* what singe costs shows in the summary; in a profile of the machine it is noise */
-	skel->rodata->self_tgid = r->opts.all && !r->opts.include_self ? getpid() : 0;
-	/* children are followed (and forgotten when they exit) only for -- CMD */
-	/* forks are heard of for -- CMD and -a (-p has no children to follow) */
-	bpf_program__set_autoload(skel->progs.follow_fork, r->opts.follow_forks || r->opts.all);
-	bpf_program__set_autoload(skel->progs.forget_exit, r->opts.follow_forks);
-	skel->rodata->unwind_mode = r->opts.unwind;
-	skel->rodata->stack_size = r->opts.stack_size;
-
-	/* both buffers have the same shape; sizes come from the options */
-	ret = ret ?: bpf_map__set_value_size(skel->maps.stacks0, value_size);
-	ret = ret ?: bpf_map__set_value_size(skel->maps.stacks1, value_size);
-	ret = ret ?: bpf_map__set_max_entries(skel->maps.stacks0, r->opts.stack_storage);
-	ret = ret ?: bpf_map__set_max_entries(skel->maps.stacks1, r->opts.stack_storage);
-	ret = ret ?: bpf_map__set_value_size(skel->maps.overflow0, value_size);
-	ret = ret ?: bpf_map__set_value_size(skel->maps.overflow1, value_size);
-	ret = ret ?: bpf_map__set_max_entries(skel->maps.overflow0, r->opts.overflow_storage);
-	ret = ret ?: bpf_map__set_max_entries(skel->maps.overflow1, r->opts.overflow_storage);
-	ret = ret ?: bpf_map__set_max_entries(skel->maps.counts0, r->opts.max_stacks);
-	ret = ret ?: bpf_map__set_max_entries(skel->maps.counts1, r->opts.max_stacks);
-	/* the stack copies' ring buffer and scratch space: minimal when nothing copies stacks */
-	ret = ret
-		      ?: bpf_map__set_max_entries(
-				 skel->maps.samples,
-				 r->opts.unwind == CPU_UNWIND_FP ? 4096 : r->opts.ring_size);
-	ret = ret
-		      ?: bpf_map__set_max_entries(skel->maps.scratch,
-						  r->opts.unwind == CPU_UNWIND_FP ? 1
-										  : r->nr_possible);
-	if (ret)
-		return flame_err__set(err, -ret, "failed to size the BPF maps: %s", strerror(-ret));
-	return 0;
+	return &r->opts;
 }
+
+void record__bpf_setup(const struct record *r, const struct source *s, struct singe_config *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->filter_tgid = !r->opts.all;
+	/* what singe costs shows in the summary; in a profile of the machine it is noise */
+	out->self_tgid = r->opts.all && !r->opts.include_self ? getpid() : 0;
+	out->source = s ? s->index : 0;
+	out->unwind_mode = r->opts.unwind;
+	out->stack_size = r->opts.stack_size;
+}
+
+unsigned int record__scratch_entries(const struct record *r)
+{
+	return r->opts.unwind == SINGE_UNWIND_FP ? 1 : (unsigned int)r->nr_possible;
+}
+
+int record__nr_possible(const struct record *r)
+{
+	return r->nr_possible;
+}
+
+uint64_t *record__percpu(struct record *r)
+{
+	return r->percpu;
+}
+
+size_t record__targets(const struct record *r, const int **pids)
+{
+	*pids = r->targets.data;
+	return r->targets.len;
+}
+
+struct source *record__source(struct record *r, uint32_t index)
+{
+	return index < r->sources.len ? r->sources.data[index] : NULL;
+}
+
+uint64_t record__read_percpu(struct record *r, const struct bpf_map *map, uint32_t key)
+{
+	uint64_t sum = 0;
+	int i;
+
+	if (bpf_map__lookup_elem(map, &key, sizeof(key), r->percpu,
+				 r->nr_possible * sizeof(*r->percpu), 0))
+		return 0;
+	for (i = 0; i < r->nr_possible; i++)
+		sum += r->percpu[i];
+	return sum;
+}
+
+unsigned int record__read_stack(struct record *r, const struct source *s, int buf, int32_t id,
+				uint64_t *frames)
+{
+	const struct bpf_map *map;
+	__u32 bucket;
+	unsigned int n;
+
+	if (id < 0 || buf < 0 || buf > 1)
+		return 0;
+	map = id & SINGE_STACK_ID_OVERFLOW ? s->maps.overflow[buf] : s->maps.main[buf];
+	bucket = id & ~SINGE_STACK_ID_OVERFLOW;
+	if (!map || bpf_map_lookup_elem(bpf_map__fd(map), &bucket, frames))
+		return 0;
+	for (n = 0; n < r->opts.max_depth && frames[n]; n++)
+		;
+	return n;
+}
+
+void record__clear_stack_map(const struct bpf_map *map)
+{
+	int fd = bpf_map__fd(map);
+	__u32 id, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &id)) {
+		bpf_map_delete_elem(fd, &id);
+		prev = &id;
+	}
+}
+
+const char *record__describe(const struct record *r, char *buf, size_t size)
+{
+	struct source *s = r->sources.len ? r->sources.data[0] : NULL;
+
+	if (!s || !s->ops->describe)
+		return size ? (*buf = '\0', buf) : buf;
+	return s->ops->describe(s, buf, size);
+}
+
+/* --- opening and loading ------------------------------------------------------------------ */
 
 static int on_proc_event(void *ctx, void *data, size_t size)
 {
 	struct record *r = ctx;
-	struct cpu_proc_event ev;
+	struct singe_proc_event ev;
 
 	if (size < sizeof(ev))
 		return 0;
 	memcpy(&ev, data, sizeof(ev));
-	if (ev.kind == CPU_EVENT_FORK)
-		return vec_push(&r->forks[0], ((struct fork_link){ev.tgid, ev.parent}));
-	return ev.kind == CPU_EVENT_EXEC ? vec_push(&r->execs, ev) : 0;
+	if (ev.kind == SINGE_EVENT_FORK)
+		return proc_table__fork(r->procs, ev.tgid, ev.parent);
+	return ev.kind == SINGE_EVENT_EXEC ? vec_push(&r->execs, ev) : 0;
 }
 
 static int on_stack_sample(void *ctx, void *data, size_t size);
 
+/* The process-tracking programs (bpf/proc.bpf.h), which every type's object holds. */
+static const char *const tracking_progs[] = {"follow_fork", "note_exec", "forget_exit"};
+
+/*
+ * The first type's object holds the recording's shared maps and runs process tracking: forks
+ * are heard of for -- CMD and -a (-p has no children to follow), children forgotten when they
+ * exit only for -- CMD. The other objects leave their copies of those programs unloaded.
+ */
+static int set_up_tracking(struct record *r, struct bpf_object *obj, bool owner)
+{
+	bool load[3] = {r->opts.follow_forks || r->opts.all, true, r->opts.follow_forks};
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(tracking_progs); i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(obj, tracking_progs[i]);
+
+		if (!prog)
+			return -ENOENT; /* a type's object that does not include proc.bpf.h */
+		if ((ret = bpf_program__set_autoload(prog, owner && load[i])))
+			return ret;
+	}
+	if (!owner)
+		return 0;
+	r->owner = obj;
+#define SHARED(name) (r->maps.name = bpf_object__find_map_by_name(obj, #name))
+	if (!SHARED(targets) || !SHARED(exec_gens) || !SHARED(comms) || !SHARED(thread_comms) ||
+	    !SHARED(events) || !SHARED(samples) || !SHARED(unwind_pids) || !SHARED(common_stats))
+		return -ENOENT;
+#undef SHARED
+	/* the stack copies' ring buffer: minimal when nothing copies stacks */
+	return bpf_map__set_max_entries(
+		r->maps.samples, r->opts.unwind == SINGE_UNWIND_FP ? 4096 : r->opts.ring_size);
+}
+
+/*
+ * Before a type's object (not the first) is loaded: make it use the recording's maps where
+ * it declares one of the same name (bpf/common.bpf.h). 0 or a negative errno.
+ */
+static int share_maps(struct record *r, struct bpf_object *obj)
+{
+	struct bpf_map *map, *shared;
+	int ret = 0;
+
+	bpf_object__for_each_map(map, obj)
+	{
+		const char *name = bpf_map__name(map);
+
+		/* each object's own: its sections, and scratch (programs of two types can nest) */
+		if (strchr(name, '.') || !strcmp(name, "scratch"))
+			continue;
+		shared = bpf_object__find_map_by_name(r->owner, name);
+		if (shared && (ret = bpf_map__reuse_fd(map, bpf_map__fd(shared))))
+			return ret;
+	}
+	return 0;
+}
+
+/* Stack copies are built in each object's own scratch space: one entry per CPU. */
+static int size_scratch(struct record *r, struct bpf_object *obj)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, "scratch");
+
+	return map ? bpf_map__set_max_entries(map, record__scratch_entries(r)) : 0;
+}
+
+int record__open(struct record *r, struct flame_err *err)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < r->sources.len && !ret; i++) {
+		struct source *s = r->sources.data[i];
+
+		if ((ret = s->ops->open(s, err)))
+			break;
+		ret = set_up_tracking(r, s->obj, i == 0);
+		ret = ret ?: size_scratch(r, s->obj);
+		if (ret)
+			ret = flame_err__set(err, -ret, "failed to set up the BPF object of %s: %s",
+					     s->ops->name, strerror(-ret));
+	}
+	return ret;
+}
+
 int record__load(struct record *r, struct flame_err *err)
 {
-	int ret = cpu_bpf__load(r->skel);
+	size_t i;
+	int ret;
 
-	if (ret)
-		return preflight__explain_load(-ret, err);
-	r->events = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_proc_event, r, NULL);
+	for (i = 0; i < r->sources.len; i++) {
+		struct source *s = r->sources.data[i];
+
+		/* the first object creates the shared maps, the others use them */
+		if (i && (ret = share_maps(r, s->obj)))
+			return flame_err__set(err, -ret, "failed to share the BPF maps: %s",
+					      strerror(-ret));
+		if ((ret = s->ops->load(s)))
+			return preflight__explain_load(-ret, err);
+	}
+	r->events = ring_buffer__new(bpf_map__fd(r->maps.events), on_proc_event, r, NULL);
 	if (!r->events)
 		return flame_err__set(err, errno, "cannot read the BPF ring buffer: %s",
 				      strerror(errno));
-	if (r->opts.unwind == CPU_UNWIND_FP)
+	if (r->opts.unwind == SINGE_UNWIND_FP)
 		return 0;
-	r->samples = ring_buffer__new(bpf_map__fd(r->skel->maps.samples), on_stack_sample, r, NULL);
+	r->samples = ring_buffer__new(bpf_map__fd(r->maps.samples), on_stack_sample, r, NULL);
 	if (!r->samples)
 		return flame_err__set(err, errno, "cannot read the BPF ring buffer: %s",
 				      strerror(errno));
 	return 0;
 }
 
-static bool proc_eq(uint32_t idx, const void *key, void *ctx)
-{
-	const struct record *r = ctx;
+/* --- processes ------------------------------------------------------------------------ */
 
-	return r->procs.data[idx].tgid == *(const uint32_t *)key;
+int record__see(struct record *r, uint32_t tgid, uint32_t gen)
+{
+	return proc_table__see(r->procs, tgid, gen);
 }
 
-static int proc_find(struct record *r, uint32_t tgid)
+/* Let pid's samples through the BPF programs' filter. */
+static int allow_pid(struct record *r, pid_t pid)
 {
-	return idset__find(&r->proc_index, hash_mix(0, tgid), &tgid, proc_eq, r);
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(r->maps.targets, &pid, sizeof(__u32), &one, sizeof(one), BPF_ANY))
+		return errno == E2BIG ? -ENOSPC : -errno;
+	return 0;
 }
+
+int record__filter_pid(struct record *r, pid_t pid)
+{
+	int ret = allow_pid(r, pid);
+
+	/* record__attach() has the sources start on each target's threads */
+	return ret ?: vec_push(&r->targets, pid);
+}
+
+int record__add_target(struct record *r, pid_t pid)
+{
+	__u32 gen = 0;
+	int ret = allow_pid(r, pid);
+
+	if (ret)
+		return ret;
+	/* a command has exec'd once already: its stacks will carry generation 1 */
+	bpf_map__lookup_elem(r->maps.exec_gens, &pid, sizeof(__u32), &gen, sizeof(gen), 0);
+	return record__see(r, pid, gen);
+}
+
+/* --- attaching ------------------------------------------------------------------------ */
+
+/* Attach a process-tracking program into *link; 0 or a negative errno with err set. */
+static int attach_tracking(struct bpf_program *prog, const char *tp, struct bpf_link **link,
+			   struct flame_err *err)
+{
+	*link = bpf_program__attach(prog);
+	if (!*link)
+		return flame_err__set(err, errno, "cannot attach to tp_btf/%s: %s", tp,
+				      strerror(errno));
+	return 0;
+}
+
+int record__attach(struct record *r, struct flame_err *err)
+{
+	struct bpf_object *obj = r->owner;
+	size_t i;
+	int ret = 0;
+
+	/* forks and execs first, so that nothing a target does after its first sample is missed */
+	if (r->opts.follow_forks || r->opts.all)
+		ret = attach_tracking(bpf_object__find_program_by_name(obj, "follow_fork"),
+				      "sched_process_fork", &r->fork_link, err);
+	if (!ret && r->opts.follow_forks)
+		ret = attach_tracking(bpf_object__find_program_by_name(obj, "forget_exit"),
+				      "sched_process_exit", &r->exit_link, err);
+	ret = ret
+		      ?: attach_tracking(bpf_object__find_program_by_name(obj, "note_exec"),
+					 "sched_process_exec", &r->exec_link, err);
+	if (ret)
+		return ret;
+	r->time_nanos = clock_ns(CLOCK_REALTIME);
+	r->start_ns = mono_ns();
+	for (i = 0; i < r->sources.len && !ret; i++)
+		ret = r->sources.data[i]->ops->attach(r->sources.data[i], err);
+	if (ret)
+		detach(r);
+	return ret;
+}
+
+/* --- stacks --------------------------------------------------------------------------- */
 
 /*
  * The location ids of a new stack, kernel frames first. Return addresses (every frame but the
@@ -346,7 +529,7 @@ static int symbolize_stack(struct record *r, size_t idx)
 {
 	struct stack_key s = stack_table__key(r->stacks, idx);
 	uint32_t i, n = s.nkern + s.nuser;
-	uint64_t ids[2 * CPU_MAX_STACK_DEPTH + 1];
+	uint64_t ids[2 * SINGE_MAX_STACK_DEPTH + 1];
 	int64_t id;
 
 	for (i = 0; i < n; i++) {
@@ -376,821 +559,54 @@ static int symbolize_pending(struct record *r, bool all, uint32_t tgid)
 	return ret;
 }
 
-/* --unwind auto: tell the BPF program how to take p's user stacks from now on. */
-static int decide_unwind(struct record *r, struct proc *p, __u8 method)
-{
-	return bpf_map__update_elem(r->skel->maps.unwind_pids, &p->tgid, sizeof(p->tgid), &method,
-				    sizeof(method), BPF_ANY);
-}
-
-static void use_dwarf(struct record *r, struct proc *p)
-{
-	if (!p || p->dwarf || r->opts.unwind != CPU_UNWIND_AUTO)
-		return;
-	p->dwarf = true;
-	if (!decide_unwind(r, p, CPU_PID_DWARF))
-		r->stats.dwarf_processes++;
-}
-
-/* --unwind auto: p's frame-pointer walks were whole long enough; stop its stack copies. */
-static void use_fp(struct record *r, struct proc *p)
-{
-	if (p->fp || p->dwarf)
-		return;
-	p->fp = true;
-	decide_unwind(r, p, CPU_PID_FP);
-}
-
-/* --unwind auto: a main executable without frame pointers needs DWARF from the start. */
-static void check_main_binary(struct record *r, struct proc *p)
-{
-	char path[64];
-	struct procmaps *maps;
-	char exe[4096];
-	ssize_t n;
-	size_t i;
-
-	snprintf(path, sizeof(path), "/proc/%u/exe", p->tgid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return;
-	exe[n] = '\0';
-	maps = procmaps__load(p->tgid);
-	for (i = 0; maps && i < maps->len; i++) {
-		if (!maps->maps[i].executable || strcmp(maps->maps[i].path, exe))
-			continue;
-		if (unwinder__frame_pointers(r->unwinder, p->tgid, maps->maps[i].start, NULL) ==
-		    UNWIND_FP_OMITTED)
-			use_dwarf(r, p);
-		break;
-	}
-	procmaps__free(maps);
-}
-
-/* What snapshot() reads: a process first seen, a new image after an exec, or the same again. */
-enum snapshot_kind {
-	SNAPSHOT_FIRST,
-	SNAPSHOT_NEW_IMAGE,
-	SNAPSHOT_REFRESH, /* libraries mapped since; a process gone keeps the snapshot it had */
-};
-
-/* --unwind auto: a new image is a new program, to be watched and decided for again. */
-static void forget_unwind_choice(struct record *r, struct proc *p)
-{
-	p->dwarf = p->fp = false;
-	bpf_map__delete_elem(r->skel->maps.unwind_pids, &p->tgid, sizeof(p->tgid), 0);
-}
-
-/* The parent a fork event named for child, or 0: the newest event first (pids are reused). */
-static uint32_t parent_of(const struct record *r, uint32_t child)
-{
-	size_t g, i;
-
-	for (g = 0; g < 2; g++)
-		for (i = r->forks[g].len; i-- > 0;)
-			if (r->forks[g].data[i].child == child)
-				return r->forks[g].data[i].parent;
-	return 0;
-}
-
-/* Ancestors tried for a child gone early whose parent is gone as well (nested subshells). */
-#define INHERIT_MAX_DEPTH 4
-
 /*
- * A child that exited before its maps could be read, and never exec'd, ran its parent's
- * image: give it the parent's snapshot, or the nearest ancestor's that can still be had.
- * 0, or -ESRCH when no ancestor is known.
+ * Add the values of stack k (the row's columns, every type's) as the source recorded it. A
+ * new stack's process is looked at first (its files opened while it lives) and, with dwarf
+ * or auto, the binaries it goes through: with auto a broken frame-pointer walk moves its
+ * process to DWARF.
  */
-static int inherit_snapshot(struct record *r, uint32_t tgid)
+int record__add_row(struct record *r, const struct stack_key *k, const int64_t *row, bool fp_walk)
 {
-	uint32_t parent = tgid;
-	int depth, ret = -ESRCH;
-
-	for (depth = 0; depth < INHERIT_MAX_DEPTH && ret == -ESRCH; depth++) {
-		parent = parent_of(r, parent);
-		if (!parent)
-			return -ESRCH;
-		ret = symbolizer__inherit_pid(r->sym, tgid, parent);
-		/* a parent never sampled is most likely still there: read it now */
-		if (ret == -ESRCH && !symbolizer__add_pid(r->sym, parent))
-			ret = symbolizer__inherit_pid(r->sym, tgid, parent);
-	}
-	if (ret || !r->unwinder)
-		return ret;
-	unwinder__add_pid(r->unwinder, parent);
-	unwinder__inherit_pid(r->unwinder, tgid, parent);
-	return 0;
-}
-
-/*
- * Open p's files for symbolizing and unwinding (read its maps again for a refresh). A process
- * already gone is not an error (its frames stay module+offset or unknown): 0, or -ENOMEM.
- */
-static int snapshot(struct record *r, struct proc *p, uint32_t gen, enum snapshot_kind kind)
-{
-	uint64_t t0 = thread_cpu_ns();
-	int err, uerr = 0;
-
-	if (kind == SNAPSHOT_NEW_IMAGE)
-		symbolizer__forget_pid(r->sym, p->tgid);
-	err = kind == SNAPSHOT_REFRESH ? symbolizer__refresh_pid(r->sym, p->tgid)
-				       : symbolizer__add_pid(r->sym, p->tgid);
-	/* a process already gone is not an error: its frames stay module+offset or unknown */
-	if (err == -ESRCH && kind == SNAPSHOT_FIRST && !gen && !inherit_snapshot(r, p->tgid))
-		r->stats.inherited++;
-	else if (err == -ESRCH && kind != SNAPSHOT_REFRESH)
-		r->stats.gone_early++;
-	if (r->unwinder) {
-		if (kind == SNAPSHOT_NEW_IMAGE) {
-			unwinder__forget_pid(r->unwinder, p->tgid);
-			if (r->opts.unwind == CPU_UNWIND_AUTO)
-				forget_unwind_choice(r, p);
-		}
-		uerr = kind == SNAPSHOT_REFRESH ? unwinder__refresh_pid(r->unwinder, p->tgid)
-						: unwinder__add_pid(r->unwinder, p->tgid);
-		if (r->opts.unwind == CPU_UNWIND_AUTO && !p->dwarf)
-			check_main_binary(r, p);
-	}
-	/* --unwind dwarf: the process's maps are read, its samples need not wake singe any more */
-	if (r->opts.unwind == CPU_UNWIND_DWARF && kind != SNAPSHOT_REFRESH)
-		decide_unwind(r, p, CPU_PID_DWARF);
-	p->snap_gen = gen;
-	p->snap_ns = mono_ns();
-	if (kind != SNAPSHOT_REFRESH)
-		p->seen_ns = p->snap_ns;
-	r->stats.snapshot_ns += thread_cpu_ns() - t0;
-	return err == -ENOMEM || uerr == -ENOMEM ? -ENOMEM : 0;
-}
-
-/*
- * Make sure the symbolizer has tgid's mappings for exec generation gen: opened when the
- * process is first seen, while it lives, and again when a stack of a newer image shows up.
- */
-static int proc_see(struct record *r, uint32_t tgid, uint32_t gen)
-{
-	struct proc p = {.tgid = tgid};
-	int64_t idx = proc_find(r, tgid);
-	int ret;
-
-	if (idx >= 0) {
-		if (gen <= r->procs.data[idx].snap_gen)
-			return 0;
-		/* the old image's stacks need the old mappings: symbolize them before they go */
-		ret = symbolize_pending(r, false, tgid);
-		if (!ret)
-			ret = snapshot(r, &r->procs.data[idx], gen, SNAPSHOT_NEW_IMAGE);
-		return ret;
-	}
-	ret = vec_push(&r->procs, p);
-	if (!ret)
-		ret = idset__insert(&r->proc_index, hash_mix(0, tgid), r->procs.len - 1);
-	if (ret)
-		return ret;
-	r->stats.processes = r->procs.len;
-	return snapshot(r, &r->procs.data[r->procs.len - 1], gen, SNAPSHOT_FIRST);
-}
-
-/* Let pid's samples through the BPF program's filter. */
-static int allow_pid(struct record *r, pid_t pid)
-{
-	__u8 one = 1;
-
-	if (bpf_map__update_elem(r->skel->maps.targets, &pid, sizeof(__u32), &one, sizeof(one),
-				 BPF_ANY))
-		return errno == E2BIG ? -ENOSPC : -errno;
-	return 0;
-}
-
-int record__filter_pid(struct record *r, pid_t pid)
-{
-	int ret = allow_pid(r, pid);
-
-	/* record__attach() opens the events of each target's threads */
-	return ret ?: vec_push(&r->targets, pid);
-}
-
-int record__add_target(struct record *r, pid_t pid)
-{
-	__u32 gen = 0;
-	int ret = allow_pid(r, pid);
-
-	if (ret)
-		return ret;
-	/* a command has exec'd once already: its stacks will carry generation 1 */
-	bpf_map__lookup_elem(r->skel->maps.exec_gens, &pid, sizeof(__u32), &gen, sizeof(gen), 0);
-	return proc_see(r, pid, gen);
-}
-
-/* The CPUs in /sys/devices/system/cpu/online ("0-3,6"): sampling runs on each of them. */
-static int online_cpus(int **out)
-{
-	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
-	int *cpus = NULL, n = 0, a, b, c;
-	char sep;
-
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%d", &a) == 1) {
-		b = a;
-		sep = fgetc(f);
-		if (sep == '-') {
-			if (fscanf(f, "%d", &b) != 1)
-				break;
-			sep = fgetc(f);
-		}
-		for (c = a; c <= b; c++) {
-			int *grown = realloc(cpus, (n + 1) * sizeof(*cpus));
-
-			if (!grown) {
-				free(cpus);
-				fclose(f);
-				return -ENOMEM;
-			}
-			cpus = grown;
-			cpus[n++] = c;
-		}
-		if (sep != ',')
-			break;
-	}
-	fclose(f);
-	if (!n) {
-		free(cpus);
-		return -ENOENT;
-	}
-	*out = cpus;
-	return n;
-}
-
-/*
- * One sampling event: on a CPU for every task (pid -1), or on one task wherever it runs
- * (cpu -1), inherited by the threads and children it starts from then on, as perf record -p
- * and perf record CMD do.
- */
-static int open_perf_event(bool hw, int freq, pid_t pid, int cpu)
-{
-	struct perf_event_attr attr = {
-		.size = sizeof(attr),
-		.type = hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE,
-		.config = hw ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK,
-		.freq = 1,
-		.sample_freq = freq,
-		.inherit = pid >= 0,
-	};
-	int fd = syscall(__NR_perf_event_open, &attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
-/*
- * The hardware cycles event where a PMU exists, else the cpu-clock software event (VMs and
- * containers without PMU access): the first event decides for all of them.
- */
-static int open_event_on(struct record *r, pid_t pid, int cpu)
-{
-	bool first = !r->links.len;
-	int fd;
-
-	if (first) {
-		fd = open_perf_event(true, r->opts.freq, pid, cpu);
-		r->hw_event = fd >= 0;
-		if (fd >= 0 || (fd != -ENOENT && fd != -EOPNOTSUPP && fd != -ENODEV))
-			return fd;
-	}
-	return open_perf_event(r->hw_event, r->opts.freq, pid, cpu);
-}
-
-/* Open the event of (pid, cpu) and run the sampling program on it; what names it in errors. */
-static int attach_event(struct record *r, pid_t pid, int cpu, const char *what, int id,
-			struct flame_err *err)
-{
-	struct bpf_link *link;
-	int fd = open_event_on(r, pid, cpu), ret;
-
-	/* a thread that exited since it was listed is not an error */
-	if (fd == -ESRCH && pid >= 0)
-		return 0;
-	if (fd < 0)
-		return preflight__explain_perf_open(-fd, r->opts.freq, err);
-	if ((ret = vec_reserve(&r->links, 1))) {
-		close(fd);
-		return ret;
-	}
-	link = bpf_program__attach_perf_event(r->skel->progs.sample_cpu, fd);
-	if (!link) {
-		ret = -errno;
-		close(fd);
-		return flame_err__set(err, -ret, "cannot attach to the perf event of %s %d: %s",
-				      what, id, strerror(-ret));
-	}
-	r->links.data[r->links.len++] = link;
-	return 0;
-}
-
-/* -a: one event per online CPU. */
-static int attach_cpus(struct record *r, struct flame_err *err)
-{
-	int *cpus = NULL, n, i, ret = 0;
-
-	n = online_cpus(&cpus);
-	if (n < 0)
-		return flame_err__set(err, -n, "cannot read the online CPUs: %s", strerror(-n));
-	for (i = 0; i < n && !ret; i++)
-		ret = attach_event(r, -1, cpus[i], "CPU", cpus[i], err);
-	free(cpus);
-	return ret;
-}
-
-/*
- * -p and -- CMD: one inherited event per thread of each target, so that sampling costs the
- * other processes of the machine nothing (per-CPU events would interrupt every CPU at -F Hz
- * and filter in BPF). Threads and children started later inherit the event; a thread
- * started while the list is read may be missed, as with perf record -p.
- */
-static int attach_tasks(struct record *r, struct flame_err *err)
-{
-	size_t i, j;
-	int ret = 0;
-
-	for (i = 0; i < r->targets.len && !ret; i++) {
-		pid_t *tids = NULL;
-		int n = procfs__list_tasks(r->targets.data[i], &tids);
-
-		if (n == -ESRCH)
-			continue; /* gone already: the loop will say every target exited */
-		if (n < 0)
-			return flame_err__set(err, -n, "cannot list the threads of process %d: %s",
-					      r->targets.data[i], strerror(-n));
-		for (j = 0; j < (size_t)n && !ret; j++)
-			ret = attach_event(r, tids[j], -1, "thread", tids[j], err);
-		free(tids);
-	}
-	return ret;
-}
-
-int record__attach(struct record *r, struct flame_err *err)
-{
-	int ret;
-
-	/* forks and execs first, so that nothing a target does after its first sample is missed */
-	if (r->opts.follow_forks || r->opts.all) {
-		r->fork_link = bpf_program__attach(r->skel->progs.follow_fork);
-		if (!r->fork_link)
-			return flame_err__set(err, errno,
-					      "cannot attach to tp_btf/sched_process_fork: %s",
-					      strerror(errno));
-	}
-	if (r->opts.follow_forks) {
-		r->exit_link = bpf_program__attach(r->skel->progs.forget_exit);
-		if (!r->exit_link)
-			return flame_err__set(err, errno,
-					      "cannot attach to tp_btf/sched_process_exit: %s",
-					      strerror(errno));
-	}
-	r->exec_link = bpf_program__attach(r->skel->progs.note_exec);
-	if (!r->exec_link)
-		return flame_err__set(err, errno, "cannot attach to tp_btf/sched_process_exec: %s",
-				      strerror(errno));
-	r->time_nanos = clock_ns(CLOCK_REALTIME);
-	r->start_ns = mono_ns();
-	ret = r->opts.all ? attach_cpus(r, err) : attach_tasks(r, err);
-	r->nevents = r->links.len;
-	if (ret)
-		detach(r);
-	return ret;
-}
-
-const char *record__event_name(const struct record *r)
-{
-	return r->hw_event ? "cycles" : "cpu-clock";
-}
-
-int record__nr_events(const struct record *r)
-{
-	return r->nevents;
-}
-
-static uint64_t read_stat(struct record *r, __u32 stat)
-{
-	uint64_t sum = 0;
-	int i;
-
-	if (bpf_map__lookup_elem(r->skel->maps.stats, &stat, sizeof(stat), r->percpu,
-				 r->nr_possible * sizeof(*r->percpu), 0))
-		return 0;
-	for (i = 0; i < r->nr_possible; i++)
-		sum += r->percpu[i];
-	return sum;
-}
-
-static void read_stats(struct record *r)
-{
-	struct record_stats *s = &r->stats;
-
-	record__poll_stats(r);
-	s->collisions = read_stat(r, CPU_STAT_COLLISIONS);
-	s->overflows = read_stat(r, CPU_STAT_OVERFLOWS);
-	s->no_user_stack = read_stat(r, CPU_STAT_NO_USER_STACK);
-	s->no_kern_stack = read_stat(r, CPU_STAT_NO_KERN_STACK);
-	s->stack_errors = read_stat(r, CPU_STAT_STACK_ERRORS);
-	s->forks = read_stat(r, CPU_STAT_FORKS);
-	s->regs_errors = read_stat(r, CPU_STAT_REGS_ERRORS);
-	s->targets_full = read_stat(r, CPU_STAT_TARGETS_FULL);
-	s->events_lost = read_stat(r, CPU_STAT_EVENTS_LOST);
-}
-
-/*
- * Copy the frames of stack id of buffer buf into r->frames: from its main stack map, or its
- * overflow map when the id is flagged so. The number of frames (0 for a missing stack).
- */
-static unsigned int read_stack(struct record *r, int buf, __s32 id)
-{
-	const struct bpf_map *map;
-	__u32 bucket;
-	unsigned int n;
-
-	if (id < 0)
-		return 0;
-	if (id & CPU_STACK_ID_OVERFLOW)
-		map = buf ? r->skel->maps.overflow1 : r->skel->maps.overflow0;
-	else
-		map = buf ? r->skel->maps.stacks1 : r->skel->maps.stacks0;
-	bucket = id & ~CPU_STACK_ID_OVERFLOW;
-	if (bpf_map_lookup_elem(bpf_map__fd(map), &bucket, r->frames))
-		return 0;
-	for (n = 0; n < r->opts.max_depth && r->frames[n]; n++)
-		;
-	return n;
-}
-
-static struct proc *proc_of(struct record *r, uint32_t tgid)
-{
-	int64_t idx = proc_find(r, tgid);
-
-	return idx >= 0 ? &r->procs.data[idx] : NULL;
-}
-
-/* Remember what a binary the samples go through needs, for the summary and the profile. */
-static int note_choice(struct record *r, const char *name, enum unwind_fp fp)
-{
-	struct record_unwind_choice c = {.name = name, .fp = fp};
-	size_t i;
-
-	for (i = 0; i < r->choices.len; i++)
-		if (!strcmp(r->choices.data[i].name, name))
-			return 0;
-	return vec_push(&r->choices, c);
-}
-
-/*
- * Is addr in one of the outermost functions of a thread or a process (libc's, or Go's
- * goroutine and thread roots)? A frame-pointer walk that reaches one has found every frame of
- * the program's own; all it misses beyond is clone3 or _start, not worth copying stacks for
- * (every thread starts in libc's start_thread, so without this --unwind auto would copy the
- * stacks of every program that has threads).
- */
-static bool is_stack_root(struct record *r, uint32_t tgid, uint64_t addr)
-{
-	static const char *const roots[] = {
-		"start_thread",
-		"__libc_start_call_main",
-		"__libc_start_main",
-		"clone3",
-		"clone",
-		"_start",
-		"runtime.goexit",
-		"runtime.mstart",
-		"runtime.rt0_go",
-	};
-	int64_t id = symbolizer__user_location(r->sym, tgid, addr, false);
-	const struct location *loc;
-	const struct line *lines;
-	const char *name;
-	size_t i;
-
-	if (id <= 0)
-		return false;
-	loc = profile__location(r->profile, (uint64_t)id);
-	lines = profile__location_lines(r->profile, loc);
-	if (!loc->nlines || !lines)
-		return false;
-	name = profile__str(
-		r->profile,
-		profile__function(r->profile, lines[loc->nlines - 1].function_id)->name);
-	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
-		if (!strcmp(name, roots[i]))
-			return true;
-	return false;
-}
-
-/*
- * The binaries a new stack goes through (dwarf, auto), noted for the report. For a
- * frame-pointer walk also whether it is broken (1): it went through a binary without frame
- * pointers, and that frame is not a thread's or the process's outermost function
- * (is_stack_root()). Only the frames up to that binary are trusted: the walk goes astray
- * after it.
- */
-static int check_stack_binaries(struct record *r, const struct stack_key *k, bool fp_walk)
-{
-	const uint64_t *user = k->addrs + k->nkern;
-	bool omitted = false, root = false;
-	const char *name;
-	enum unwind_fp fp;
-	uint16_t i;
-	int ret;
-
-	for (i = 0; i < k->nuser && !(fp_walk && omitted); i++) {
-		fp = unwinder__frame_pointers(r->unwinder, k->tgid, frame_lookup_addr(user[i], !i),
-					      &name);
-		if (fp == UNWIND_FP_UNKNOWN || !name)
-			continue;
-		if ((ret = note_choice(r, name, fp)))
-			return ret;
-		if (fp == UNWIND_FP_OMITTED) {
-			omitted = true;
-			root = fp_walk && i && is_stack_root(r, k->tgid, user[i]);
-		}
-	}
-	return fp_walk && omitted && !root;
-}
-
-/*
- * Add count samples of stack k. A new stack's process is looked at first (its files opened
- * while it lives) and, with dwarf or auto, the binaries it goes through: with auto a broken
- * frame-pointer walk moves its process to DWARF.
- */
-static int add_stack(struct record *r, const struct stack_key *k, uint64_t count, bool fp_walk)
-{
-	int64_t values[1] = {(int64_t)count}, idx;
 	bool is_new;
+	int64_t idx = stack_table__add(r->stacks, k, row, &is_new);
 	int ret;
 
-	idx = stack_table__add(r->stacks, k, values, &is_new);
 	if (idx < 0 || !is_new)
 		return idx < 0 ? (int)idx : 0;
 	r->stats.stacks = stack_table__len(r->stacks);
-	ret = proc_see(r, k->tgid, k->exec_gen);
-	if (!ret && r->unwinder && (ret = check_stack_binaries(r, k, fp_walk)) > 0) {
-		use_dwarf(r, proc_of(r, k->tgid));
+	ret = record__see(r, k->tgid, k->exec_gen);
+	if (!ret && r->unwinder && (ret = record__check_stack_binaries(r, k, fp_walk)) > 0) {
+		record__use_dwarf(r, proc_table__find(r->procs, k->tgid));
 		ret = 0;
 	}
 	return ret;
 }
 
-/* Count count samples whose user stack (if any) was walked by frame pointer in the kernel. */
-static void count_walk(struct record *r, const struct stack_key *k, uint64_t count)
+int record__add_stack(struct record *r, const struct source *s, struct stack_key *k,
+		      const int64_t *values, uint32_t label, bool fp_walk, uint64_t leaf_ret)
 {
-	if (k->nkern == r->opts.max_depth || k->nuser == r->opts.max_depth)
-		r->stats.truncated += count;
-	r->stats.drained += count;
-	if (k->nuser)
-		r->stats.fp_walks += count;
-}
-
-/*
- * A frameless leaf (Go's small leaf functions push no frame pointer) has its caller left out
- * of a frame-pointer walk, which starts from the caller's own frame pointer. Where Go's pcsp
- * table says the sampled pc has not moved the stack pointer, ret (the word at the stack
- * pointer) is that caller's return address: put it back as the second frame. 0 or -ENOMEM.
- */
-static int keep_leaf_caller(struct record *r, struct stack_key *k, uint64_t *user, uint64_t ret)
-{
-	int delta;
-
-	if (!ret || !k->nuser || k->nuser >= r->opts.max_depth || (k->nuser > 1 && user[1] == ret))
-		return 0;
-	if ((delta = proc_see(r, k->tgid, k->exec_gen)))
-		return delta;
-	delta = symbolizer__go_sp_delta(r->sym, k->tgid, user[0]);
-	if (delta)
-		return delta == -ENOMEM ? delta : 0;
-	memmove(user + 2, user + 1, (k->nuser - 1) * sizeof(*user));
-	user[1] = ret;
-	k->nuser++;
-	r->stats.leaf_callers++;
-	return 0;
-}
-
-/* The word at the stack pointer, where a sample's stack copy starts (0 without one). */
-static uint64_t stack_top_word(const struct cpu_stack_sample *h, const void *data)
-{
-	uint64_t word = 0;
-
-	if (h->stack_len >= sizeof(word))
-		memcpy(&word, (const uint8_t *)data + sizeof(*h), sizeof(word));
-	return word;
-}
-
-/* Read one counts entry with both of its stacks into user space. */
-static int drain_key(struct record *r, int buf, const struct cpu_key *key, uint64_t count)
-{
-	uint64_t both[2 * CPU_MAX_STACK_DEPTH];
+	uint64_t addrs[2 * SINGE_MAX_STACK_DEPTH + 1];
+	int64_t row[RECORD_MAX_VALUES] = {0};
+	struct stack_key copy = *k;
 	int ret;
-	struct stack_key k = {
-		.tgid = key->tgid,
-		.tid = key->pid,
-		.exec_gen = key->exec_gen,
-		.addrs = both,
-	};
 
-	k.nkern = read_stack(r, buf, key->kern_stack_id);
-	memcpy(both, r->frames, k.nkern * sizeof(uint64_t));
-	k.nuser = read_stack(r, buf, key->user_stack_id);
-	memcpy(both + k.nkern, r->frames, k.nuser * sizeof(uint64_t));
-	ret = keep_leaf_caller(r, &k, both + k.nkern, key->leaf_ret);
-	if (ret)
-		return ret;
-	count_walk(r, &k, count);
-	return add_stack(r, &k, count, true);
-}
-
-/*
- * SINGE_UNWIND_DUMP=DIR: save the first stack samples as received (DIR/sample-N.bin) with their
- * process's maps (DIR/maps-N.txt), the raw material of tests/data/unwind's snapshots. A
- * debugging aid: failures are ignored.
- */
-#define UNWIND_DUMP_MAX 16
-
-static void dump_sample(struct record *r, const void *data, size_t size, uint32_t tgid)
-{
-	char path[4096], maps[64];
-	size_t len;
-	char *text;
-	FILE *f;
-
-	if (!r->dump_dir || r->dumped >= UNWIND_DUMP_MAX)
-		return;
-	snprintf(maps, sizeof(maps), "/proc/%u/maps", tgid);
-	text = procfs__read_file(maps, 64 << 20, &len);
-	if (!text)
-		return;
-	snprintf(path, sizeof(path), "%s/maps-%u.txt", r->dump_dir, r->dumped);
-	f = fopen(path, "we");
-	if (f) {
-		fwrite(text, 1, len, f);
-		fclose(f);
+	if (k->nkern > SINGE_MAX_STACK_DEPTH || k->nuser > SINGE_MAX_STACK_DEPTH)
+		return -EINVAL;
+	memcpy(addrs, k->addrs, (k->nkern + k->nuser) * sizeof(uint64_t));
+	copy.addrs = addrs;
+	copy.source = s->index;
+	copy.label = label;
+	memcpy(row + s->first_value, values, s->ops->nvalues * sizeof(*values));
+	if (fp_walk) {
+		if ((ret = record__keep_leaf_caller(r, &copy, leaf_ret)))
+			return ret;
+		/* a type's first value counts its events (samples, switches, parks...) */
+		record__count_walk(r, &copy, values[0]);
 	}
-	free(text);
-	snprintf(path, sizeof(path), "%s/sample-%u.bin", r->dump_dir, r->dumped);
-	f = fopen(path, "we");
-	if (f) {
-		fwrite(data, 1, size, f);
-		fclose(f);
-	}
-	r->dumped++;
+	return record__add_row(r, &copy, row, fp_walk);
 }
 
-/* Unwind a sample's stack copy into user; the number of addresses, or a negative errno. */
-static int unwind_copy(struct record *r, const struct cpu_stack_sample *h, const void *data,
-		       uint64_t *user, enum unwind_result *res)
-{
-	struct unwind_sample us = {0};
-	int n;
-
-	/* the BPF program's register layout is the unwinder's: DWARF x86-64 numbering */
-	_Static_assert(sizeof(us.regs) == sizeof(h->regs), "register sets differ in size");
-	_Static_assert(CPU_REG_BP == UNWIND_REG_BP && CPU_REG_SP == UNWIND_REG_SP &&
-			       CPU_REG_IP == UNWIND_REG_IP && CPU_NR_REGS == UNWIND_NR_REGS,
-		       "register numbers differ");
-	memcpy(us.regs, h->regs, sizeof(us.regs));
-	us.stack = (const uint8_t *)data + sizeof(*h);
-	us.stack_len = h->stack_len;
-	us.copy_full = h->flags & CPU_SAMPLE_COPY_FULL;
-	n = unwinder__unwind(r->unwinder, h->tgid, h->pid, &us, user, r->opts.max_depth, res);
-	if (n >= 0 && unwinder__take_refreshed(r->unwinder, h->tgid)) {
-		/* libraries were mapped since the snapshot: the symbolizer needs them too */
-		symbolizer__refresh_pid(r->sym, h->tgid);
-	}
-	return n;
-}
-
-/* Count and keep a stack whose user part was unwound from the copy. */
-static int add_unwound(struct record *r, const struct cpu_stack_sample *h,
-		       const struct stack_key *k, enum unwind_result res)
-{
-	r->stats.unwound++;
-	r->stats.unwind[res]++;
-	r->stats.stack_bytes += h->stack_len;
-	if (res == UNWIND_MAX_DEPTH || k->nkern == r->opts.max_depth)
-		r->stats.truncated++;
-	r->stats.drained++;
-	return add_stack(r, k, 1, false);
-}
-
-/*
- * --unwind auto watches a process this long (stack copies along with the frame-pointer walks)
- * before it trusts whole walks alone. A broken walk later still moves it to DWARF, but the
- * samples until the next drain then keep the broken walk.
- */
-#define AUTO_WATCH_NS 1000000000ULL
-
-/* Count and keep a watched process's frame-pointer walk; trust the process after a while. */
-static int add_walk(struct record *r, struct proc *p, const struct stack_key *walk)
-{
-	if (mono_ns() - p->seen_ns >= AUTO_WATCH_NS)
-		use_fp(r, p);
-	count_walk(r, walk, 1);
-	r->stats.watched++;
-	return add_stack(r, walk, 1, true);
-}
-
-/* Does a frame-pointer walk reach a thread's or the process's outermost function? */
-static bool walk_reaches_root(struct record *r, const struct stack_key *walk)
-{
-	const uint64_t *user = walk->addrs + walk->nkern;
-	int i;
-
-	for (i = walk->nuser - 1; i > 0; i--)
-		if (is_stack_root(r, walk->tgid, user[i]))
-			return true;
-	return false;
-}
-
-/*
- * --unwind auto, a sample of a process still watched (CPU_SAMPLE_FP_TOO): it carries both its
- * frame-pointer walk and a stack copy (k holds its kernel frames, in addrs). The walk is kept
- * when it is whole: it meets no binary without frame pointers short of a thread's root, and
- * it reaches that root -- or, short of one, the copy does not unwind to more frames, or
- * failed (a sample in a prologue called from code without frame pointers ends the walk
- * early). A walk through a binary without frame pointers moves the process to DWARF.
- */
-static int watched_sample(struct record *r, struct proc *p, const struct cpu_stack_sample *h,
-			  const void *data, struct stack_key *k, uint64_t *addrs)
-{
-	uint64_t walk_addrs[2 * CPU_MAX_STACK_DEPTH];
-	struct stack_key walk = *k;
-	enum unwind_result res;
-	int broken, n;
-
-	walk.addrs = walk_addrs;
-	memcpy(walk_addrs, addrs, k->nkern * sizeof(uint64_t));
-	walk.nuser = read_stack(r, h->buf ? 1 : 0, h->user_stack_id);
-	memcpy(walk_addrs + k->nkern, r->frames, walk.nuser * sizeof(uint64_t));
-	if ((n = keep_leaf_caller(r, &walk, walk_addrs + k->nkern, stack_top_word(h, data))))
-		return n;
-	broken = walk.nuser ? check_stack_binaries(r, &walk, true) : 1;
-	if (broken < 0)
-		return broken;
-	if (broken && walk.nuser)
-		use_dwarf(r, p);
-	if (!broken && walk_reaches_root(r, &walk))
-		return add_walk(r, p, &walk);
-	n = unwind_copy(r, h, data, addrs + k->nkern, &res);
-	if (n < 0)
-		return n;
-	/*
-	 * The copy wins when it unwound deeper, even when it stopped short of the root at the end
-	 * of the copy or at a stack switch (a cgo call): those frames are still right.
-	 */
-	if (!broken && (n <= walk.nuser || (res != UNWIND_COMPLETE && res != UNWIND_OTHER_STACK &&
-					    res != UNWIND_TRUNCATED)))
-		return add_walk(r, p, &walk);
-	k->nuser = n;
-	return add_unwound(r, h, k, res);
-}
-
-/*
- * --unwind dwarf and auto: one sample from the ring buffer. Its kernel stack (and the
- * frame-pointer walk of a watched process) is in the stack maps of the buffer it was taken in
- * (drain reads the ring buffer before it clears them); its user stack is unwound here, while
- * the process most likely still runs, and the addresses join the frame-pointer stacks'
- * aggregation.
- */
-static int take_stack_sample(struct record *r, void *data, size_t size)
-{
-	struct cpu_stack_sample h;
-	uint64_t both[2 * CPU_MAX_STACK_DEPTH];
-	struct stack_key k = {.addrs = both};
-	enum unwind_result res;
-	struct proc *p;
-	int n, ret;
-
-	if (size < sizeof(h))
-		return 0;
-	memcpy(&h, data, sizeof(h));
-	if (h.stack_len > size - sizeof(h))
-		return 0;
-	k.tgid = h.tgid;
-	k.tid = h.pid;
-	k.exec_gen = h.exec_gen;
-	dump_sample(r, data, sizeof(h) + h.stack_len, h.tgid);
-	/* the process's files and maps first: the unwinder needs them */
-	ret = proc_see(r, h.tgid, h.exec_gen);
-	if (ret)
-		return ret;
-	k.nkern = read_stack(r, h.buf ? 1 : 0, h.kern_stack_id);
-	memcpy(both, r->frames, k.nkern * sizeof(uint64_t));
-	p = proc_of(r, h.tgid);
-	if ((h.flags & CPU_SAMPLE_FP_TOO) && p && !p->dwarf)
-		return watched_sample(r, p, &h, data, &k, both);
-	n = unwind_copy(r, &h, data, both + k.nkern, &res);
-	if (n < 0)
-		return n;
-	k.nuser = n;
-	/* a stripped Go binary has no CFI: its frameless leaves need the same care as a walk */
-	if ((ret = keep_leaf_caller(r, &k, both + k.nkern, stack_top_word(&h, data))))
-		return ret;
-	return add_unwound(r, &h, &k, res);
-}
+/* --- the loop ----------------------------------------------------------------------------- */
 
 /* What a stack-sample callback returns when its turn is over: libbpf then stops reading. */
 #define TURN_OVER (-ETIME)
@@ -1210,7 +626,7 @@ static int on_stack_sample(void *ctx, void *data, size_t size)
 		r->stats.dropped++;
 		return 0;
 	}
-	ret = take_stack_sample(r, data, size);
+	ret = record__take_stack_copy(r, data, size);
 	if (ret < 0)
 		return ret;
 	return mono_ns() >= r->turn_end_ns ? TURN_OVER : 0;
@@ -1270,131 +686,63 @@ int record__wait(struct record *r, uint64_t timeout_ns)
 	return consume_rings(r, RECORD_TURN_NS);
 }
 
-/* Empty a stack-trace map; ids are bucket indexes, so deleting while walking is safe. */
-static void clear_stacks(int fd)
+static void read_stats(struct record *r)
 {
-	__u32 id, *prev = NULL;
+	struct record_stats *s = &r->stats;
 
-	while (!bpf_map_get_next_key(fd, prev, &id)) {
-		bpf_map_delete_elem(fd, &id);
-		prev = &id;
-	}
+#define COMMON(stat) record__read_percpu(r, r->maps.common_stats, COMMON_STAT_##stat)
+	record__poll_stats(r);
+	s->collisions = COMMON(COLLISIONS);
+	s->overflows = COMMON(OVERFLOWS);
+	s->no_user_stack = COMMON(NO_USER_STACK);
+	s->no_kern_stack = COMMON(NO_KERN_STACK);
+	s->stack_errors = COMMON(STACK_ERRORS);
+	s->forks = COMMON(FORKS);
+	s->regs_errors = COMMON(REGS_ERRORS);
+	s->targets_full = COMMON(TARGETS_FULL);
+	s->events_lost = COMMON(EVENTS_LOST);
+#undef COMMON
 }
 
-/* Older images first, so each stack is symbolized before a newer snapshot replaces its own. */
-static int cmp_keys(const void *a, const void *b)
-{
-	const struct cpu_key *x = a, *y = b;
-
-	if (x->tgid != y->tgid)
-		return x->tgid < y->tgid ? -1 : 1;
-	if (x->exec_gen != y->exec_gen)
-		return x->exec_gen < y->exec_gen ? -1 : 1;
-	return 0;
-}
-
-static int drain_buffer(struct record *r, int buf)
-{
-	struct bpf_map *counts = buf ? r->skel->maps.counts1 : r->skel->maps.counts0;
-	struct bpf_map *stacks = buf ? r->skel->maps.stacks1 : r->skel->maps.stacks0;
-	struct bpf_map *overflow = buf ? r->skel->maps.overflow1 : r->skel->maps.overflow0;
-	int counts_fd = bpf_map__fd(counts);
-	struct cpu_key *prev = NULL;
-	size_t n = 0, i;
-	uint64_t count;
-	int ret = 0;
-
-	/* nothing writes to this buffer now: collect every key, then read and delete them */
-	while (n < r->opts.max_stacks && !bpf_map_get_next_key(counts_fd, prev, &r->keys[n])) {
-		prev = &r->keys[n];
-		n++;
-	}
-	qsort(r->keys, n, sizeof(*r->keys), cmp_keys);
-	for (i = 0; i < n && !ret; i++) {
-		if (bpf_map_lookup_elem(counts_fd, &r->keys[i], &count) || !count)
-			continue;
-		ret = drain_key(r, buf, &r->keys[i], count);
-	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(counts_fd, &r->keys[i]);
-	clear_stacks(bpf_map__fd(stacks));
-	clear_stacks(bpf_map__fd(overflow));
-	return ret;
-}
-
-/* Copy the comm of every process sampled so far into the process table. */
+/* Copy the comm of every process seen so far into the process table. */
 static void drain_comms(struct record *r)
 {
-	int fd = bpf_map__fd(r->skel->maps.comms);
+	int fd = bpf_map__fd(r->maps.comms);
 	__u32 tgid, *prev = NULL;
-	struct cpu_comm comm;
+	struct singe_comm comm;
 	size_t n = 0;
-	int64_t idx;
 
 	while (!bpf_map_get_next_key(fd, prev, &tgid)) {
-		if (!bpf_map_lookup_elem(fd, &tgid, &comm)) {
-			idx = proc_find(r, tgid);
-			if (idx >= 0)
-				memcpy(r->procs.data[idx].comm, comm.comm, TASK_COMM_LEN);
-		}
+		if (!bpf_map_lookup_elem(fd, &tgid, &comm))
+			proc_table__set_comm(r->procs, tgid, comm.comm);
 		prev = &tgid;
 		n++;
 	}
 	/*
-	 * Entries stay: the program writes only when a comm changes, so the map holds one entry
+	 * Entries stay: the programs write only when a comm changes, so the map holds one entry
 	 * per process. Emptied when nearly full (-a on a busy machine) so new processes get names.
 	 */
-	if (n >= CPU_MAX_COMMS / 4 * 3)
+	if (n >= SINGE_MAX_COMMS / 4 * 3)
 		while (!bpf_map_get_next_key(fd, NULL, &tgid))
 			bpf_map_delete_elem(fd, &tgid);
 }
 
-static bool thread_eq(uint32_t idx, const void *key, void *ctx)
-{
-	const struct record *r = ctx;
-
-	return r->threads.data[idx].tid == *(const uint32_t *)key;
-}
-
-static struct thread_name *thread_of(struct record *r, uint32_t tid)
-{
-	int64_t idx = idset__find(&r->thread_index, hash_mix(1, tid), &tid, thread_eq, r);
-
-	return idx >= 0 ? &r->threads.data[idx] : NULL;
-}
-
-/* Remember tid's name, replacing an older one (a thread renamed itself). */
-static int name_thread(struct record *r, uint32_t tid, const char *comm)
-{
-	struct thread_name *t = thread_of(r, tid), n = {.tid = tid};
-	int ret;
-
-	if (!t) {
-		if ((ret = vec_push(&r->threads, n)) ||
-		    (ret = idset__insert(&r->thread_index, hash_mix(1, tid), r->threads.len - 1)))
-			return ret;
-		t = &r->threads.data[r->threads.len - 1];
-	}
-	memcpy(t->comm, comm, TASK_COMM_LEN);
-	return 0;
-}
-
 /*
- * Move the thread names the BPF program noted into the thread table. Entries are deleted
+ * Move the thread names the BPF programs noted into the process table. Entries are deleted
  * once read, so the map only holds the threads sampled since the last drain (a thread whose
  * name is deleted is noted again at its next sample).
  */
 static int drain_thread_comms(struct record *r)
 {
-	int fd = bpf_map__fd(r->skel->maps.thread_comms), ret = 0;
+	int fd = bpf_map__fd(r->maps.thread_comms), ret = 0;
 	__u32 tid, *prev = NULL;
-	struct cpu_comm comm;
+	struct singe_comm comm;
 	VEC(__u32) seen = {0};
 	size_t i;
 
 	while (!ret && !bpf_map_get_next_key(fd, prev, &tid)) {
 		if (!bpf_map_lookup_elem(fd, &tid, &comm))
-			ret = name_thread(r, tid, comm.comm);
+			ret = proc_table__name_thread(r->procs, tid, comm.comm);
 		ret = ret ?: vec_push(&seen, tid);
 		prev = &tid;
 	}
@@ -1404,59 +752,46 @@ static int drain_thread_comms(struct record *r)
 	return ret;
 }
 
-/*
- * The processes that exited since the last drain (a drain reads every sample they left)
- * release their unwinding state: a libdwfl session opens a process's binaries and their CFI
- * anew, and a long -a recording sees thousands of processes. Their symbolization snapshot stays
- * for the end. Marks them exiting; whether any was found.
- */
-static bool find_exited(struct record *r)
+/* An exited process's unwinding decision goes with it (its pid may be reused). */
+static void forget_unwind_pid(void *ctx, struct proc *p)
 {
-	bool found = false;
-	size_t i;
+	struct record *r = ctx;
 
-	for (i = 0; i < r->procs.len; i++) {
-		struct proc *p = &r->procs.data[i];
-
-		p->exiting = !p->exited && kill((pid_t)p->tgid, 0) && errno == ESRCH;
-		found |= p->exiting;
-	}
-	return found;
+	bpf_map__delete_elem(r->maps.unwind_pids, &p->tgid, sizeof(p->tgid), 0);
 }
 
-static void forget_exited(struct record *r)
+/* Read every source's in-kernel aggregation: the idle buffers, or all of them at the end. */
+static int drain_sources(struct record *r, bool all)
 {
 	size_t i;
+	int ret = 0;
 
-	for (i = 0; i < r->procs.len; i++) {
-		struct proc *p = &r->procs.data[i];
+	for (i = 0; i < r->sources.len && !ret; i++) {
+		struct source *s = r->sources.data[i];
 
-		if (!p->exiting)
-			continue;
-		p->exiting = false;
-		p->exited = true;
-		unwinder__forget_pid(r->unwinder, p->tgid);
-		bpf_map__delete_elem(r->skel->maps.unwind_pids, &p->tgid, sizeof(p->tgid), 0);
+		if (s->ops->drain)
+			ret = s->ops->drain(s, all);
 	}
+	return ret;
 }
 
-/* Flip buffers, let programs still on the old one finish, and read it into user space. */
 /*
  * A drain waits at most this long for the stack copies to be unwound (new processes' files
  * being opened, a burst of samples): past it, the copies left are dropped and counted.
  */
 #define DRAIN_MAX_DELAY_NS 2000000000ULL
 
+/* Flip every source's buffers, let programs still on the old ones finish, and read them. */
 int record__drain(struct record *r)
 {
-	__u32 idle = __atomic_load_n(&r->skel->bss->active, __ATOMIC_RELAXED);
 	struct timespec grace = {0, 1000000};
 	uint64_t now = mono_ns();
 	bool exited;
+	size_t i;
 	int ret;
 
 	/*
-	 * The copies waiting refer to the buffer about to be flipped: unwind them first, and
+	 * The copies waiting refer to the buffers about to be flipped: unwind them first, and
 	 * when a turn is not enough, try again at the next tick rather than drop them.
 	 */
 	ret = consume_rings(r, RECORD_TURN_NS);
@@ -1468,22 +803,22 @@ int record__drain(struct record *r)
 		return 1;
 	r->last_drain_ns = now;
 	/* before the samples are read: what an exited process left is all in there by now */
-	exited = r->unwinder && find_exited(r);
-	__atomic_store_n(&r->skel->bss->active, !idle, __ATOMIC_SEQ_CST);
-	/* a perf_event program runs for microseconds: 1 ms covers any still on the old buffer */
+	exited = r->unwinder && proc_table__find_exited(r->procs);
+	for (i = 0; i < r->sources.len; i++)
+		if (r->sources.data[i]->ops->flip)
+			r->sources.data[i]->ops->flip(r->sources.data[i]);
+	/* a BPF program runs for microseconds: 1 ms covers any still on the old buffer */
 	nanosleep(&grace, NULL);
 	read_stats(r);
-	/* stack samples refer to the idle buffer's stack map: read them before it is cleared */
+	/* stack copies refer to the idle buffers' stack maps: read them before they are cleared */
 	ret = take_all_samples(r, RECORD_TURN_NS);
-	ret = ret < 0 ? ret : drain_buffer(r, idle);
+	ret = ret < 0 ? ret : drain_sources(r, false);
 	drain_comms(r);
-	ret = ret ?: drain_thread_comms(r);
+	ret = ret < 0 ? ret : drain_thread_comms(r);
 	if (exited)
-		forget_exited(r);
+		proc_table__forget_exited(r->procs, forget_unwind_pid, r);
 	/* every sample up to now is in: forks older than the last drain are no longer needed */
-	vec_free(&r->forks[1]);
-	r->forks[1] = r->forks[0];
-	memset(&r->forks[0], 0, sizeof(r->forks[0]));
+	proc_table__age_forks(r->procs);
 	return ret;
 }
 
@@ -1502,13 +837,12 @@ int record__drain(struct record *r)
  * is snapshotted right after its exec, or a sample came first) is taken again: the new one is
  * a superset, so the stacks recorded so far resolve against it as well.
  */
-static int resnapshot_if_early(struct record *r, const struct cpu_proc_event *ev)
+static int resnapshot_if_early(struct record *r, const struct singe_proc_event *ev)
 {
-	int64_t idx = proc_find(r, ev->tgid);
-	struct proc *p = idx >= 0 ? &r->procs.data[idx] : NULL;
+	struct proc *p = proc_table__find(r->procs, ev->tgid);
 
 	if (p && p->snap_gen == ev->exec_gen && p->snap_ns < ev->time_ns + EXEC_SETTLE_NS)
-		return snapshot(r, p, ev->exec_gen, SNAPSHOT_REFRESH);
+		return proc_table__refresh(r->procs, p);
 	return 0;
 }
 
@@ -1522,7 +856,7 @@ int record__handle_execs(struct record *r)
 	if (ring_buffer__consume(r->events) < 0 || !r->execs.len)
 		return 0;
 	for (i = 0; i < r->execs.len && !ret; i++) {
-		struct cpu_proc_event ev = r->execs.data[i];
+		struct singe_proc_event ev = r->execs.data[i];
 
 		if (now - ev.time_ns < EXEC_SETTLE_NS) {
 			r->execs.data[kept++] = ev;
@@ -1540,8 +874,8 @@ int record__handle_execs(struct record *r)
 				break;
 			}
 		}
-		if (!ret && (!r->opts.all || proc_find(r, ev.tgid) >= 0))
-			ret = proc_see(r, ev.tgid, ev.exec_gen);
+		if (!ret && (!r->opts.all || proc_table__find(r->procs, ev.tgid)))
+			ret = record__see(r, ev.tgid, ev.exec_gen);
 		if (!ret)
 			ret = resnapshot_if_early(r, &ev);
 	}
@@ -1549,16 +883,45 @@ int record__handle_execs(struct record *r)
 	return ret;
 }
 
+int record__tick(struct record *r)
+{
+	uint64_t last = r->last_drain_ns ? r->last_drain_ns : r->start_ns;
+	int ret;
+
+	record__poll_stats(r);
+	ret = record__handle_execs(r);
+	if (!ret && mono_ns() - last >= RECORD_DRAIN_INTERVAL_NS)
+		ret = record__drain(r);
+	return ret > 0 ? 0 : ret; /* a drain put off is tried again at the next tick */
+}
+
 void record__poll_stats(struct record *r)
 {
 	struct record_stats *s = &r->stats;
+	uint64_t samples = 0, lost = 0, seen, dropped;
+	size_t i;
 
-	s->samples = read_stat(r, CPU_STAT_SAMPLES);
-	s->counts_full = read_stat(r, CPU_STAT_MAP_FULL);
-	s->stacks_lost = read_stat(r, CPU_STAT_STACKS_LOST);
+	for (i = 0; i < r->sources.len; i++) {
+		struct source *src = r->sources.data[i];
+
+		seen = dropped = 0;
+		if (src->ops->poll)
+			src->ops->poll(src, &seen, &dropped);
+		samples += seen;
+		lost += dropped;
+	}
+	s->samples = samples;
+	s->counts_full = lost;
+	s->stacks_lost = record__read_percpu(r, r->maps.common_stats, COMMON_STAT_STACKS_LOST);
 	s->lost = s->counts_full + s->stacks_lost + s->dropped;
-	if (!s->first_sample_ns && r->skel->bss)
-		s->first_sample_ns = r->skel->bss->first_sample_ns;
+	if (r->procs) {
+		const struct proc_table_stats *ps = proc_table__stats(r->procs);
+
+		s->processes = ps->processes;
+		s->gone_early = ps->gone_early;
+		s->inherited = ps->inherited;
+		s->snapshot_ns = ps->snapshot_ns;
+	}
 }
 
 const struct record_stats *record__stats(const struct record *r)
@@ -1572,20 +935,23 @@ size_t record__unwind_choices(const struct record *r, const struct record_unwind
 	return r->choices.len;
 }
 
-static int add_sample_types(struct profile *p, int freq)
-{
-	int ret = profile__add_sample_type(p, "samples", "count");
-	int64_t cpu, ns;
+/* --- the profile ------------------------------------------------------------------------ */
 
-	if (ret < 0 || (ret = profile__add_sample_type(p, "cpu", "nanoseconds")) < 0)
-		return ret;
-	cpu = profile__intern_str(p, "cpu");
-	ns = profile__intern_str(p, "nanoseconds");
-	if (cpu < 0 || ns < 0)
-		return -ENOMEM;
-	p->period_type.type = cpu;
-	p->period_type.unit = ns;
-	p->period = 1000000000LL / freq;
+/* Every source's sample types, in -t order; the first source's first one is the default. */
+static int add_sample_types(struct record *r)
+{
+	size_t i;
+	unsigned int j;
+	int ret;
+
+	for (i = 0; i < r->sources.len; i++) {
+		const struct source_ops *ops = r->sources.data[i]->ops;
+
+		for (j = 0; j < ops->nvalues; j++)
+			if ((ret = profile__add_sample_type(r->profile, ops->types[j].type,
+							    ops->types[j].unit)) < 0)
+				return ret;
+	}
 	return 0;
 }
 
@@ -1604,45 +970,74 @@ static int64_t missing_stack_location(struct profile *p)
 	return profile__intern_location(p, 0, 0, &line, 1);
 }
 
+/* The label keys every sample has. */
+struct label_keys {
+	int64_t pid, tid, comm, process;
+};
+
+/* A sample's labels: pid, tid, comm (the thread's), process, and its type's own. */
+static int sample_labels(struct record *r, const struct label_keys *keys, const struct stack_key *s,
+			 struct label *labels)
+{
+	struct profile *p = r->profile;
+	const struct proc *proc = proc_table__find(r->procs, s->tgid);
+	const char *process = proc && proc->comm[0] ? proc->comm : "[unknown]";
+	/* the thread's own name, as perf shows it; its process's when it was not seen */
+	const char *comm = proc_table__thread_name(r->procs, s->tid) ?: process;
+	int64_t comm_str = profile__intern(p, comm, strnlen(comm, TASK_COMM_LEN));
+	int64_t process_str = profile__intern(p, process, strnlen(process, TASK_COMM_LEN));
+	const struct source_ops *ops = r->sources.data[s->source]->ops;
+	const char *label_str;
+	int64_t key, str;
+	int n = 4;
+
+	if (comm_str < 0 || process_str < 0)
+		return -ENOMEM;
+	labels[0] = (struct label){.key = keys->pid, .num = s->tgid};
+	labels[1] = (struct label){.key = keys->tid, .num = s->tid};
+	labels[2] = (struct label){.key = keys->comm, .str = comm_str};
+	labels[3] = (struct label){.key = keys->process, .str = process_str};
+	if (!ops->label_key || !s->label)
+		return n;
+	key = profile__intern_str(p, ops->label_key);
+	label_str = ops->label_str ? ops->label_str(s->label) : NULL;
+	str = label_str ? profile__intern_str(p, label_str) : 0;
+	if (key < 0 || str < 0)
+		return -ENOMEM;
+	labels[n] = (struct label){.key = key, .str = str, .num = str ? 0 : s->label};
+	return n + 1;
+}
+
 static int add_samples(struct record *r)
 {
 	struct profile *p = r->profile;
-	int64_t pid_key = profile__intern_str(p, "pid"), tid_key = profile__intern_str(p, "tid");
-	int64_t comm_key = profile__intern_str(p, "comm");
-	int64_t process_key = profile__intern_str(p, "process"), missing = 0;
+	struct label_keys keys = {
+		.pid = profile__intern_str(p, "pid"),
+		.tid = profile__intern_str(p, "tid"),
+		.comm = profile__intern_str(p, "comm"),
+		.process = profile__intern_str(p, "process"),
+	};
+	int64_t missing = 0;
 	size_t i;
 	int ret;
 
-	if (pid_key < 0 || tid_key < 0 || comm_key < 0 || process_key < 0)
+	if (keys.pid < 0 || keys.tid < 0 || keys.comm < 0 || keys.process < 0)
 		return -ENOMEM;
 	for (i = 0; i < stack_table__len(r->stacks); i++) {
 		struct stack_key s = stack_table__key(r->stacks, i);
-		const struct proc *proc = proc_of(r, s.tgid);
-		const struct thread_name *thread = thread_of(r, s.tid);
-		int64_t count = stack_table__values(r->stacks, i)[0];
-		int64_t values[2] = {count, count * p->period};
 		uint32_t nlocs;
 		const uint64_t *locs = stack_table__locations(r->stacks, i, &nlocs);
-		const char *process = proc && proc->comm[0] ? proc->comm : "[unknown]";
-		/* the thread's own name, as perf shows it; its process's when it was not seen */
-		const char *comm = thread && thread->comm[0] ? thread->comm : process;
-		int64_t comm_str = profile__intern(p, comm, strnlen(comm, TASK_COMM_LEN));
-		int64_t process_str = profile__intern(p, process, strnlen(process, TASK_COMM_LEN));
-		struct label labels[4] = {
-			{.key = pid_key, .num = s.tgid},
-			{.key = tid_key, .num = s.tid},
-			{.key = comm_key, .str = comm_str},
-			{.key = process_key, .str = process_str},
-		};
+		struct label labels[5];
+		int nlabels = sample_labels(r, &keys, &s, labels);
 		uint64_t loc;
 
-		if (comm_str < 0 || process_str < 0)
-			return -ENOMEM;
+		if (nlabels < 0)
+			return nlabels;
 		if (!nlocs && !missing && (missing = missing_stack_location(p)) < 0)
 			return missing;
 		loc = missing;
-		ret = profile__add_sample(p, nlocs ? locs : &loc, nlocs ? nlocs : 1, values, labels,
-					  4);
+		ret = profile__add_sample(p, nlocs ? locs : &loc, nlocs ? nlocs : 1,
+					  stack_table__values(r->stacks, i), labels, nlabels);
 		if (ret)
 			return ret;
 	}
@@ -1666,7 +1061,7 @@ static int add_unwind_comments(struct record *r)
 			      r->choices.data[i].fp == UNWIND_FP_KEPT ? "fp" : "dwarf");
 	if ((ret = profile__add_comment(r->profile, text)))
 		return ret;
-	if (r->opts.unwind == CPU_UNWIND_FP)
+	if (r->opts.unwind == SINGE_UNWIND_FP)
 		return 0;
 	n = snprintf(text, sizeof(text),
 		     "singe:unwind-quality fp_walks=%llu dwarf=%llu complete=%llu truncated=%llu "
@@ -1684,12 +1079,15 @@ static int add_unwind_comments(struct record *r)
 static int add_comments(struct record *r)
 {
 	char text[256];
-	int ret;
+	size_t i;
+	int ret = 0;
 
-	snprintf(text, sizeof(text), "singe record -t cpu: %s event at %d Hz on %d %s",
-		 record__event_name(r), r->opts.freq, r->nevents,
-		 r->opts.all ? "CPUs" : "target threads (and the tasks they started)");
-	ret = profile__add_comment(r->profile, text);
+	for (i = 0; i < r->sources.len && !ret; i++) {
+		struct source *s = r->sources.data[i];
+
+		if (s->ops->annotate)
+			ret = s->ops->annotate(s, r->profile);
+	}
 	ret = ret ?: add_unwind_comments(r);
 	if (ret || !(r->stats.collisions || r->stats.no_user_stack))
 		return ret;
@@ -1703,6 +1101,21 @@ static int add_comments(struct record *r)
 /* The stack copies left when sampling stops are unwound for at most this long. */
 #define FINISH_UNWIND_NS 250000000ULL
 
+/* What is still in progress at the end (a block, a parked goroutine) counts up to now. */
+static int finish_sources(struct record *r)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < r->sources.len && !ret; i++) {
+		struct source *s = r->sources.data[i];
+
+		if (s->ops->finish)
+			ret = s->ops->finish(s);
+	}
+	return ret;
+}
+
 int record__finish(struct record *r, struct profile **out, struct flame_err *err)
 {
 	int ret;
@@ -1710,19 +1123,19 @@ int record__finish(struct record *r, struct profile **out, struct flame_err *err
 	if (r->finished)
 		return flame_err__set(err, EINVAL, "recording already finished");
 	r->finished = true;
-	detach(r);
 	r->stop_ns = mono_ns();
+	ret = finish_sources(r);
+	detach(r);
 	nanosleep(&(struct timespec){0, 1000000}, NULL); /* programs still running finish */
 	read_stats(r);
-	/* nothing is writing any more: both buffers can be read */
-	ret = take_all_samples(r, FINISH_UNWIND_NS);
-	ret = ret < 0 ? ret : drain_buffer(r, 0);
-	ret = ret ?: drain_buffer(r, 1);
+	/* nothing is writing any more: every buffer can be read */
+	ret = ret < 0 ? ret : take_all_samples(r, FINISH_UNWIND_NS);
+	ret = ret < 0 ? ret : drain_sources(r, true);
 	drain_comms(r);
-	ret = ret ?: drain_thread_comms(r);
+	ret = ret < 0 ? ret : drain_thread_comms(r);
 	record__poll_stats(r); /* the copies dropped just now are lost samples too */
 	ret = ret ?: symbolize_pending(r, true, 0);
-	ret = ret ?: add_sample_types(r->profile, r->opts.freq);
+	ret = ret ?: add_sample_types(r);
 	ret = ret ?: add_samples(r);
 	ret = ret ?: add_comments(r);
 	if (ret)
@@ -1734,6 +1147,8 @@ int record__finish(struct record *r, struct profile **out, struct flame_err *err
 	r->profile->quality.truncated = r->stats.truncated + r->stats.unwind[UNWIND_TRUNCATED];
 	r->profile->quality.unknown_frames = r->stats.unknown_frames;
 	/* the symbolizer borrows the profile: free it before handing the profile over */
+	proc_table__free(r->procs);
+	r->procs = NULL;
 	symbolizer__free(r->sym);
 	r->sym = NULL;
 	*out = r->profile;

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The recording engine of the cpu profile type: the bpf/cpu.bpf.c skeleton's lifecycle,
- * one perf event per online CPU, periodic draining of the in-kernel counts, and the
- * symbolized struct profile at the end.
+ * The recording engine: a session recording one or more profile types (opts.types, each a
+ * source behind the table of cli/source.h) into one symbolized struct profile.
  *
  *   r = record__new(&opts);
- *   record__open(r, &err);          open the skeleton, size maps, set rodata
+ *   record__open(r, &err);          open the BPF objects, size maps, set rodata
  *   record__load(r, &err);          verify and load
  *   record__add_target(r, pid);     per -p process (not with opts.all); for -- CMD:
  *                                   record__filter_pid() before attach, add_target after exec
- *   record__attach(r, &err);        perf events on every online CPU (-a) or on each
- *                                   target thread, inherited: sampling starts
- *   loop: record__drain(r);         about once a second, so maps never fill up
+ *   record__attach(r, &err);        process tracking, then every type's events: recording
+ *                                   starts
+ *   loop: record__wait(r, timeout); stack copies and events as they come
+ *         record__tick(r);          every tick (~100 ms): counters, execs, and a drain
+ *                                   about once a second, so maps never fill up
  *   record__finish(r, &p, &err);    detach, drain, symbolize; *p is the caller's
  *   record__free(r);
  *
@@ -22,6 +23,7 @@
 #define SINGE_CLI_RECORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -30,38 +32,47 @@
 struct profile;
 struct flame_err;
 struct record;
+struct source_ops;
+
+/* Profile types one recording can hold, and values (sample types) over all of them. */
+#define RECORD_MAX_TYPES 5
+#define RECORD_MAX_VALUES 16
 
 struct record_opts {
+	const struct source_ops *types[RECORD_MAX_TYPES]; /* -t, in order; none: cpu */
+	unsigned int ntypes;
 	bool all;		       /* every process (-a); otherwise only added targets */
 	bool follow_forks;	       /* children forked by a target become targets (-- CMD) */
 	bool include_self;	       /* -a samples singe itself too (--include-self) */
-	int freq;		       /* samples per second per CPU (-F) */
+	int freq;		       /* cpu: samples per second per CPU (-F) */
 	unsigned int stack_storage;    /* stack-trace map entries per buffer; 0 = from freq, CPUs */
 	unsigned int overflow_storage; /* overflow stack map entries; 0 = from stack_storage */
 	unsigned int max_stacks;       /* counts map entries per buffer; 0 = from freq, CPUs */
 	unsigned int max_depth;	       /* frames per stack, <= kernel.perf_event_max_stack */
-	int unwind;		       /* enum cpu_unwind_mode (bpf/cpu.h): fp, dwarf or auto */
-	unsigned int stack_size;       /* bytes of user stack copied per sample (dwarf, auto) */
-	unsigned int ring_size;	       /* stack-sample ring buffer bytes; 0 = from freq, CPUs */
+	int unwind;		 /* enum singe_unwind_mode (bpf/common.h): fp, dwarf or auto */
+	unsigned int stack_size; /* bytes of user stack copied per sample (dwarf, auto) */
+	unsigned int ring_size;	 /* stack-sample ring buffer bytes; 0 = from freq, CPUs */
 };
 
 /* Defaults: 99 Hz, --unwind auto, map sizes chosen by record_opts__resolve(). */
 void record_opts__init(struct record_opts *opts);
+/* Record the type named name too (-t); 0, -ENOENT (no such type), -E2BIG (too many). */
+int record_opts__add_type(struct record_opts *opts, const char *name);
 /*
- * Turn sizes left at 0 into 4 x freq x online CPUs, within the bounds of bpf/cpu.h; the ring
- * buffer of stack samples holds half a second of them; the overflow stack map is an eighth of
- * the main one, at least CPU_MIN_OVERFLOW_STORAGE.
+ * Turn sizes left at 0 into sizes from the rate and the online CPUs: each type sizes its own
+ * maps (cpu: 4 x freq x CPUs, within the bounds of bpf/cpu.h); the ring buffer of stack
+ * copies holds a quarter of a second of them. No type given: cpu.
  */
 void record_opts__resolve(struct record_opts *opts);
 
 struct record_stats {
-	uint64_t samples; /* samples of targets seen by the BPF program */
+	uint64_t samples; /* samples (events) of targets seen by every type's programs */
 	/*
 	 * Every sample lost, whatever the cause: counts_full + stacks_lost + dropped. The one
 	 * figure the status line, the summary and the profile's quality comment show.
 	 */
 	uint64_t lost;
-	uint64_t counts_full;	  /* dropped because the counts map was full */
+	uint64_t counts_full;	  /* dropped in the kernel: a type's aggregation map was full */
 	uint64_t collisions;	  /* stacks lost to hash collisions in both stack maps */
 	uint64_t overflows;	  /* stacks kept in the overflow map after a collision */
 	uint64_t no_user_stack;	  /* user stacks that could not be read */
@@ -115,13 +126,11 @@ int record__add_target(struct record *r, pid_t pid);
  */
 int record__filter_pid(struct record *r, pid_t pid);
 int record__attach(struct record *r, struct flame_err *err);
-/* The perf event sampling uses: "cycles" (hardware) or "cpu-clock" (software fallback). */
-const char *record__event_name(const struct record *r);
 /*
- * Sampling events opened: one per online CPU with -a; otherwise one per thread of the targets
- * (inherited by the threads and children they start), so that only the targets are interrupted.
+ * What the types recorded listen to, for the summary: "cpu-clock event at 99 Hz on 2 CPUs".
+ * The first type's, or "" before attach.
  */
-int record__nr_events(const struct record *r);
+const char *record__describe(const struct record *r, char *buf, size_t size);
 
 /*
  * Wait up to timeout_ns for stack samples and exec events, and take them in as they come: the
@@ -140,6 +149,13 @@ int record__wait(struct record *r, uint64_t timeout_ns);
  * negative errno.
  */
 int record__drain(struct record *r);
+/*
+ * One tick of the loop: refresh the counters, handle the execs that settled, and drain when
+ * RECORD_DRAIN_INTERVAL_NS has passed since the last drain (the engine's one clock for it).
+ * 0 or a negative errno.
+ */
+#define RECORD_DRAIN_INTERVAL_NS 1000000000ULL
+int record__tick(struct record *r);
 /* Refresh the cheap counters (samples, lost) for a status line. */
 void record__poll_stats(struct record *r);
 /*
@@ -154,9 +170,9 @@ size_t record__unwind_choices(const struct record *r, const struct record_unwind
 const char *record__unwind_name(int mode);
 
 /*
- * Stop sampling, drain, symbolize and build the profile: sample types samples/count and
- * cpu/nanoseconds, labels pid, tid, comm (the thread's name) and process (the process's);
- * kernel frames leaf first, then user frames.
+ * Stop recording, drain, symbolize and build the profile: every type's sample types (cpu:
+ * samples/count and cpu/nanoseconds), labels pid, tid, comm (the thread's name), process (the
+ * process's) and the type's own; kernel frames leaf first, then user frames.
  * *out is owned by the caller. Call once.
  */
 int record__finish(struct record *r, struct profile **out, struct flame_err *err);

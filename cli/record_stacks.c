@@ -17,7 +17,9 @@ struct stack_entry {
 	uint32_t nlocs;
 	uint32_t tgid, tid;
 	uint32_t exec_gen;
+	uint32_t label;
 	uint16_t nkern, nuser;
+	uint16_t source;
 	bool symbolized;
 };
 
@@ -62,6 +64,8 @@ static uint64_t key_hash(const struct stack_key *k)
 	uint64_t h = hash_mix(hash_mix(k->tgid, k->tid),
 			      (uint64_t)k->exec_gen << 32 | (uint64_t)k->nkern << 16 | k->nuser);
 
+	h = hash_mix(h, (uint64_t)k->source << 32 | k->label);
+
 	/* a stack with no frame (both walks failed) may come without an address array */
 	return k->nkern + k->nuser
 		       ? hash_bytes(k->addrs, (k->nkern + k->nuser) * sizeof(uint64_t), h)
@@ -75,7 +79,8 @@ static bool key_eq(uint32_t idx, const void *key, void *ctx)
 	const struct stack_key *k = key;
 
 	return e->tgid == k->tgid && e->tid == k->tid && e->exec_gen == k->exec_gen &&
-	       e->nkern == k->nkern && e->nuser == k->nuser &&
+	       e->source == k->source && e->label == k->label && e->nkern == k->nkern &&
+	       e->nuser == k->nuser &&
 	       (!(k->nkern + k->nuser) || !memcmp(t->addrs.data + e->addr_start, k->addrs,
 						  (k->nkern + k->nuser) * sizeof(uint64_t)));
 }
@@ -100,6 +105,8 @@ static int64_t insert(struct stack_table *t, const struct stack_key *key, uint64
 		.tgid = key->tgid,
 		.tid = key->tid,
 		.exec_gen = key->exec_gen,
+		.label = key->label,
+		.source = key->source,
 		.nkern = key->nkern,
 		.nuser = key->nuser,
 	};
@@ -148,6 +155,8 @@ struct stack_key stack_table__key(const struct stack_table *t, size_t i)
 		.tgid = e->tgid,
 		.tid = e->tid,
 		.exec_gen = e->exec_gen,
+		.source = e->source,
+		.label = e->label,
 		.nkern = e->nkern,
 		.nuser = e->nuser,
 		.addrs = e->nkern + e->nuser ? t->addrs.data + e->addr_start : NULL,

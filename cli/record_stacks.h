@@ -2,10 +2,11 @@
 /*
  * The recording engine's stack table: every distinct stack a recording has seen, with the
  * values its samples added up to. A stack's identity is its thread (tgid, tid), the exec
- * generation of its process (which image the addresses belong to) and its addresses, kernel
+ * generation of its process (which image the addresses belong to), the profile type that
+ * recorded it and that type's label value (offcpu's thread state...), and its addresses, kernel
  * frames first (leaf first), then user frames (leaf first). Its values are a vector whose
- * length the table is created with (a cpu profile adds {samples}; other profile types add
- * several, such as an allocation's objects and bytes).
+ * length the table is created with: the columns of every type recorded (cpu's samples and
+ * nanoseconds, then another type's), each stack filling its own type's.
  *
  * The table owns copies of the addresses, so a stack outlives the kernel map it was read from:
  * a drain may clear the BPF stack maps as soon as it has added their stacks here. Once a stack
@@ -31,6 +32,8 @@ struct stack_table;
 struct stack_key {
 	uint32_t tgid, tid;
 	uint32_t exec_gen;
+	uint16_t source; /* the profile type's index in the recording */
+	uint32_t label;	 /* the type's own label value, 0 for none */
 	uint16_t nkern, nuser;
 	const uint64_t *addrs;
 };

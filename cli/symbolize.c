@@ -306,21 +306,12 @@ static void load_perfmap(struct process *proc)
 	proc->perfmap = pm;
 }
 
-/* Take a new snapshot of pid's mappings; 0, -ESRCH, -EACCES or -ENOMEM. */
-static int snapshot(struct symbolizer *s, struct process *proc)
+/* Make maps (owned from now on) proc's snapshot; 0 or -ENOMEM (maps freed). */
+static int install_maps(struct symbolizer *s, struct process *proc, struct procmaps *maps)
 {
-	struct procmaps *maps = procmaps__load(proc->pid);
-	struct module *mods;
+	struct module *mods = calloc(maps->len ? maps->len : 1, sizeof(*mods));
 	size_t i;
 
-	if (!maps) {
-		int err = errno ? -errno : -ESRCH;
-
-		if (err != -ENOMEM)
-			proc->dead = true; /* gone, or not ours to read: no refresh will help */
-		return err;
-	}
-	mods = calloc(maps->len ? maps->len : 1, sizeof(*mods));
 	if (!mods) {
 		procmaps__free(maps);
 		return -ENOMEM;
@@ -334,6 +325,21 @@ static int snapshot(struct symbolizer *s, struct process *proc)
 	if (has_anon_code(proc))
 		load_perfmap(proc);
 	return 0;
+}
+
+/* Take a new snapshot of pid's mappings; 0, -ESRCH, -EACCES or -ENOMEM. */
+static int snapshot(struct symbolizer *s, struct process *proc)
+{
+	struct procmaps *maps = procmaps__load(proc->pid);
+
+	if (!maps) {
+		int err = errno ? -errno : -ESRCH;
+
+		if (err != -ENOMEM)
+			proc->dead = true; /* gone, or not ours to read: no refresh can help */
+		return err;
+	}
+	return install_maps(s, proc, maps);
 }
 
 static uint32_t intern_or_zero(struct symbolizer *s, const char *str)
@@ -401,20 +407,33 @@ static void mark_symbolized(struct symbolizer *s, int64_t id)
 	m->has_functions = m->has_filenames = m->has_line_numbers = m->has_inline_frames = true;
 }
 
-/* Give the main executable the first profile mapping, as pprof expects. */
-static void add_main_mapping(struct symbolizer *s, struct process *proc)
+/* The path of pid's executable into exe (size bytes), without " (deleted)"; 0 or -errno. */
+static int read_exe(pid_t pid, char *exe, size_t size)
 {
-	char link[64], exe[4096];
+	char link[64];
 	ssize_t n;
-	size_t i;
 
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)proc->pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	n = readlink(link, exe, size - 1);
 	if (n <= 0)
-		return;
+		return n < 0 ? -errno : -ENOENT;
 	exe[n] = '\0';
 	if (n > 10 && !strcmp(exe + n - 10, " (deleted)"))
 		exe[n - 10] = '\0';
+	return 0;
+}
+
+/* Give the main executable (exe, or read from /proc when NULL) the first profile mapping. */
+static void add_main_mapping(struct symbolizer *s, struct process *proc, const char *exe)
+{
+	char buf[4096];
+	size_t i;
+
+	if (!exe) {
+		if (read_exe(proc->pid, buf, sizeof(buf)))
+			return;
+		exe = buf;
+	}
 	for (i = 0; i < proc->maps->len; i++) {
 		if (proc->mods[i].kind == MOD_FILE && !strcmp(proc->maps->maps[i].path, exe)) {
 			mapping_id(s, &proc->maps->maps[i], &proc->mods[i]);
@@ -455,7 +474,7 @@ int symbolizer__add_pid(struct symbolizer *s, pid_t pid)
 	if (err)
 		return err;
 	s->stats.pids++;
-	add_main_mapping(s, proc);
+	add_main_mapping(s, proc, NULL);
 	return 0;
 }
 
@@ -469,8 +488,30 @@ int symbolizer__refresh_pid(struct symbolizer *s, pid_t pid)
 	/* the image is the same, so what was looked up in the old snapshot still holds */
 	err = snapshot(s, proc);
 	if (!err)
-		add_main_mapping(s, proc);
+		add_main_mapping(s, proc, NULL);
 	return err;
+}
+
+int symbolizer__set_maps(struct symbolizer *s, pid_t pid, const struct procmaps *maps,
+			 const char *exe)
+{
+	struct process *proc = find_process(s, pid);
+	struct procmaps *copy;
+	bool first;
+	int err;
+
+	if (!proc && !(proc = new_process(s, pid)))
+		return -ENOMEM;
+	first = !proc->maps;
+	if (!(copy = procmaps__dup(maps)))
+		return -ENOMEM;
+	if ((err = install_maps(s, proc, copy)))
+		return err;
+	proc->dead = false;
+	if (first)
+		s->stats.pids++;
+	add_main_mapping(s, proc, exe && *exe ? exe : NULL);
+	return 0;
 }
 
 int symbolizer__inherit_pid(struct symbolizer *s, pid_t pid, pid_t parent)

@@ -78,6 +78,14 @@ int symbolizer__add_pid(struct symbolizer *s, pid_t pid);
  */
 int symbolizer__refresh_pid(struct symbolizer *s, pid_t pid);
 /*
+ * Make maps (copied) pid's snapshot, as symbolizer__add_pid() or refresh_pid() would have
+ * read it: for a caller that reads a process's maps once for several users. exe is the path of
+ * its executable ("" or NULL: read from /proc). 0 or -ENOMEM.
+ */
+struct procmaps;
+int symbolizer__set_maps(struct symbolizer *s, pid_t pid, const struct procmaps *maps,
+			 const char *exe);
+/*
  * Give pid (a forked child gone before its maps could be read, that never exec'd) a copy of
  * parent's snapshot: a child runs its parent's image until it execs. 0 (also when pid has a
  * snapshot of its own), -ESRCH (no snapshot of parent) or -ENOMEM.

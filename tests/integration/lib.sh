@@ -73,7 +73,7 @@ record_setup() {
 wait_recording() {
 	local i
 	for ((i = 0; i < 200; i++)); do
-		grep -q 'sampling with' "$1" 2>/dev/null && return 0
+		grep -q 'recording with' "$1" 2>/dev/null && return 0
 		sleep 0.05
 	done
 	return 1

@@ -23,7 +23,7 @@ for round in 1 2 3 4 5; do
 				-o "$TMP/cost.pb.gz" 2>"$TMP/cost.log" &
 			singe_pid=$!
 			for ((i = 0; i < 100; i++)); do
-				grep -q 'sampling with' "$TMP/cost.log" && break
+				grep -q 'recording with' "$TMP/cost.log" && break
 				sleep 0.05
 			done
 		fi
@@ -43,7 +43,7 @@ else
 fi
 grep -q 'on [0-9]* target threads' "$TMP/cost.log" &&
 	pass "-p samples the target's threads, not every CPU" ||
-	fail "-p samples the target's threads, not every CPU" "$(grep 'sampling with' "$TMP/cost.log")"
+	fail "-p samples the target's threads, not every CPU" "$(grep 'recording with' "$TMP/cost.log")"
 
 # --- -- CMD: the command's threads and children inherit the events; a thread started after
 # the recording began (cpu_split's late thread, at 1 s) is sampled

@@ -61,6 +61,38 @@ static void test_identity(void **state)
 	stack_table__free(t);
 }
 
+/* Two profile types, or two labels of one type, never share a stack's row. */
+static void test_type_and_label(void **state)
+{
+	const uint64_t a[] = {0x1000, 0x2000};
+	const int64_t one[4] = {1, 1, 1, 1};
+	struct stack_table *t = stack_table__new(4);
+	struct stack_key cpu = key_of(1, 1, 0, 0, 2, a), offcpu = cpu, sleeping, blocked;
+	struct stack_key back;
+	bool is_new;
+
+	(void)state;
+	offcpu.source = 1;
+	sleeping = offcpu;
+	sleeping.label = 'S';
+	blocked = offcpu;
+	blocked.label = 'D';
+	assert_int_equal(stack_table__add(t, &cpu, one, NULL), 0);
+	assert_int_equal(stack_table__add(t, &offcpu, one, &is_new), 1);
+	assert_true(is_new);
+	assert_int_equal(stack_table__add(t, &sleeping, one, &is_new), 2);
+	assert_true(is_new);
+	assert_int_equal(stack_table__add(t, &blocked, one, &is_new), 3);
+	assert_true(is_new);
+	assert_int_equal(stack_table__add(t, &sleeping, one, &is_new), 2);
+	assert_false(is_new);
+	back = stack_table__key(t, 3);
+	assert_int_equal(back.source, 1);
+	assert_int_equal(back.label, 'D');
+	assert_int_equal(stack_table__values(t, 2)[0], 2);
+	stack_table__free(t);
+}
+
 /* Values are a vector (an allocation adds objects and bytes), summed element by element. */
 static void test_value_vector(void **state)
 {
@@ -161,11 +193,9 @@ static void test_many_stacks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_new_needs_values),
-		cmocka_unit_test(test_identity),
-		cmocka_unit_test(test_value_vector),
-		cmocka_unit_test(test_addresses_are_copied),
-		cmocka_unit_test(test_locations),
+		cmocka_unit_test(test_new_needs_values),     cmocka_unit_test(test_identity),
+		cmocka_unit_test(test_type_and_label),	     cmocka_unit_test(test_value_vector),
+		cmocka_unit_test(test_addresses_are_copied), cmocka_unit_test(test_locations),
 		cmocka_unit_test(test_many_stacks),
 	};
 

@@ -20,7 +20,7 @@
 
 #include <linux/types.h>
 
-#include "cpu.h"
+#include "common.h"
 #include "sym_elf.h"
 #include "sym_procmaps.h"
 #include "unwind.h"
@@ -28,7 +28,7 @@
 #define FAKE_PID 999999999 /* the replayed process: any pid that does not exist */
 
 struct snapshot {
-	struct cpu_stack_sample h;
+	struct stack_sample h;
 	struct unwind_sample s;
 	char *raw;
 	char *maps;
@@ -69,7 +69,7 @@ static void load_named_snapshot(struct snapshot *snap, const char *name)
 	memcpy(snap->s.regs, snap->h.regs, sizeof(snap->s.regs));
 	snap->s.stack = (const uint8_t *)snap->raw + sizeof(snap->h);
 	snap->s.stack_len = snap->h.stack_len;
-	snap->s.copy_full = snap->h.flags & CPU_SAMPLE_COPY_FULL;
+	snap->s.copy_full = snap->h.flags & STACK_SAMPLE_COPY_FULL;
 	snprintf(path, sizeof(path), "data/unwind/%s.maps", name);
 	snap->maps = load_maps(path, &snap->maps_len);
 }

@@ -3,7 +3,7 @@
 #   NAME            the program (chain.c: no libc, -O2 -fomit-frame-pointer, CFI only;
 #                   mixed.c: no libc, functions with CFI only and with frame pointers only)
 #   NAME.maps       its /proc/PID/maps when sampled, with the directory replaced by @DIR@
-#   NAME.sample     one --unwind dwarf ring-buffer record (struct cpu_stack_sample + stack),
+#   NAME.sample     one --unwind dwarf ring-buffer record (struct stack_sample of bpf/common.h + stack),
 #                   the stack cut to its first KEEP bytes (the frames; not the environment)
 #   NAME.build-id   the build-id of NAME the sample was taken from
 # It records NAME with `singe record --unwind dwarf` and SINGE_UNWIND_DUMP. Review the

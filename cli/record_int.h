@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the recording engine: the session shared by cli/record.c (the session, its loop and
+ * the profile) and cli/record_unwind.c (stack copies). Sources see cli/source.h only.
+ */
+#ifndef SINGE_CLI_RECORD_INT_H
+#define SINGE_CLI_RECORD_INT_H
+
+#include <linux/types.h>
+
+#include "common.h"
+#include "profile.h"
+#include "record.h"
+#include "record_procs.h"
+#include "record_stacks.h"
+#include "source.h"
+
+/* The maps every type's programs share (bpf/common.bpf.h), in the first type's object. */
+struct shared_maps {
+	struct bpf_map *targets, *exec_gens, *comms, *thread_comms, *events, *samples, *unwind_pids,
+		*common_stats;
+};
+
+struct record {
+	struct record_opts opts;
+	struct bpf_object *owner; /* the first type's object: process tracking, shared maps */
+	struct shared_maps maps;
+	struct bpf_link *fork_link, *exit_link, *exec_link;
+	VEC(struct source *) sources;
+	unsigned int nvalues; /* columns of the stack table: every source's values */
+	int nr_possible;
+	uint64_t *percpu; /* scratch for per-CPU values */
+	uint64_t *frames; /* scratch for one stack (max_depth) */
+
+	struct profile *profile;
+	struct symbolizer *sym;
+	struct stack_table *stacks; /* every distinct stack, with every source's values */
+	struct proc_table *procs;
+	VEC(int) targets; /* -p and -- CMD: the processes recorded */
+
+	struct ring_buffer *events;  /* exec and fork events */
+	struct ring_buffer *samples; /* stack copies (dwarf, auto); NULL with fp */
+	struct unwinder *unwinder;   /* NULL with --unwind fp */
+	const char *dump_dir;	     /* $SINGE_UNWIND_DUMP: save stack samples for tests */
+	unsigned int dumped;
+	VEC(struct record_unwind_choice) choices;
+	VEC(struct singe_proc_event) execs; /* received, not yet handled */
+	struct record_stats stats;
+	int64_t time_nanos;
+	uint64_t start_ns, stop_ns;
+	uint64_t last_drain_ns; /* CLOCK_MONOTONIC of the last drain */
+	uint64_t turn_end_ns;	/* stack copies are unwound until then in this turn */
+	bool turn_over;		/* the last turn ended with stack copies left in the ring */
+	bool dropping;		/* drop the stack copies left: their turn is over */
+	bool finished;
+};
+
+/* record.c */
+int record__see(struct record *r, uint32_t tgid, uint32_t gen);
+bool record__is_stack_root(struct record *r, uint32_t tgid, uint64_t addr);
+struct source *record__source(struct record *r, uint32_t index);
+int record__add_row(struct record *r, const struct stack_key *k, const int64_t *row, bool fp_walk);
+
+/* record_unwind.c: --unwind auto's decisions, and the stack copies */
+void record__use_dwarf(struct record *r, struct proc *p);
+void record__decide_unwind(struct record *r, struct proc *p, __u8 method);
+int record__check_stack_binaries(struct record *r, const struct stack_key *k, bool fp_walk);
+int record__keep_leaf_caller(struct record *r, struct stack_key *k, uint64_t ret);
+void record__count_walk(struct record *r, const struct stack_key *k, uint64_t count);
+int record__take_stack_copy(struct record *r, void *data, size_t size);
+int record__image_hook(void *ctx, struct proc *p, const struct proc_image *img,
+		       enum snapshot_kind kind);
+
+#endif /* SINGE_CLI_RECORD_INT_H */

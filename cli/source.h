@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Profile types as sources of the recording engine, in the spirit of perf's struct perf_tool
+ * and libbpf-tools' triplets: a type is bpf/T.bpf.c (its programs, including
+ * bpf/common.bpf.h) + bpf/T.h (its kernel <-> user ABI) + cli/record_T.c (its struct
+ * source_ops), and one row in record_sources[] (cli/record_sources.c). The engine
+ * (cli/record.c) does everything else: targets, process tracking and images, the shared BPF
+ * maps, stack copies and their unwinding, the stack table, symbolization, the record loop,
+ * losses, and the profile.
+ *
+ * How the engine drives a source, in order:
+ *   new      allocate; read the options (record__opts())
+ *   open     open the skeleton, size the type's own maps, set its rodata: the shared part with
+ *            record__bpf_setup(); set s->obj and, if its programs take stack ids, s->stacks
+ *   load     load the skeleton (the engine has made its shared maps the recording's)
+ *   attach   start its events (perf events, tracepoints, uprobes)
+ *   flip     (optional) point its programs at the other buffer of its in-kernel aggregation
+ *   drain    (optional) read its in-kernel aggregation: record__add_stack() per entry; the
+ *            buffer flipped away from, or every buffer at the end (all), when nothing writes
+ *   finish   (optional) at the end, before detach: what is still in progress (a block, a
+ *            parked goroutine) counts up to now
+ *   detach   stop its events
+ *   annotate (optional) the profile's comments and period from this type
+ *   free
+ * Stack copies its programs send (common.bpf.h send_stack_copy()) need no code here: the
+ * engine unwinds them and adds their values and label to the type's columns.
+ *
+ * Values: a type has nvalues sample types; the profile holds every recorded type's, in -t
+ * order, so one file carries them all and the readers pick one with --sample-type.
+ * Labels: every sample has pid, tid, comm (the thread's) and process; a type may add one of
+ * its own, from the 32-bit label value its samples carry (label_key, and label_str()).
+ */
+#ifndef SINGE_CLI_SOURCE_H
+#define SINGE_CLI_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bpf_map;
+struct bpf_object;
+struct flame_err;
+struct profile;
+struct record;
+struct record_opts;
+struct singe_config;
+struct stack_key;
+
+struct source_sample_type {
+	const char *type, *unit; /* pprof's ValueType: "cpu", "nanoseconds" */
+};
+
+/* The stack maps of a type that aggregates stack ids in the kernel: [buffer]. */
+struct source_stack_maps {
+	struct bpf_map *main[2], *overflow[2];
+};
+
+struct source {
+	const struct source_ops *ops;
+	struct record *r;
+	unsigned int index;	  /* its type tag in stack copies (struct stack_sample.source) */
+	unsigned int first_value; /* its first column in the stack table and the profile */
+	struct bpf_object *obj;	  /* set by open */
+	struct source_stack_maps maps; /* set by open when its programs take stack ids */
+};
+
+struct source_ops {
+	const char *name;  /* -t NAME */
+	const char *about; /* one line for --help */
+	unsigned int nvalues;
+	const struct source_sample_type *types; /* nvalues of them; the first is the default */
+	const char *label_key;			/* its own label's name, or NULL */
+
+	/* fill the options it sizes itself from that were left at 0 */
+	void (*resolve)(struct record_opts *opts);
+	struct source *(*new)(struct record *r);
+	int (*open)(struct source *s, struct flame_err *err);
+	int (*load)(struct source *s);
+	int (*attach)(struct source *s, struct flame_err *err);
+	void (*flip)(struct source *s);
+	int (*drain)(struct source *s, bool all);
+	int (*finish)(struct source *s);
+	void (*detach)(struct source *s);
+	int (*annotate)(struct source *s, struct profile *p);
+	/* what it listens to, for the summary: "cpu-clock event at 99 Hz on 2 CPUs" */
+	const char *(*describe)(struct source *s, char *buf, size_t size);
+	/* the label's string for a value, or NULL for a number label */
+	const char *(*label_str)(uint32_t value);
+	/* samples its programs saw, and lost in the kernel before any stack (a full map) */
+	void (*poll)(struct source *s, uint64_t *samples, uint64_t *lost);
+	void (*free)(struct source *s);
+};
+
+/* The table: every type that can be recorded, NULL-terminated (cli/record_sources.c). */
+extern const struct source_ops *const record_sources[];
+/* The row named name, or NULL. */
+const struct source_ops *record_source__find(const char *name);
+
+/* --- what the engine offers a source --------------------------------------------------- */
+
+const struct record_opts *record__opts(const struct record *r);
+/* The rodata every object shares (common.h struct singe_config), for this source. */
+void record__bpf_setup(const struct record *r, const struct source *s, struct singe_config *out);
+/* The BPF scratch entries (one per possible CPU) stack copies need, or 1 when none are made. */
+unsigned int record__scratch_entries(const struct record *r);
+/* Possible CPUs (per-CPU map values), and a scratch array of that many u64s. */
+int record__nr_possible(const struct record *r);
+uint64_t *record__percpu(struct record *r);
+/* The smallest power-of-two multiple of min at or above want, at most max. */
+unsigned int record_auto_size(unsigned long want, unsigned int min, unsigned int max);
+/* Recording targets: with -a none (every process); -p and -- CMD: their tgids. */
+size_t record__targets(const struct record *r, const int **pids);
+
+/*
+ * Add a stack to the type's columns: k's addresses (kernel then user, leaf first), values
+ * (the type's nvalues), its label value (0: none). The engine looks at a new stack's process
+ * and binaries first. fp_walk: the user part is a kernel frame-pointer walk (--unwind auto
+ * checks it). leaf_ret: the word at the user stack pointer (0: none), for a frameless leaf's
+ * caller (see common.bpf.h leaf_return()). k->addrs must have room for one more frame.
+ * 0 or a negative errno.
+ */
+int record__add_stack(struct record *r, const struct source *s, struct stack_key *k,
+		      const int64_t *values, uint32_t label, bool fp_walk, uint64_t leaf_ret);
+/*
+ * Read stack id of buffer buf of the source's stack maps into frames (max_depth of them):
+ * the number of frames, 0 for a missing stack.
+ */
+unsigned int record__read_stack(struct record *r, const struct source *s, int buf, int32_t id,
+				uint64_t *frames);
+/* Empty a stack-trace map (ids are bucket indexes, so deleting while walking is safe). */
+void record__clear_stack_map(const struct bpf_map *map);
+/* Sum a per-CPU counter of map at index key (0 when unreadable). */
+uint64_t record__read_percpu(struct record *r, const struct bpf_map *map, uint32_t key);
+
+#endif /* SINGE_CLI_SOURCE_H */
