@@ -11,18 +11,19 @@
  *                                 its switch-in (sched_waking runs in the waker's context;
  *                                 sched_wakeup may run on the wakee's CPU after an IPI)
  *
- * A user stack (a frame-pointer walk, or a copy for --unwind dwarf) is taken once per place a
- * thread blocks at and reused after (see 'places'); kernel stacks are walked at every
- * switch-out. The process filter, exec generations, comms and fork/exec/exit programs have the
- * shape of bpf/cpu.bpf.c's, so that both can move onto shared headers.
+ * A user stack (a frame-pointer walk, or a copy for --unwind dwarf and auto) is taken once
+ * per place a thread blocks at and reused after (see 'places' and bpf/offcpu.h); kernel
+ * stacks are walked at every switch-out. The process filter, exec generations and comms are
+ * common.bpf.h's, fork/exec/exit tracking proc.bpf.h's.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 
+#include "common.bpf.h"
 #include "offcpu.h"
-#include "maps.bpf.h"
+#include "proc.bpf.h"
 
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h, not in BTF */
 /*
@@ -33,95 +34,54 @@
 #define TASK_INTERRUPTIBLE 0x1
 #define TASK_UNINTERRUPTIBLE 0x2
 #define TASK_DEAD 0x80
-#define EFAULT 14
 #define ENOSPC 28
-#define EEXIST 17
 
-const volatile bool filter_tgid = false; /* false: every process (-a) */
-const volatile __u32 self_tgid = 0;	 /* -a leaves singe itself out */
 const volatile __u64 min_block_ns = OFFCPU_DEFAULT_MIN_BLOCK_NS;
 const volatile __u64 max_block_ns = ~0ULL;
 const volatile bool track_wakers = false;
-const volatile __u32 unwind_mode = OFFCPU_UNWIND_FP; /* enum offcpu_unwind_mode */
-const volatile __u32 stack_size = OFFCPU_DEFAULT_STACK_COPY;
 
 /* Which counts map blocks go to; flipped by user space before it drains the other one. */
 __u32 active = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, OFFCPU_MAX_TARGETS);
-	__type(key, __u32);
-	__type(value, __u8);
-} targets SEC(".maps");
-
+/*
+ * Map names are the type's own (offcpu_*): the engine gives a second type's object the first
+ * one's map of the same name (bpf/common.bpf.h), so a "stats" or "counts0" would be cpu's.
+ */
 /* One stack map for the whole recording (see struct offcpu_key); sizes set by user space. */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, OFFCPU_DEFAULT_STACK_STORAGE);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, OFFCPU_MAX_STACK_DEPTH * sizeof(__u64));
-} stacks SEC(".maps");
+	__uint(value_size, SINGE_MAX_STACK_DEPTH * sizeof(__u64));
+} offcpu_stacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, OFFCPU_DEFAULT_OVERFLOW_STORAGE);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, OFFCPU_MAX_STACK_DEPTH * sizeof(__u64));
-} overflow SEC(".maps");
+	__uint(value_size, SINGE_MAX_STACK_DEPTH * sizeof(__u64));
+} offcpu_overflow SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OFFCPU_DEFAULT_MAX_KEYS);
 	__type(key, struct offcpu_key);
 	__type(value, struct offcpu_val);
-} counts0 SEC(".maps"), counts1 SEC(".maps");
+} offcpu_counts0 SEC(".maps"), offcpu_counts1 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OFFCPU_MAX_THREADS);
 	__type(key, __u32);
 	__type(value, struct offcpu_start);
-} start SEC(".maps");
+} offcpu_start SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OFFCPU_MAX_THREADS);
 	__type(key, __u32);
 	__type(value, struct offcpu_waker);
-} wakers SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, OFFCPU_MAX_COMMS);
-	__type(key, __u32);
-	__type(value, struct offcpu_comm);
-} comms SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, OFFCPU_MAX_THREAD_COMMS);
-	__type(key, __u32);
-	__type(value, struct offcpu_comm);
-} thread_comms SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, OFFCPU_MAX_EXECS);
-	__type(key, __u32);
-	__type(value, __u32);
-} exec_gens SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, OFFCPU_EVENTS_SIZE);
-} events SEC(".maps");
-
-/* --unwind dwarf|auto: user stack copies. */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, OFFCPU_SAMPLES_SIZE);
-} samples SEC(".maps");
+} offcpu_wakers SEC(".maps");
 
 /* The user stack already taken at a place (see place_of()): a copy id or a stack map id. */
 struct {
@@ -129,80 +89,44 @@ struct {
 	__uint(max_entries, OFFCPU_MAX_PLACES);
 	__type(key, struct offcpu_place);
 	__type(value, __s32);
-} places SEC(".maps");
+} offcpu_places SEC(".maps");
 
+/* User stack copies (struct stack_sample + stack), read by the offcpu source itself. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, OFFCPU_MAX_UNWIND_PIDS);
-	__type(key, __u32);
-	__type(value, __u8);
-} unwind_pids SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, OFFCPU_COPIES_SIZE);
+} offcpu_copies SEC(".maps");
 
-/*
- * Where a copy is built, one entry per CPU (max_entries set by user space). It never holds two
- * copies at once on a CPU: sched_switch runs with interrupts off under the runqueue lock, and
- * sched_waking with preemption off, so neither interrupts the other, and a wake-up from an
- * interrupt taken during sched_waking does not run it again (a program does not nest on a CPU:
- * the kernel counts the miss) and takes no copy anyway. One chunk of slack lets the verifier see
- * every chunk in bounds.
- */
-struct copy_scratch {
+/* What place_of() reads: the registers and the words at the stack pointer, per CPU. */
+struct place_probe {
+	__u64 regs[SINGE_NR_REGS];
+	__u64 words[OFFCPU_PLACE_WORDS];
 	__u32 copies; /* copies made on this CPU: its part of the next copy id */
 	__u32 pad;
-	struct offcpu_stack_copy c;
-	__u8 bytes[OFFCPU_MAX_STACK_COPY + OFFCPU_STACK_CHUNK];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct copy_scratch);
-} scratch SEC(".maps");
+	__type(value, struct place_probe);
+} offcpu_probe SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, OFFCPU_STAT_NR);
 	__type(key, __u32);
 	__type(value, __u64);
-} stats SEC(".maps");
+} offcpu_stats SEC(".maps");
+
+static const struct stack_maps both_stacks = {.main = &offcpu_stacks, .overflow = &offcpu_overflow};
 
 static __always_inline void stat_inc(__u32 stat)
 {
-	__u64 *val = bpf_map_lookup_elem(&stats, &stat);
+	__u64 *val = bpf_map_lookup_elem(&offcpu_stats, &stat);
 
 	if (val)
 		(*val)++;
-}
-
-static __always_inline bool is_target(__u32 tgid)
-{
-	if (filter_tgid && !bpf_map_lookup_elem(&targets, &tgid))
-		return false;
-	return tgid != self_tgid;
-}
-
-/* Store name under id in map only when it changed: one lookup per block, rare updates. */
-static __always_inline void remember_name(void *map, __u32 id, struct offcpu_comm *name)
-{
-	struct offcpu_comm *old = bpf_map_lookup_elem(map, &id);
-	__u64 *a = (__u64 *)name->comm, *b;
-
-	b = old ? (__u64 *)old->comm : NULL;
-	if (b && a[0] == b[0] && a[1] == b[1])
-		return;
-	bpf_map_update_elem(map, &id, name, BPF_ANY);
-}
-
-/* The process's name (its group leader's comm) and the thread's own, read from the task. */
-static __always_inline void remember_comm(struct task_struct *task, __u32 tgid, __u32 tid)
-{
-	struct offcpu_comm process = {}, thread = {};
-
-	BPF_CORE_READ_STR_INTO(&process.comm, task, group_leader, comm);
-	remember_name(&comms, tgid, &process);
-	BPF_CORE_READ_STR_INTO(&thread.comm, task, comm);
-	remember_name(&thread_comms, tid, &thread);
 }
 
 static __always_inline __u32 state_of(unsigned int prev_state)
@@ -216,179 +140,92 @@ static __always_inline __u32 state_of(unsigned int prev_state)
 	return OFFCPU_STATE_OTHER;
 }
 
-/* A stack of the current task, from 'stacks', or 'overflow' after a collision there. */
-static __always_inline __s32 stack_id(void *ctx, __u64 flags, bool expect)
-{
-	__s32 id = bpf_get_stackid(ctx, &stacks, flags);
-
-	if (id == -EEXIST) {
-		id = bpf_get_stackid(ctx, &overflow, flags);
-		if (id >= 0) {
-			stat_inc(OFFCPU_STAT_OVERFLOWS);
-			return id | OFFCPU_STACK_ID_OVERFLOW;
-		}
-	}
-	if (id >= 0)
-		return id;
-	if (id == -EEXIST)
-		stat_inc(OFFCPU_STAT_COLLISIONS);
-	else if (id != -EFAULT)
-		stat_inc(OFFCPU_STAT_STACK_ERRORS);
-	else if (expect && (flags & BPF_F_USER_STACK))
-		stat_inc(OFFCPU_STAT_NO_USER_STACK);
-	return id;
-}
-
+/* Copy (dwarf, and auto for a process not decided for FP) or walk the frame pointers? */
 static __always_inline bool wants_copy(__u32 tgid)
 {
-	__u8 *decided;
-
-	if (unwind_mode == OFFCPU_UNWIND_FP)
-		return false;
-	if (unwind_mode == OFFCPU_UNWIND_DWARF)
-		return true;
-	decided = bpf_map_lookup_elem(&unwind_pids, &tgid);
-	return !decided || *decided == OFFCPU_PID_DWARF;
-}
-
-/* The registers saved at the top of the task's kernel stack when it entered the kernel. */
-static __always_inline int read_user_regs(struct task_struct *task, __u64 *regs)
-{
-	struct pt_regs *tr = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct pt_regs r;
-
-	if (!tr || bpf_probe_read_kernel(&r, sizeof(r), tr))
-		return -EFAULT;
-	regs[OFFCPU_REG_AX] = r.ax;
-	regs[OFFCPU_REG_DX] = r.dx;
-	regs[OFFCPU_REG_CX] = r.cx;
-	regs[OFFCPU_REG_BX] = r.bx;
-	regs[OFFCPU_REG_SI] = r.si;
-	regs[OFFCPU_REG_DI] = r.di;
-	regs[OFFCPU_REG_BP] = r.bp;
-	regs[OFFCPU_REG_SP] = r.sp;
-	regs[OFFCPU_REG_R8] = r.r8;
-	regs[OFFCPU_REG_R9] = r.r9;
-	regs[OFFCPU_REG_R10] = r.r10;
-	regs[OFFCPU_REG_R11] = r.r11;
-	regs[OFFCPU_REG_R12] = r.r12;
-	regs[OFFCPU_REG_R13] = r.r13;
-	regs[OFFCPU_REG_R14] = r.r14;
-	regs[OFFCPU_REG_R15] = r.r15;
-	regs[OFFCPU_REG_IP] = r.ip;
-	return 0;
-}
-
-/* Copy the user stack from sp upwards a page at a time (as bpf/cpu.bpf.c does). */
-static __always_inline void copy_user_stack(struct copy_scratch *sc)
-{
-	__u64 sp = sc->c.regs[OFFCPU_REG_SP];
-	__u64 len = 0, want, chunk, limit = stack_size;
-	int i;
-
-	if (limit > OFFCPU_MAX_STACK_COPY)
-		limit = OFFCPU_MAX_STACK_COPY;
-	chunk = OFFCPU_STACK_CHUNK - (sp & (OFFCPU_STACK_CHUNK - 1));
-	for (i = 0; i <= OFFCPU_MAX_STACK_COPY / OFFCPU_STACK_CHUNK; i++) {
-		if (len >= limit || len > OFFCPU_MAX_STACK_COPY)
-			break;
-		want = limit - len;
-		if (want > chunk)
-			want = chunk;
-		if (want > OFFCPU_STACK_CHUNK)
-			break;
-		if (bpf_probe_read_user(sc->bytes + len, want, (void *)(sp + len)))
-			break;
-		len += want;
-		chunk = OFFCPU_STACK_CHUNK;
-	}
-	sc->c.stack_len = len;
-	sc->c.flags = len == limit ? OFFCPU_COPY_FULL : 0;
+	return user_stack_method(tgid) != SINGE_PID_FP;
 }
 
 /*
- * The identity of the place a thread blocks at: its instruction and stack pointers (not the
- * frame pointer: code built without one, like libc's, uses rbp for anything, so it changes
- * from one call to the next), and the words at its stack pointer that point into the main
- * executable's code (return addresses nearest the leaf, with their positions). The other words are
- * left out: locals (a timestamp, a counter) change from one block to the next at the same place,
- * and hashing them would make every block a new place. Read into the scratch bytes, which the copy
- * overwrites afterwards.
+ * The identity of the place a thread blocks at: its instruction and stack pointers, and the
+ * words at its stack pointer that point into the main executable's code (return addresses
+ * nearest the leaf, with their positions). The other words are left out: locals (a timestamp,
+ * a counter) change from one block to the next at the same place, and hashing them would make
+ * every block a new place.
  */
-static __always_inline void place_of(struct task_struct *task, struct copy_scratch *sc,
+static __always_inline void place_of(struct task_struct *task, struct place_probe *pr,
 				     struct offcpu_place *place)
 {
-	__u64 *words = (__u64 *)sc->bytes, hash = 14695981039346656037ULL, start, end;
+	__u64 hash = 14695981039346656037ULL, start_code, end_code;
 	int i;
 
-	place->ip = sc->c.regs[OFFCPU_REG_IP];
-	place->sp = sc->c.regs[OFFCPU_REG_SP];
-	start = BPF_CORE_READ(task, mm, start_code);
-	end = BPF_CORE_READ(task, mm, end_code);
-	if (bpf_probe_read_user(words, OFFCPU_COPY_HASH_WORDS * 8, (void *)place->sp))
-		__builtin_memset(words, 0, OFFCPU_COPY_HASH_WORDS * 8);
-	for (i = 0; i < OFFCPU_COPY_HASH_WORDS; i++)
-		if (words[i] >= start && words[i] < end)
-			hash = (hash ^ words[i] ^ i) * 1099511628211ULL;
+	place->ip = pr->regs[SINGE_REG_IP];
+	place->sp = pr->regs[SINGE_REG_SP];
+	start_code = BPF_CORE_READ(task, mm, start_code);
+	end_code = BPF_CORE_READ(task, mm, end_code);
+	if (bpf_probe_read_user(pr->words, sizeof(pr->words), (void *)place->sp))
+		__builtin_memset(pr->words, 0, sizeof(pr->words));
+	for (i = 0; i < OFFCPU_PLACE_WORDS; i++)
+		if (pr->words[i] >= start_code && pr->words[i] < end_code)
+			hash = (hash ^ pr->words[i] ^ i) * 1099511628211ULL;
 	place->hash = hash;
 }
 
-/* Send the user stack copy of the registers in sc: its id with OFFCPU_STACK_ID_COPY. */
-static __always_inline __s32 send_copy(struct copy_scratch *sc, __u32 cpu, __u32 tgid, __u32 tid,
-				       __u32 exec_gen)
+/* Send a copy of the current task's user stack: its id with OFFCPU_STACK_ID_COPY. */
+static __always_inline __s32 send_copy(struct task_struct *task, struct place_probe *pr,
+				       const struct offcpu_place *place)
 {
-	__u32 size;
+	struct stack_scratch *sc = start_stack_copy(task, place->tgid, place->pid, place->exec_gen);
+	__u32 cpu = bpf_get_smp_processor_id(), size;
+	__s32 id;
 
-	/*
-	 * Unique without atomics (clang's BPF target without -mcpu=v3 cannot use a fetch-add's
-	 * result): this CPU's count of copies, and the CPU.
-	 */
-	sc->c.copy_id =
-		(++sc->copies << OFFCPU_COPY_ID_CPU_BITS | (cpu & OFFCPU_COPY_ID_CPU_MASK)) &
-		(OFFCPU_STACK_ID_COPY - 1);
-	sc->c.tgid = tgid;
-	sc->c.pid = tid;
-	sc->c.exec_gen = exec_gen;
-	copy_user_stack(sc);
-	size = sizeof(sc->c) + sc->c.stack_len;
-	if (size > sizeof(sc->c) + OFFCPU_MAX_STACK_COPY)
+	if (!sc)
 		return -EFAULT;
-	/* user space reads the copies at its next turn; the block's key waits in a map */
-	if (bpf_ringbuf_output(&samples, &sc->c, size, 0)) {
+	/* unique without atomics (no fetch-add result before -mcpu=v3): a count and the CPU */
+	id = (++pr->copies << OFFCPU_COPY_ID_CPU_BITS | (cpu & OFFCPU_COPY_ID_CPU_MASK)) &
+	     (OFFCPU_STACK_ID_COPY - 1);
+	sc->s.user_stack_id = id;
+	copy_user_stack(sc);
+	size = sizeof(sc->s) + sc->s.stack_len;
+	if (size > sizeof(*sc))
+		return -EFAULT;
+	/* read at the next drain, before the keys that refer to it */
+	if (bpf_ringbuf_output(&offcpu_copies, sc, size, BPF_RB_NO_WAKEUP)) {
 		stat_inc(OFFCPU_STAT_COPIES_LOST);
 		return -ENOSPC;
 	}
 	stat_inc(OFFCPU_STAT_COPIES);
-	return sc->c.copy_id | OFFCPU_STACK_ID_COPY;
+	return id | OFFCPU_STACK_ID_COPY;
 }
 
 /*
  * The user stack of the current task, which blocks or wakes another: the one already taken at
- * the same place when there is one, else a new copy (copy: --unwind dwarf, auto not decided)
- * or a frame-pointer walk. Both are worth saving: on these machines the walk costs about as
- * much as the rest of the switch (see the cost figures in docs/BENCHMARKS.md).
+ * the same place when there is one, else a new copy or frame-pointer walk. Both are worth
+ * saving: on these machines the walk costs about as much as the rest of the switch.
  */
 static __always_inline __s32 user_stack(void *ctx, struct task_struct *task, __u32 tgid, __u32 tid,
 					__u32 exec_gen, bool copy)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct copy_scratch *sc = bpf_map_lookup_elem(&scratch, &cpu);
 	struct offcpu_place place = {.tgid = tgid, .pid = tid, .exec_gen = exec_gen};
+	struct place_probe *pr;
+	__u32 zero = 0;
 	__s32 id, *known;
 
-	if (!sc || read_user_regs(task, sc->c.regs)) {
-		stat_inc(OFFCPU_STAT_REGS_ERRORS);
-		return copy ? -EFAULT : stack_id(ctx, BPF_F_USER_STACK, true);
+	pr = bpf_map_lookup_elem(&offcpu_probe, &zero);
+	if (!pr || read_user_regs(task, pr->regs)) {
+		common_stat_inc(COMMON_STAT_REGS_ERRORS);
+		return copy ? -EFAULT : stack_id(ctx, &both_stacks, BPF_F_USER_STACK, true, true);
 	}
-	place_of(task, sc, &place);
-	known = bpf_map_lookup_elem(&places, &place);
+	place_of(task, pr, &place);
+	known = bpf_map_lookup_elem(&offcpu_places, &place);
 	if (known) {
 		stat_inc(OFFCPU_STAT_PLACE_REUSED);
 		return *known;
 	}
-	id = copy ? send_copy(sc, cpu, tgid, tid, exec_gen) : stack_id(ctx, BPF_F_USER_STACK, true);
+	id = copy ? send_copy(task, pr, &place)
+		  : stack_id(ctx, &both_stacks, BPF_F_USER_STACK, true, true);
 	if (id >= 0)
-		bpf_map_update_elem(&places, &place, &id, BPF_ANY);
+		bpf_map_update_elem(&offcpu_places, &place, &id, BPF_ANY);
 	return id;
 }
 
@@ -397,8 +234,6 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 {
 	struct offcpu_start s = {};
 	__u32 tid = prev->pid;
-	bool kthread;
-	__u32 *gen;
 
 	s.tgid = prev->tgid;
 	/* an exiting thread's last switch: it never comes back, so it blocks nothing */
@@ -407,16 +242,14 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 	stat_inc(OFFCPU_STAT_SWITCH_OUT);
 	s.time_ns = bpf_ktime_get_ns();
 	s.state = state_of(prev_state);
-	gen = bpf_map_lookup_elem(&exec_gens, &s.tgid);
-	s.exec_gen = gen ? *gen : 0;
-	kthread = prev->flags & PF_KTHREAD;
-	s.kern_stack_id = stack_id(ctx, KERNEL_SKIP, true);
-	if (kthread)
+	s.exec_gen = exec_gen_of(s.tgid);
+	s.kern_stack_id = stack_id(ctx, &both_stacks, KERNEL_SKIP, false, true);
+	if (prev->flags & PF_KTHREAD)
 		s.user_stack_id = -EFAULT;
 	else
 		s.user_stack_id =
 			user_stack(ctx, prev, s.tgid, tid, s.exec_gen, wants_copy(s.tgid));
-	if (bpf_map_update_elem(&start, &tid, &s, BPF_ANY))
+	if (bpf_map_update_elem(&offcpu_start, &tid, &s, BPF_ANY))
 		stat_inc(OFFCPU_STAT_START_FULL);
 }
 
@@ -430,7 +263,7 @@ static __always_inline void switch_in(struct task_struct *next)
 	__u32 tid = next->pid;
 	__u64 delta;
 
-	s = bpf_map_lookup_elem(&start, &tid);
+	s = bpf_map_lookup_elem(&offcpu_start, &tid);
 	if (!s)
 		return;
 	delta = bpf_ktime_get_ns() - s->time_ns;
@@ -440,15 +273,15 @@ static __always_inline void switch_in(struct task_struct *next)
 	key.kern_stack_id = s->kern_stack_id;
 	key.exec_gen = s->exec_gen;
 	key.state = s->state;
-	bpf_map_delete_elem(&start, &tid);
+	bpf_map_delete_elem(&offcpu_start, &tid);
 	if (track_wakers) {
-		waker = bpf_map_lookup_elem(&wakers, &tid);
+		waker = bpf_map_lookup_elem(&offcpu_wakers, &tid);
 		if (waker) {
 			key.waker_tgid = waker->tgid;
 			key.waker_pid = waker->pid;
 			key.waker_user_stack_id = waker->user_stack_id;
 			key.waker_kern_stack_id = waker->kern_stack_id;
-			bpf_map_delete_elem(&wakers, &tid);
+			bpf_map_delete_elem(&offcpu_wakers, &tid);
 		}
 	}
 	if (delta < min_block_ns) {
@@ -459,8 +292,9 @@ static __always_inline void switch_in(struct task_struct *next)
 		stat_inc(OFFCPU_STAT_LONG);
 		return;
 	}
-	val = bpf_map_lookup_or_try_init(
-		*(volatile __u32 *)&active ? (void *)&counts1 : (void *)&counts0, &key, &zero);
+	val = bpf_map_lookup_or_try_init(*(volatile __u32 *)&active ? (void *)&offcpu_counts1
+								    : (void *)&offcpu_counts0,
+					 &key, &zero);
 	if (!val) {
 		stat_inc(OFFCPU_STAT_MAP_FULL);
 		return;
@@ -484,8 +318,9 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 /*
  * Whether the current task is waking another itself (in a system call, or a kernel thread at
  * work), rather than an interrupt running on its time (a timer expiring, a packet), where
- * 'current' is just whoever was interrupted. Two cheap signs, as this kernel does not export the
- * per-CPU preempt count to BPF ("failed to find the address for kernel symbol '__preempt_count'"):
+ * 'current' is just whoever was interrupted. Two cheap signs, as this kernel does not export
+ * the per-CPU preempt count to BPF ("failed to find the address for kernel symbol
+ * '__preempt_count'"):
  *  - interrupts taken in kernel mode, and the softirqs run at their exit, run on the CPU's
  *    interrupt stack, not on the task's own kernel stack (THREAD_SIZE, 16 KiB on x86-64);
  *  - an interrupt taken in user mode runs on the task's stack, but its saved orig_ax is not
@@ -513,8 +348,8 @@ static __always_inline bool waking_itself(struct task_struct *task, void *local,
 /*
  * The waker of a blocked target thread: remember its stacks. From an interrupt, there is no
  * waking task: waker_tgid and waker_pid stay 0 and the kernel stack says which interrupt. A
- * waker's user stack is taken when it is a target (like a blocked thread's: a copy for
- * --unwind dwarf|auto): another process's could not be symbolized, its maps are not read.
+ * waker's user stack is taken when it is a target (like a blocked thread's), not otherwise:
+ * another process's could not be symbolized, its maps are not read. Loaded with --wakers only.
  */
 SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
@@ -522,81 +357,23 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 id = bpf_get_current_pid_tgid();
 	struct offcpu_waker w = {};
-	__u32 tid = p->pid, tgid = id >> 32, *gen;
+	__u32 tid = p->pid, tgid = id >> 32;
 	bool kthread = task->flags & PF_KTHREAD;
 
-	if (!track_wakers || !bpf_map_lookup_elem(&start, &tid))
+	if (!track_wakers || !bpf_map_lookup_elem(&offcpu_start, &tid))
 		return 0;
-	w.kern_stack_id = stack_id(ctx, KERNEL_SKIP, false);
+	w.kern_stack_id = stack_id(ctx, &both_stacks, KERNEL_SKIP, false, false);
 	w.user_stack_id = -EFAULT;
 	if (!waking_itself(task, &w, kthread))
 		goto out;
 	w.tgid = tgid;
 	w.pid = (__u32)id;
-	if (!kthread && is_target(tgid)) {
-		gen = bpf_map_lookup_elem(&exec_gens, &tgid);
+	if (!kthread && is_target(tgid))
 		w.user_stack_id =
-			user_stack(ctx, task, tgid, w.pid, gen ? *gen : 0, wants_copy(tgid));
-	}
+			user_stack(ctx, task, tgid, w.pid, exec_gen_of(tgid), wants_copy(tgid));
 out:
-	bpf_map_update_elem(&wakers, &tid, &w, BPF_ANY);
+	bpf_map_update_elem(&offcpu_wakers, &tid, &w, BPF_ANY);
 	stat_inc(OFFCPU_STAT_WAKERS);
-	return 0;
-}
-
-/* Fork, exec and exit, as in bpf/cpu.bpf.c (they will live in one shared place). */
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(follow_fork, struct task_struct *parent, struct task_struct *child)
-{
-	struct offcpu_proc_event ev = {.kind = OFFCPU_EVENT_FORK};
-	__u8 one = 1;
-
-	ev.parent = parent->tgid;
-	ev.tgid = child->tgid;
-	if (ev.parent == ev.tgid)
-		return 0;
-	if (filter_tgid) {
-		if (!bpf_map_lookup_elem(&targets, &ev.parent))
-			return 0;
-		if (bpf_map_update_elem(&targets, &ev.tgid, &one, BPF_ANY)) {
-			stat_inc(OFFCPU_STAT_TARGETS_FULL);
-			return 0;
-		}
-		stat_inc(OFFCPU_STAT_FORKS);
-	}
-	ev.time_ns = bpf_ktime_get_ns();
-	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))
-		stat_inc(OFFCPU_STAT_EVENTS_LOST);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(note_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
-{
-	struct offcpu_proc_event ev = {.kind = OFFCPU_EVENT_EXEC, .tgid = p->tgid, .exec_gen = 1};
-	__u32 *gen;
-
-	if (filter_tgid && !bpf_map_lookup_elem(&targets, &ev.tgid))
-		return 0;
-	gen = bpf_map_lookup_elem(&exec_gens, &ev.tgid);
-	if (gen)
-		ev.exec_gen = ++*gen;
-	else
-		bpf_map_update_elem(&exec_gens, &ev.tgid, &ev.exec_gen, BPF_ANY);
-	ev.time_ns = bpf_ktime_get_ns();
-	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))
-		stat_inc(OFFCPU_STAT_EVENTS_LOST);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(forget_exit, struct task_struct *p)
-{
-	__u32 tgid = p->tgid;
-
-	if (BPF_CORE_READ(p, signal, live.counter))
-		return 0;
-	bpf_map_delete_elem(&targets, &tgid);
 	return 0;
 }
 

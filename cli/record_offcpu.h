@@ -13,6 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * A block duration for --min-block and --max-block: a number with a unit, ns, us, ms or s
+ * ("1us", "2.5ms"), or without one in microseconds, as bcc's offcputime takes it. 0 or
+ * -EINVAL (not a number, negative, an unknown unit, more than a year).
+ */
+int offcpu__parse_duration(const char *arg, uint64_t *ns);
+
 /* The 'state' label of a block: "S", "D", "R" or "other" (enum offcpu_state). */
 const char *offcpu__state_name(uint32_t state);
 
