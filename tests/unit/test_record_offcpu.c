@@ -7,6 +7,34 @@
 #include "offcpu.h"
 #include "record_offcpu.h"
 
+static void test_parse_duration(void **state)
+{
+	uint64_t ns = 0;
+
+	(void)state;
+	assert_int_equal(offcpu__parse_duration("1us", &ns), 0);
+	assert_int_equal(ns, 1000);
+	assert_int_equal(offcpu__parse_duration("2.5ms", &ns), 0);
+	assert_int_equal(ns, 2500000);
+	assert_int_equal(offcpu__parse_duration("3s", &ns), 0);
+	assert_int_equal(ns, 3000000000ULL);
+	assert_int_equal(offcpu__parse_duration("250ns", &ns), 0);
+	assert_int_equal(ns, 250);
+	assert_int_equal(offcpu__parse_duration("10", &ns), 0); /* microseconds, as bcc's -m */
+	assert_int_equal(ns, 10000);
+	assert_int_equal(offcpu__parse_duration("0", &ns), 0);
+	assert_int_equal(ns, 0);
+	ns = 7;
+	assert_int_equal(offcpu__parse_duration("", &ns), -EINVAL);
+	assert_int_equal(offcpu__parse_duration("soon", &ns), -EINVAL);
+	assert_int_equal(offcpu__parse_duration("5 ms", &ns), -EINVAL);
+	assert_int_equal(offcpu__parse_duration("5min", &ns), -EINVAL);
+	assert_int_equal(offcpu__parse_duration("-1ms", &ns), -EINVAL);
+	assert_int_equal(offcpu__parse_duration("nan", &ns), -EINVAL);
+	assert_int_equal(offcpu__parse_duration("1e30s", &ns), -EINVAL); /* more than a year */
+	assert_int_equal(ns, 7);
+}
+
 static void test_state_names(void **state)
 {
 	(void)state;
@@ -117,6 +145,7 @@ static void test_stack_with_waker(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_state_names),
 		cmocka_unit_test(test_block_bounds),
 		cmocka_unit_test(test_block_in_progress_counts_to_the_stop),
