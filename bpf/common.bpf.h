@@ -83,6 +83,14 @@ struct {
 	__type(value, __u8);
 } unwind_pids SEC(".maps");
 
+/* Go processes: where their goroutines' stacks are (user space fills it per new image). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SINGE_MAX_GO_PROCS);
+	__type(key, __u32);
+	__type(value, struct singe_go_proc);
+} go_procs SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, COMMON_STAT_NR);
@@ -98,7 +106,7 @@ struct {
  */
 struct stack_scratch {
 	struct stack_sample s;
-	__u8 bytes[SINGE_MAX_STACK_COPY + SINGE_STACK_CHUNK];
+	__u8 bytes[SINGE_MAX_STACK_COPY + SINGE_GO_WINDOW + SINGE_STACK_CHUNK];
 };
 
 struct {
@@ -316,23 +324,80 @@ static __always_inline struct stack_scratch *start_stack_copy(struct task_struct
 	return sc;
 }
 
+/* A word of user memory at addr, 0 when unreadable. */
+static __always_inline __u64 user_word(__u64 addr)
+{
+	__u64 word = 0;
+
+	if (addr && bpf_probe_read_user(&word, sizeof(word), (void *)addr))
+		word = 0;
+	return word;
+}
+
+/*
+ * A Go thread running on its system stack -- C code called through cgo, or the runtime's
+ * systemstack -- works for a goroutine whose frames are on another stack: copy the top of
+ * that stack, from the stack pointer the goroutine saved when it switched, after the thread's
+ * own stack bytes. The thread's g (from its TLS) is then g0, whose m's curg is the goroutine.
+ */
+static __always_inline void copy_goroutine_stack(struct task_struct *task, struct stack_scratch *sc)
+{
+	struct singe_go_proc *go = bpf_map_lookup_elem(&go_procs, &sc->s.tgid);
+	__u64 fsbase, g, m, curg, sp, off, len = 0, want, chunk;
+	int i;
+
+	sc->s.other_sp = sc->s.other_bp = 0;
+	sc->s.other_len = 0;
+	if (!go)
+		return;
+	fsbase = BPF_CORE_READ(task, thread.fsbase);
+	g = fsbase ? user_word(fsbase + go->tls_g) : 0;
+	m = g ? user_word(g + go->g_m) : 0;
+	curg = m ? user_word(m + go->m_curg) : 0;
+	if (!curg || curg == g)
+		return; /* on the goroutine's own stack: nothing elsewhere */
+	sp = user_word(curg + go->g_sched_sp);
+	off = sc->s.stack_len;
+	if (!sp || off > SINGE_MAX_STACK_COPY)
+		return;
+	chunk = SINGE_STACK_CHUNK - (sp & (SINGE_STACK_CHUNK - 1));
+	for (i = 0; i <= SINGE_GO_WINDOW / SINGE_STACK_CHUNK; i++) {
+		if (len >= SINGE_GO_WINDOW)
+			break;
+		want = SINGE_GO_WINDOW - len;
+		if (want > chunk)
+			want = chunk;
+		if (want > SINGE_STACK_CHUNK || off + len > SINGE_MAX_STACK_COPY + SINGE_GO_WINDOW)
+			break;
+		if (bpf_probe_read_user(sc->bytes + off + len, want, (void *)(sp + len)))
+			break;
+		len += want;
+		chunk = SINGE_STACK_CHUNK;
+	}
+	sc->s.other_sp = sp;
+	sc->s.other_bp = user_word(curg + go->g_sched_bp);
+	sc->s.other_len = len;
+}
+
 /*
  * Copy the user stack and send the record. fp_too: the frame-pointer walk went along (a
  * process --unwind auto still watches), so user space has not decided for it yet.
  */
-static __always_inline void send_stack_copy(struct stack_scratch *sc, bool fp_too)
+static __always_inline void send_stack_copy(struct task_struct *task, struct stack_scratch *sc,
+					    bool fp_too)
 {
 	__u64 wakeup;
-	__u32 size;
+	__u64 size;
 
 	copy_user_stack(sc);
+	copy_goroutine_stack(task, sc);
 	if (fp_too)
 		sc->s.flags |= STACK_SAMPLE_FP_TOO;
 	/* auto has looked the process up already (a watched one is in no map); dwarf asks here */
 	wakeup = wakeup_flag(setup.unwind_mode == SINGE_UNWIND_AUTO
 				     ? !fp_too
 				     : bpf_map_lookup_elem(&unwind_pids, &sc->s.tgid) != NULL);
-	size = sizeof(sc->s) + sc->s.stack_len;
+	size = sizeof(sc->s) + (__u64)sc->s.stack_len + sc->s.other_len;
 	if (size > sizeof(*sc))
 		return;
 	if (bpf_ringbuf_output(&samples, sc, size, wakeup))

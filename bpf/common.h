@@ -143,14 +143,34 @@ enum stack_sample_flags {
 	STACK_SAMPLE_FP_TOO = 1 << 1,
 };
 
+/*
+ * Go processes whose goroutine stacks are copied along (--unwind dwarf, auto): where the
+ * running g is, from the thread's TLS, and the fields that lead to the goroutine a thread
+ * on its system stack works for (m.curg) and to that goroutine's saved stack pointers
+ * (g.sched). C code called through cgo, and the runtime's systemstack, run on the thread's
+ * own stack; the goroutine's frames are on its own stack, which this window lets user space
+ * walk.
+ */
+#define SINGE_MAX_GO_PROCS 4096
+#define SINGE_GO_WINDOW 8192 /* bytes of the goroutine's stack copied, at most */
+
+struct singe_go_proc {
+	__s64 tls_g;	  /* offset of the g pointer from the thread pointer (fs base) */
+	__u32 g_m;	  /* offsetof(runtime.g, m) */
+	__u32 m_curg;	  /* offsetof(runtime.m, curg) */
+	__u32 g_sched_sp; /* offsetof(runtime.g, sched.sp) */
+	__u32 g_sched_bp; /* offsetof(runtime.g, sched.bp) */
+};
+
 /* Values one sample can carry (alloc needs four: objects and bytes, allocated and in use). */
 #define SINGE_MAX_VALUES 4
 
 /*
  * Ring buffer record of 'samples': one sample whose user stack user space unwinds (--unwind
  * dwarf and auto), immediately followed by stack_len bytes of stack (the struct is a multiple
- * of 8 bytes, so they start aligned). The source tag says which type sent it; its values go
- * to that type's sample types, its label is the type's own (offcpu's thread state...).
+ * of 8 bytes, so they start aligned), then other_len bytes of a goroutine's stack. The source tag
+ * says which type sent it; its values go to that type's sample types, its label is the type's own
+ * (offcpu's thread state...).
  */
 struct stack_sample {
 	__u32 source; /* struct singe_config.source of the program that sent it */
@@ -165,6 +185,14 @@ struct stack_sample {
 	__s32 user_stack_id; /* with STACK_SAMPLE_FP_TOO, like kern_stack_id; else unused */
 	__u32 label;	     /* the type's label value, 0 for none */
 	__s64 values[SINGE_MAX_VALUES];
+	/*
+	 * A Go thread on its system stack (cgo, systemstack): the goroutine it works for saved
+	 * its stack pointer and frame pointer here; other_len bytes of that stack from other_sp
+	 * follow the stack bytes. 0 otherwise.
+	 */
+	__u64 other_sp, other_bp;
+	__u32 other_len;
+	__u32 pad;
 	__u64 regs[SINGE_NR_REGS];
 };
 

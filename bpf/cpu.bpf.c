@@ -89,7 +89,7 @@ static __always_inline bool send_stack_sample(struct bpf_perf_event_data *ctx,
 		sc->s.kern_stack_id = stack_id(ctx, stacks, 0, false, true);
 	if (fp_too)
 		sc->s.user_stack_id = stack_id(ctx, stacks, BPF_F_USER_STACK, true, true);
-	send_stack_copy(sc, fp_too);
+	send_stack_copy(task, sc, fp_too);
 	return true;
 }
 

@@ -13,5 +13,6 @@ int cmd_convert(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_goroutines(int argc, char **argv);
 
 #endif /* SINGE_CLI_BUILTIN_H */

@@ -758,10 +758,13 @@ static void debug_timings(struct record_cmd *cmd, const struct record_stats *s, 
 			 (unsigned long long)s->watched);
 	if (cmd->opts.unwind != SINGE_UNWIND_FP && s->unwound)
 		pr_debug("unwound %llu stack copies in %.1f ms of CPU (%.0f per second), %.1f KiB "
-			 "copied per sample on average",
+			 "copied per sample on average; %llu continued on goroutine stacks (%llu "
+			 "Go processes)",
 			 (unsigned long long)s->unwound, s->unwind_ns / 1e6,
 			 s->unwind_ns ? s->unwound * 1e9 / s->unwind_ns : 0.0,
-			 s->stack_bytes / 1024.0 / s->unwound);
+			 s->stack_bytes / 1024.0 / s->unwound,
+			 (unsigned long long)s->goroutine_walks,
+			 (unsigned long long)s->go_processes);
 	pr_debug("processes gone before their files could be opened %llu, forked children "
 		 "given their parent's instead %llu",
 		 (unsigned long long)s->gone_early, (unsigned long long)s->inherited);

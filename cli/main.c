@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{"record", cmd_record, "profile a process, a command or the machine with BPF"},
 	{"report", cmd_report, "the top functions of a profile by self and inclusive value"},
 	{"diff", cmd_diff, "compare base and head profiles; exit 1 on a significant regression"},
+	{"goroutines", cmd_goroutines, "every goroutine of a live Go process, grouped; leaks"},
 };
 
 static void usage(FILE *out)
@@ -35,7 +36,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: singe [--version] [--help] COMMAND [ARGS]\n\n"
 		     "singe is an eBPF profiler and flame-graph toolkit.\n\ncommands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nRun 'singe COMMAND --help' for a command's options.\n");
 }
 

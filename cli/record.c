@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +124,29 @@ static int finish_old_image(void *ctx, struct proc *p)
 	return symbolize_pending(ctx, false, p->tgid);
 }
 
+/*
+ * The process table's hook: a process's image was read (first sight, exec, refresh). The
+ * unwinder's decisions, the Go facts, and each source's per-binary probes follow it.
+ */
+static int image_hook(void *ctx, struct proc *p, const struct proc_image *img,
+		      enum snapshot_kind kind)
+{
+	struct record *r = ctx;
+	size_t i;
+	int ret = record__unwind_image(r, p, img, kind);
+
+	if (ret || !img || kind == SNAPSHOT_REFRESH)
+		return ret;
+	for (i = 0; i < r->sources.len && !ret; i++) {
+		struct source *s = r->sources.data[i];
+
+		/* before attach (a target opened early), the source's attach looks at it */
+		if (s->ops->image && r->start_ns)
+			ret = s->ops->image(s, p->tgid, img);
+	}
+	return ret;
+}
+
 static int new_sources(struct record *r)
 {
 	unsigned int i;
@@ -147,7 +171,7 @@ static int new_sources(struct record *r)
 struct record *record__new(const struct record_opts *opts)
 {
 	struct record *r = calloc(1, sizeof(*r));
-	struct proc_hooks hooks = {.old_image = finish_old_image, .image = record__image_hook};
+	struct proc_hooks hooks = {.old_image = finish_old_image, .image = image_hook};
 
 	if (!r)
 		return NULL;
@@ -181,10 +205,21 @@ fail:
 	return NULL;
 }
 
+/* A uprobe attached for a source: each (program, file, offset, pid) once. */
+struct uprobe_link {
+	const struct bpf_program *prog;
+	uint64_t dev, ino, offset;
+	int pid;
+	struct bpf_link *link;
+};
+
 static void detach(struct record *r)
 {
 	size_t i;
 
+	for (i = 0; i < r->uprobes.len; i++)
+		bpf_link__destroy(r->uprobes.data[i].link);
+	vec_free(&r->uprobes);
 	for (i = 0; i < r->sources.len; i++)
 		r->sources.data[i]->ops->detach(r->sources.data[i]);
 	bpf_link__destroy(r->fork_link);
@@ -213,6 +248,7 @@ void record__free(struct record *r)
 	stack_table__free(r->stacks);
 	vec_free(&r->targets);
 	vec_free(&r->execs);
+	vec_free(&r->go_binaries);
 	free(r->percpu);
 	free(r->frames);
 	free(r);
@@ -313,6 +349,41 @@ const char *record__describe(const struct record *r, char *buf, size_t size)
 	return s->ops->describe(s, buf, size);
 }
 
+int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char *path,
+			  uint64_t offset, int pid, struct flame_err *err)
+{
+	struct uprobe_link u = {.prog = prog, .offset = offset, .pid = pid};
+	struct stat st;
+	size_t i;
+	int ret;
+
+	if (stat(path, &st))
+		return flame_err__set(err, errno, "cannot probe %s: %s", path, strerror(errno));
+	u.dev = st.st_dev;
+	u.ino = st.st_ino;
+	for (i = 0; i < r->uprobes.len; i++) {
+		const struct uprobe_link *k = &r->uprobes.data[i];
+
+		if (k->prog == prog && k->dev == u.dev && k->ino == u.ino && k->offset == offset &&
+		    k->pid == pid)
+			return 0;
+	}
+	if ((ret = vec_reserve(&r->uprobes, 1)))
+		return flame_err__set(err, -ret, "cannot probe %s: %s", path, strerror(-ret));
+	/* never a uretprobe: it rewrites the return address, which crashes Go programs */
+	u.link = bpf_program__attach_uprobe(prog, false, pid, path, offset);
+	if (!u.link)
+		return flame_err__set(err, errno, "cannot attach a uprobe to %s+0x%llx: %s", path,
+				      (unsigned long long)offset, strerror(errno));
+	r->uprobes.data[r->uprobes.len++] = u;
+	return 0;
+}
+
+size_t record__nr_uprobes(const struct record *r)
+{
+	return r->uprobes.len;
+}
+
 /* --- opening and loading ------------------------------------------------------------------ */
 
 static int on_proc_event(void *ctx, void *data, size_t size)
@@ -357,7 +428,8 @@ static int set_up_tracking(struct record *r, struct bpf_object *obj, bool owner)
 	r->owner = obj;
 #define SHARED(name) (r->maps.name = bpf_object__find_map_by_name(obj, #name))
 	if (!SHARED(targets) || !SHARED(exec_gens) || !SHARED(comms) || !SHARED(thread_comms) ||
-	    !SHARED(events) || !SHARED(samples) || !SHARED(unwind_pids) || !SHARED(common_stats))
+	    !SHARED(events) || !SHARED(samples) || !SHARED(unwind_pids) || !SHARED(common_stats) ||
+	    !SHARED(go_procs))
 		return -ENOENT;
 #undef SHARED
 	/* the stack copies' ring buffer: minimal when nothing copies stacks */
@@ -567,25 +639,27 @@ static int symbolize_pending(struct record *r, bool all, uint32_t tgid)
  * or auto, the binaries it goes through: with auto a broken frame-pointer walk moves its
  * process to DWARF.
  */
-int record__add_row(struct record *r, const struct stack_key *k, const int64_t *row, bool fp_walk)
+int64_t record__add_row(struct record *r, const struct stack_key *k, const int64_t *row,
+			bool fp_walk)
 {
 	bool is_new;
 	int64_t idx = stack_table__add(r->stacks, k, row, &is_new);
 	int ret;
 
 	if (idx < 0 || !is_new)
-		return idx < 0 ? (int)idx : 0;
+		return idx;
 	r->stats.stacks = stack_table__len(r->stacks);
 	ret = record__see(r, k->tgid, k->exec_gen);
 	if (!ret && r->unwinder && (ret = record__check_stack_binaries(r, k, fp_walk)) > 0) {
 		record__use_dwarf(r, proc_table__find(r->procs, k->tgid));
 		ret = 0;
 	}
-	return ret;
+	return ret < 0 ? ret : idx;
 }
 
-int record__add_stack(struct record *r, const struct source *s, struct stack_key *k,
-		      const int64_t *values, uint32_t label, bool fp_walk, uint64_t leaf_ret)
+int64_t record__add_stack_row(struct record *r, const struct source *s, struct stack_key *k,
+			      const int64_t *values, uint32_t label, bool fp_walk,
+			      uint64_t leaf_ret)
 {
 	uint64_t addrs[2 * SINGE_MAX_STACK_DEPTH + 1];
 	int64_t row[RECORD_MAX_VALUES] = {0};
@@ -598,17 +672,37 @@ int record__add_stack(struct record *r, const struct source *s, struct stack_key
 	copy.addrs = addrs;
 	copy.source = s->index;
 	copy.label = label;
-	memcpy(row + s->first_value, values, s->ops->nvalues * sizeof(*values));
+	if (values)
+		memcpy(row + s->first_value, values, s->ops->nvalues * sizeof(*values));
 	if (fp_walk) {
 		if ((ret = record__keep_leaf_caller(r, &copy, leaf_ret)))
 			return ret;
 		/* a type's first value counts its events (samples, switches, parks...) */
-		record__count_walk(r, &copy, values[0]);
-	} else {
+		record__count_walk(r, &copy, values ? values[0] : 0);
+	} else if (values) {
 		/* a user part the type unwound itself (offcpu's copies), or none */
 		r->stats.drained += values[0];
 	}
 	return record__add_row(r, &copy, row, fp_walk);
+}
+
+int record__add_stack(struct record *r, const struct source *s, struct stack_key *k,
+		      const int64_t *values, uint32_t label, bool fp_walk, uint64_t leaf_ret)
+{
+	int64_t idx = record__add_stack_row(r, s, k, values, label, fp_walk, leaf_ret);
+
+	return idx < 0 ? (int)idx : 0;
+}
+
+int record__add_to_row(struct record *r, const struct source *s, int64_t idx, const int64_t *values)
+{
+	int64_t row[RECORD_MAX_VALUES] = {0};
+
+	if (idx < 0 || (size_t)idx >= stack_table__len(r->stacks) ||
+	    stack_table__key(r->stacks, (size_t)idx).source != s->index)
+		return -EINVAL;
+	memcpy(row + s->first_value, values, s->ops->nvalues * sizeof(*values));
+	return stack_table__add_values(r->stacks, (size_t)idx, row);
 }
 
 /* --- the loop ----------------------------------------------------------------------------- */
@@ -763,6 +857,7 @@ static void forget_unwind_pid(void *ctx, struct proc *p)
 	struct record *r = ctx;
 
 	bpf_map__delete_elem(r->maps.unwind_pids, &p->tgid, sizeof(p->tgid), 0);
+	record__go_forget(r, p);
 }
 
 /* Read every source's in-kernel aggregation: the idle buffers, or all of them at the end. */

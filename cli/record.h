@@ -106,6 +106,8 @@ struct record_stats {
 	uint64_t stack_bytes;		    /* bytes of stack copied, over all samples */
 	uint64_t fp_walks;		    /* samples walked by frame pointer in the kernel */
 	uint64_t leaf_callers;		    /* frameless leaves' callers put back in such walks */
+	uint64_t goroutine_walks;	    /* unwinds continued on a goroutine's stack (cgo) */
+	uint64_t go_processes;		    /* Go processes whose goroutine stacks are copied */
 	uint64_t watched;		    /* of those, auto's checked against a stack copy */
 	size_t dwarf_processes;		    /* processes unwound with DWARF (auto) */
 };

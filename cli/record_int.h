@@ -18,8 +18,11 @@
 /* The maps every type's programs share (bpf/common.bpf.h), in the first type's object. */
 struct shared_maps {
 	struct bpf_map *targets, *exec_gens, *comms, *thread_comms, *events, *samples, *unwind_pids,
-		*common_stats;
+		*common_stats, *go_procs;
 };
+
+struct go_binary;
+struct uprobe_link;
 
 struct record {
 	struct record_opts opts;
@@ -45,6 +48,8 @@ struct record {
 	unsigned int dumped;
 	VEC(struct record_unwind_choice) choices;
 	VEC(struct singe_proc_event) execs; /* received, not yet handled */
+	VEC(struct go_binary) go_binaries;  /* record_go.c's cache, by device and inode */
+	VEC(struct uprobe_link) uprobes;    /* every source's, attached once each */
 	struct record_stats stats;
 	int64_t time_nanos;
 	uint64_t start_ns, stop_ns;
@@ -59,7 +64,8 @@ struct record {
 int record__see(struct record *r, uint32_t tgid, uint32_t gen);
 bool record__is_stack_root(struct record *r, uint32_t tgid, uint64_t addr);
 struct source *record__source(struct record *r, uint32_t index);
-int record__add_row(struct record *r, const struct stack_key *k, const int64_t *row, bool fp_walk);
+int64_t record__add_row(struct record *r, const struct stack_key *k, const int64_t *row,
+			bool fp_walk);
 
 /* record_unwind.c: --unwind auto's decisions, and the stack copies */
 void record__use_dwarf(struct record *r, struct proc *p);
@@ -68,7 +74,11 @@ int record__check_stack_binaries(struct record *r, const struct stack_key *k, bo
 int record__keep_leaf_caller(struct record *r, struct stack_key *k, uint64_t ret);
 void record__count_walk(struct record *r, const struct stack_key *k, uint64_t count);
 int record__take_stack_copy(struct record *r, void *data, size_t size);
-int record__image_hook(void *ctx, struct proc *p, const struct proc_image *img,
-		       enum snapshot_kind kind);
+int record__unwind_image(struct record *r, struct proc *p, const struct proc_image *img,
+			 enum snapshot_kind kind);
+
+/* record_go.c: Go processes' goroutine stacks, for stack copies */
+int record__go_image(struct record *r, struct proc *p, const struct proc_image *img);
+void record__go_forget(struct record *r, struct proc *p);
 
 #endif /* SINGE_CLI_RECORD_INT_H */

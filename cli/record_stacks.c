@@ -142,6 +142,16 @@ int64_t stack_table__add(struct stack_table *t, const struct stack_key *key, con
 	return idx;
 }
 
+int stack_table__add_values(struct stack_table *t, size_t i, const int64_t *values)
+{
+	int64_t *sum = t->values.data + i * t->nvalues;
+	unsigned int j;
+
+	for (j = 0; j < t->nvalues; j++)
+		sum[j] += values[j];
+	return 0;
+}
+
 size_t stack_table__len(const struct stack_table *t)
 {
 	return t->entries.len;

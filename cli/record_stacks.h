@@ -49,6 +49,8 @@ void stack_table__free(struct stack_table *t);
  */
 int64_t stack_table__add(struct stack_table *t, const struct stack_key *key, const int64_t *values,
 			 bool *is_new);
+/* Add values[nvalues] to stack i (which exists). 0. */
+int stack_table__add_values(struct stack_table *t, size_t i, const int64_t *values);
 /* The index of key's stack, or -ENOENT. */
 int64_t stack_table__find(const struct stack_table *t, const struct stack_key *key);
 

@@ -66,15 +66,12 @@ static void check_main_binary(struct record *r, struct proc *p, const struct pro
 }
 
 /*
- * The process table's hook: a process's image was read. A new image is a new program, to be
- * watched and decided for again; with dwarf, a process whose maps are read need not wake
- * singe any more.
+ * A process's image was read. A new image is a new program, to be watched and decided for
+ * again; with dwarf, a process whose maps are read need not wake singe any more.
  */
-int record__image_hook(void *ctx, struct proc *p, const struct proc_image *img,
-		       enum snapshot_kind kind)
+int record__unwind_image(struct record *r, struct proc *p, const struct proc_image *img,
+			 enum snapshot_kind kind)
 {
-	struct record *r = ctx;
-
 	if (!r->unwinder)
 		return 0;
 	if (kind == SNAPSHOT_NEW_IMAGE && r->opts.unwind == SINGE_UNWIND_AUTO) {
@@ -85,7 +82,7 @@ int record__image_hook(void *ctx, struct proc *p, const struct proc_image *img,
 		check_main_binary(r, p, img);
 	if (r->opts.unwind == SINGE_UNWIND_DWARF && kind != SNAPSHOT_REFRESH)
 		record__decide_unwind(r, p, SINGE_PID_DWARF);
-	return 0;
+	return kind == SNAPSHOT_REFRESH ? 0 : record__go_image(r, p, img);
 }
 
 /* Remember what a binary the samples go through needs, for the summary and the profile. */
@@ -254,10 +251,57 @@ static void dump_sample(struct record *r, const void *data, size_t size, uint32_
 	r->dumped++;
 }
 
+/* The word at addr of the goroutine stack window that follows a sample's stack bytes. */
+static bool window_word(const struct stack_sample *h, const uint8_t *window, uint64_t addr,
+			uint64_t *out)
+{
+	if (addr < h->other_sp || addr - h->other_sp > h->other_len ||
+	    h->other_len - (addr - h->other_sp) < sizeof(*out))
+		return false;
+	memcpy(out, window + (addr - h->other_sp), sizeof(*out));
+	return true;
+}
+
+/*
+ * A Go thread on its system stack (cgo's C code, systemstack) stops unwinding where its
+ * frames leave for the goroutine's stack: go on there, by frame pointer over the window of
+ * that stack the BPF program copied (Go keeps frame pointers). The goroutine saved its stack
+ * pointer (the return address into the caller of asmcgocall or systemstack is there) and its
+ * frame pointer when it switched. Frames are appended to user[n..max); the new count, with
+ * *res COMPLETE when the chain ends at the goroutine's first frame, TRUNCATED when it runs
+ * out of the window.
+ */
+static int walk_goroutine(const struct stack_sample *h, const uint8_t *window, uint64_t *user,
+			  int n, int max, enum unwind_result *res)
+{
+	uint64_t bp = h->other_bp, ret, next = 0;
+
+	if (n >= max || !window_word(h, window, h->other_sp, &ret) || !ret)
+		return n;
+	user[n++] = ret;
+	while (n < max && bp) {
+		if (!window_word(h, window, bp, &next) || !window_word(h, window, bp + 8, &ret)) {
+			*res = UNWIND_TRUNCATED; /* the chain goes on above the window */
+			return n;
+		}
+		if (!ret)
+			break;
+		user[n++] = ret;
+		if (next <= bp) /* 0 above the goroutine's first frame; never downwards */
+			break;
+		bp = next;
+	}
+	*res = n >= max && bp && next > bp ? UNWIND_MAX_DEPTH
+	       : !bp || !next		   ? UNWIND_COMPLETE
+					   : UNWIND_OTHER;
+	return n;
+}
+
 /* Unwind a sample's stack copy into user; the number of addresses, or a negative errno. */
 static int unwind_copy(struct record *r, const struct stack_sample *h, const void *data,
 		       uint64_t *user, enum unwind_result *res)
 {
+	const uint8_t *stack = (const uint8_t *)data + sizeof(*h);
 	struct unwind_sample us = {0};
 	int n;
 
@@ -267,7 +311,7 @@ static int unwind_copy(struct record *r, const struct stack_sample *h, const voi
 			       SINGE_REG_IP == UNWIND_REG_IP && SINGE_NR_REGS == UNWIND_NR_REGS,
 		       "register numbers differ");
 	memcpy(us.regs, h->regs, sizeof(us.regs));
-	us.stack = (const uint8_t *)data + sizeof(*h);
+	us.stack = stack;
 	us.stack_len = h->stack_len;
 	us.copy_full = h->flags & STACK_SAMPLE_COPY_FULL;
 	n = unwinder__unwind(r->unwinder, h->tgid, h->pid, &us, user, r->opts.max_depth, res);
@@ -277,6 +321,10 @@ static int unwind_copy(struct record *r, const struct stack_sample *h, const voi
 		 * the symbolizer needs them too (rare: a dlopen after start)
 		 */
 		symbolizer__refresh_pid(r->sym, h->tgid);
+	}
+	if (n > 0 && *res == UNWIND_OTHER_STACK && h->other_len) {
+		n = walk_goroutine(h, stack + h->stack_len, user, n, r->opts.max_depth, res);
+		r->stats.goroutine_walks++;
 	}
 	return n;
 }
@@ -294,13 +342,16 @@ static void copy_row(const struct source *s, const struct stack_sample *h, int64
 static int add_unwound(struct record *r, const struct stack_sample *h, const struct stack_key *k,
 		       const int64_t *row, enum unwind_result res)
 {
+	int64_t idx;
+
 	r->stats.unwound++;
 	r->stats.unwind[res]++;
 	r->stats.stack_bytes += h->stack_len;
 	if (res == UNWIND_MAX_DEPTH || k->nkern == r->opts.max_depth)
 		r->stats.truncated++;
 	r->stats.drained++;
-	return record__add_row(r, k, row, false);
+	idx = record__add_row(r, k, row, false);
+	return idx < 0 ? (int)idx : 0;
 }
 
 /*
@@ -314,11 +365,14 @@ static int add_unwound(struct record *r, const struct stack_sample *h, const str
 static int add_walk(struct record *r, struct proc *p, const struct stack_key *walk,
 		    const int64_t *row)
 {
+	int64_t idx;
+
 	if (mono_ns() - p->seen_ns >= AUTO_WATCH_NS)
 		use_fp(r, p);
 	record__count_walk(r, walk, 1);
 	r->stats.watched++;
-	return record__add_row(r, walk, row, true);
+	idx = record__add_row(r, walk, row, true);
+	return idx < 0 ? (int)idx : 0;
 }
 
 /* Does a frame-pointer walk reach a thread's or the process's outermost function? */
@@ -397,7 +451,8 @@ int record__take_stack_copy(struct record *r, void *data, size_t size)
 	if (size < sizeof(h))
 		return 0;
 	memcpy(&h, data, sizeof(h));
-	if (h.stack_len > size - sizeof(h) || !(src = record__source(r, h.source)))
+	if (h.stack_len > size - sizeof(h) || h.other_len > size - sizeof(h) - h.stack_len ||
+	    !(src = record__source(r, h.source)))
 		return 0;
 	k.tgid = h.tgid;
 	k.tid = h.pid;
@@ -405,7 +460,7 @@ int record__take_stack_copy(struct record *r, void *data, size_t size)
 	k.source = h.source;
 	k.label = h.label;
 	copy_row(src, &h, row);
-	dump_sample(r, data, sizeof(h) + h.stack_len, h.tgid);
+	dump_sample(r, data, sizeof(h) + h.stack_len + h.other_len, h.tgid);
 	/* the process's files and maps first: the unwinder needs them */
 	ret = record__see(r, h.tgid, h.exec_gen);
 	if (ret)

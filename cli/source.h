@@ -13,7 +13,10 @@
  *   open     open the skeleton, size the type's own maps, set its rodata: the shared part with
  *            record__bpf_setup(); set s->obj and, if its programs take stack ids, s->stacks
  *   load     load the skeleton (the engine has made its shared maps the recording's)
- *   attach   start its events (perf events, tracepoints, uprobes)
+ *   attach   start its events (perf events, tracepoints)
+ *   image    (optional) a process's image was read, at the start or when the process was
+ *            first seen or exec'd: attach what it needs per binary (uprobes, USDT) with
+ *            record__attach_uprobe(), which attaches each (program, file, offset, pid) once
  *   flip     (optional) point its programs at the other buffer of its in-kernel aggregation
  *   drain    (optional) read its in-kernel aggregation: record__add_stack() per entry; the
  *            buffer flipped away from, or every buffer at the end (all), when nothing writes
@@ -40,6 +43,8 @@
 struct bpf_map;
 struct bpf_object;
 struct flame_err;
+struct bpf_program;
+struct proc_image;
 struct profile;
 struct record;
 struct record_opts;
@@ -77,6 +82,7 @@ struct source_ops {
 	int (*open)(struct source *s, struct flame_err *err);
 	int (*load)(struct source *s);
 	int (*attach)(struct source *s, struct flame_err *err);
+	int (*image)(struct source *s, uint32_t tgid, const struct proc_image *img);
 	void (*flip)(struct source *s);
 	int (*drain)(struct source *s, bool all);
 	int (*finish)(struct source *s);
@@ -122,6 +128,19 @@ size_t record__targets(const struct record *r, const int **pids);
 int record__add_stack(struct record *r, const struct source *s, struct stack_key *k,
 		      const int64_t *values, uint32_t label, bool fp_walk, uint64_t leaf_ret);
 /*
+ * The same, for a stack whose values come later (values may be NULL: zeros now): its row in
+ * the stack table, which lasts the whole recording, or a negative errno. A type whose events
+ * span drains -- a block from switch-out to switch-in, a goroutine parked for a minute, an
+ * allocation until its free -- takes the stack when the event starts (its stack ids die at the
+ * next drain) and adds the values to the row when it ends, with record__add_to_row().
+ */
+int64_t record__add_stack_row(struct record *r, const struct source *s, struct stack_key *k,
+			      const int64_t *values, uint32_t label, bool fp_walk,
+			      uint64_t leaf_ret);
+/* Add values (the type's nvalues) to row idx, which must be the source's. 0 or -EINVAL. */
+int record__add_to_row(struct record *r, const struct source *s, int64_t idx,
+		       const int64_t *values);
+/*
  * Read stack id of buffer buf of the source's stack maps into frames (max_depth of them):
  * the number of frames, 0 for a missing stack.
  */
@@ -137,6 +156,16 @@ unsigned int record__read_stack(struct record *r, const struct source *s, int bu
 int record__unwind_user(struct record *r, const void *data, size_t size, uint64_t *user);
 /* Empty a stack-trace map (ids are bucket indexes, so deleting while walking is safe). */
 void record__clear_stack_map(const struct bpf_map *map);
+/*
+ * Attach prog as a uprobe at offset of the file at path, for process pid (its threads; -1:
+ * every process running the file, with -a), once: the same (program, file, offset, pid) again
+ * returns 0 at once. The engine keeps the link and detaches it with the source. 0, or a
+ * negative errno with err set (a one-line message naming the file).
+ */
+int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char *path,
+			  uint64_t offset, int pid, struct flame_err *err);
+/* Uprobes attached so far, over every source. */
+size_t record__nr_uprobes(const struct record *r);
 /* Sum a per-CPU counter of map at index key (0 when unreadable). */
 uint64_t record__read_percpu(struct record *r, const struct bpf_map *map, uint32_t key);
 

@@ -704,6 +704,24 @@ int32_t gopclntab__sp_delta(const struct gopclntab *t, uint64_t pc)
 	return pcvalue(t, &f, f.pcsp, pc);
 }
 
+int gopclntab__find_function(const struct gopclntab *t, const char *name, uint64_t *entry,
+			     uint64_t *end)
+{
+	struct func f;
+	uint64_t i;
+
+	for (i = 0; t && i < t->nfunc; i++) {
+		if (!func__decode(t, i, &f) || strcmp(func__name(t, f.nameoff), name))
+			continue;
+		if (f.end <= f.entry)
+			return -EINVAL;
+		*entry = f.entry;
+		*end = f.end;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 uint64_t gopclntab__nfunc(const struct gopclntab *t)
 {
 	return t ? t->nfunc : 0;

@@ -54,6 +54,14 @@ uint64_t gopclntab__func_entry(const struct gopclntab *t, uint64_t pc);
  */
 int32_t gopclntab__sp_delta(const struct gopclntab *t, uint64_t pc);
 
+/*
+ * The code range [*entry, *end) of the function named name (e.g. "runtime.allgadd"), for
+ * stripped binaries, where .gopclntab is the only symbol table. A linear search. 0, -ENOENT
+ * when no function has that name, -EINVAL when its range is empty (a corrupt table).
+ */
+int gopclntab__find_function(const struct gopclntab *t, const char *name, uint64_t *entry,
+			     uint64_t *end);
+
 /* Number of functions in the table (for tests and statistics). */
 uint64_t gopclntab__nfunc(const struct gopclntab *t);
 

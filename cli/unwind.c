@@ -178,9 +178,26 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 	return -1;
 }
 
+/*
+ * No separate debug files for unwinding: the CFI of C and C++ code is in the binary's own
+ * .eh_frame, and Go keeps .debug_frame in the binary itself. A separate debug file adds
+ * nothing to step with but costs dearly: libdwfl asks for the DWARF of a module whenever
+ * .eh_frame cannot step a frame (at every stack's outermost frame), and opening Debian's
+ * libc6-dbg file inflates its compressed sections anew in each process's session -- about
+ * three quarters of singe's CPU while recording a build of short-lived processes.
+ */
+static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+			char **debuginfo_file_name)
+{
+	(void)mod, (void)userdata, (void)modname, (void)base, (void)file_name;
+	(void)debuglink_file, (void)debuglink_crc, (void)debuginfo_file_name;
+	return -1;
+}
+
 static const Dwfl_Callbacks proc_callbacks = {
 	.find_elf = find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = no_debuginfo,
 	.debuginfo_path = &debuginfo_path,
 };
 

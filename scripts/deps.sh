@@ -14,6 +14,32 @@ packages=(
 	openjdk-17-jdk-headless
 )
 
+# Go 1.21, 1.22 and 1.23 (for the runtime changes singe's Go support must follow) come from
+# Debian's bookworm-backports suite: one sources file on the mirror and keyring the machine's
+# own Debian sources already use. Debian 12's golang-go is 1.19.
+backports_sources=/etc/apt/sources.list.d/singe-bookworm-backports.sources
+go_backports=(golang-1.21-go golang-1.22-go golang-1.23-go)
+packages+=("${go_backports[@]}")
+
+# The mirror URI and keyring of the first deb stanza in debian.sources (deb.debian.org
+# when that file is absent).
+debian_mirror() {
+	local f=/etc/apt/sources.list.d/debian.sources uri= key=
+	if [[ -r $f ]]; then
+		uri=$(awk '/^URIs:/ { print $2; exit }' "$f")
+		key=$(awk '/^Signed-By:/ { print $2; exit }' "$f")
+	fi
+	echo "${uri:-http://deb.debian.org/debian} ${key:-/usr/share/keyrings/debian-archive-keyring.gpg}"
+}
+
+add_backports() {
+	local uri key
+	[[ -f $backports_sources ]] && return 0
+	read -r uri key < <(debian_mirror)
+	printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: %s\n' \
+		"$uri" "$key" >"$backports_sources"
+}
+
 missing=()
 for pkg in "${packages[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
@@ -30,6 +56,7 @@ if ((${#missing[@]})); then
 	fi
 	echo "singe: installing ${missing[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
+	add_backports
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

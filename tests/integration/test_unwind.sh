@@ -181,17 +181,26 @@ else
 		'^runtime\.goexit;main\.main\.func[0-9]+;main\.main\.func1;main\.worker;main\.goWork;main\.hotGo(;| |$)' \
 		'main\.hotGo')
 	at_least "auto: cgonet's Go samples are whole, runtime.goexit to main.hotGo" "$m" "$t" 95
-	# cgo runs C on the thread's system stack: the C frames are whole up to the switch, and
-	# the goroutine's frames (not copied) are counted as other-stack. (During auto's first
-	# second of watching, a sample whose copy does not unwind completely keeps its
+	# cgo runs C on the thread's system stack; the goroutine's frames are on its own stack,
+	# whose top the BPF program copies along: the C samples are whole from cmp_keys through
+	# qsort, the cgo call and the goroutine's Go frames to runtime.goexit. (During auto's
+	# first second of watching, a sample whose copy does not unwind completely keeps its
 	# frame-pointer walk, a lone cmp_keys: hence 90%.)
 	read -r m t < <(share "$TMP/cg.folded" \
-		'^runtime\.asmcgocall;_cgo_[0-9a-f]+_Cfunc_c_sort_work;c_sort_work[^;]*;[^;]*qsort[^;]*;.*cmp_keys' \
+		'^runtime\.goexit;main\.main\.func[0-9]+;main\.main\.func1;main\.worker;main\.cWork;main\._Cfunc_c_sort_work;runtime\.cgocall;runtime\.asmcgocall;_cgo_[0-9a-f]+_Cfunc_c_sort_work;c_sort_work[^;]*;[^;]*qsort[^;]*;.*cmp_keys' \
 		'cmp_keys')
-	at_least "auto: cgonet's C samples are whole from cmp_keys through qsort to the cgo call" "$m" "$t" 90
-	grep -Eq 'unwind auto: .*other-stack [1-9]' "$TMP/cg.log" &&
-		pass "auto: stacks that leave the copied stack (cgo) are counted as other-stack" ||
-		fail "auto: stacks that leave the copied stack (cgo) are counted as other-stack" "$(grep unwind "$TMP/cg.log")"
+	at_least "auto: cgonet's C samples are whole from cmp_keys through qsort and the cgo call to runtime.goexit" "$m" "$t" 90
+	grep -Eq 'debug: .* [1-9][0-9]* continued on goroutine stacks' "$TMP/cg.log" &&
+		pass "auto: unwinds of C code continue on the goroutine's stack ($(grep -o '[0-9]* continued on goroutine stacks' "$TMP/cg.log"))" ||
+		fail "auto: unwinds of C code continue on the goroutine's stack" "$(grep -E 'goroutine|unwind' "$TMP/cg.log")"
+	# the cgo call's Go callers, as the program's own profile has them
+	for f in runtime.cgocall main._Cfunc_c_sort_work main.cWork; do
+		read -r mine n1 < <(callers "$TMP/cg.folded" "$f")
+		read -r theirs n2 < <(callers "$TMP/cg-go.folded" "$f")
+		[[ $mine == "$theirs" && $mine != - ]] &&
+			pass "cgonet: $f called by $mine, as in runtime/pprof ($n1 and $n2 samples)" ||
+			fail "cgonet: $f called by the same function as in runtime/pprof" "singe: $mine ($n1), runtime/pprof: $theirs ($n2)"
+	done
 	for f in main.hotGo main.goWork main.worker; do
 		read -r mine n1 < <(callers "$TMP/cg.folded" "$f")
 		read -r theirs n2 < <(callers "$TMP/cg-go.folded" "$f")

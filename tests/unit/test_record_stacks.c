@@ -90,6 +90,12 @@ static void test_type_and_label(void **state)
 	assert_int_equal(back.source, 1);
 	assert_int_equal(back.label, 'D');
 	assert_int_equal(stack_table__values(t, 2)[0], 2);
+	/* an event that spans drains: its stack first, with no value, its values at its end */
+	const int64_t zero[4] = {0}, later[4] = {1, 1500, 0, 0};
+	assert_int_equal(stack_table__add(t, &blocked, zero, &is_new), 3);
+	assert_int_equal(stack_table__add_values(t, 3, later), 0);
+	assert_int_equal(stack_table__values(t, 3)[0], 2);
+	assert_int_equal(stack_table__values(t, 3)[1], 1501);
 	stack_table__free(t);
 }
 

@@ -1,0 +1,3 @@
+module singe.example/goroutines
+
+go 1.19
