@@ -97,6 +97,30 @@ struct {
 	__uint(max_entries, OFFCPU_COPIES_SIZE);
 } offcpu_copies SEC(".maps");
 
+/* The kernel stacks of the threads already blocked at the start (seed_blocked()), by tid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OFFCPU_MAX_SEEDED);
+	__type(key, __u32);
+	__type(value, struct offcpu_seeded_stack);
+} offcpu_seeded SEC(".maps");
+
+/* seed_blocked()'s buffers: it sleeps and migrates, so not the per-CPU scratch. */
+struct seed_scratch {
+	struct offcpu_seeded_stack k;
+	struct stack_scratch u;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct seed_scratch);
+} offcpu_seedbuf SEC(".maps");
+
+/* Copies made by seed_blocked(): their ids use the CPU number 0xff. */
+__u32 seeded_copies = 0;
+
 /* What place_of() reads: the registers and the words at the stack pointer, per CPU. */
 struct place_probe {
 	__u64 regs[SINGE_NR_REGS];
@@ -374,6 +398,114 @@ int BPF_PROG(on_waking, struct task_struct *p)
 out:
 	bpf_map_update_elem(&offcpu_wakers, &tid, &w, BPF_ANY);
 	stat_inc(OFFCPU_STAT_WAKERS);
+	return 0;
+}
+
+/*
+ * Copy another task's user stack (seed_blocked(): it is not the current one, so
+ * bpf_copy_from_user_task(), which may sleep), a page at a time as copy_user_stack() does.
+ */
+static __always_inline void copy_task_stack(struct task_struct *task, struct stack_scratch *sc)
+{
+	__u64 sp = sc->s.regs[SINGE_REG_SP];
+	__u64 len = 0, want, chunk, limit = setup.stack_size;
+	int i;
+
+	if (limit > SINGE_MAX_STACK_COPY)
+		limit = SINGE_MAX_STACK_COPY;
+	chunk = SINGE_STACK_CHUNK - (sp & (SINGE_STACK_CHUNK - 1));
+	for (i = 0; i <= SINGE_MAX_STACK_COPY / SINGE_STACK_CHUNK; i++) {
+		if (len >= limit || len > SINGE_MAX_STACK_COPY)
+			break;
+		want = limit - len;
+		if (want > chunk)
+			want = chunk;
+		if (want > SINGE_STACK_CHUNK)
+			break;
+		if (bpf_copy_from_user_task(sc->bytes + len, want, (void *)(sp + len), task, 0))
+			break;
+		len += want;
+		chunk = SINGE_STACK_CHUNK;
+	}
+	sc->s.stack_len = len;
+	sc->s.flags = len == limit ? STACK_SAMPLE_COPY_FULL : 0;
+}
+
+/* A blocked task's user stack as a copy (--unwind dwarf, auto): its id, or < 0. */
+static __always_inline __s32 seed_user_copy(struct task_struct *task, struct stack_scratch *sc,
+					    const struct offcpu_start *s, __u32 tid)
+{
+	__u32 size;
+	__s32 id;
+
+	if (read_user_regs(task, sc->s.regs))
+		return -EFAULT;
+	id = (++seeded_copies << OFFCPU_COPY_ID_CPU_BITS | OFFCPU_COPY_ID_CPU_MASK) &
+	     (OFFCPU_STACK_ID_COPY - 1);
+	sc->s.source = setup.source;
+	sc->s.tgid = s->tgid;
+	sc->s.pid = tid;
+	sc->s.exec_gen = s->exec_gen;
+	sc->s.user_stack_id = id;
+	copy_task_stack(task, sc);
+	size = sizeof(sc->s) + sc->s.stack_len;
+	if (size > sizeof(*sc))
+		return -EFAULT;
+	if (bpf_ringbuf_output(&offcpu_copies, sc, size, BPF_RB_NO_WAKEUP)) {
+		stat_inc(OFFCPU_STAT_COPIES_LOST);
+		return -ENOSPC;
+	}
+	stat_inc(OFFCPU_STAT_COPIES);
+	return id | OFFCPU_STACK_ID_COPY;
+}
+
+/*
+ * Run once by user space right after on_switch is attached (-p): the target threads that are
+ * already blocked get a 'start' entry from now, with their stacks, so a thread parked in
+ * epoll_wait for the whole recording counts for the whole of it. A thread that has switched
+ * out since the attach is measured already and left alone.
+ */
+SEC("iter.s/task")
+int seed_blocked(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct offcpu_start s = {};
+	struct seed_scratch *sc;
+	unsigned int state;
+	__u32 tid, zero = 0;
+	long n;
+
+	if (!task)
+		return 0;
+	tid = task->pid;
+	s.tgid = task->tgid;
+	if (!tid || !is_target(s.tgid))
+		return 0;
+	state = task->__state;
+	/* running or runnable (not blocked), or exiting */
+	if (!state || (state & TASK_DEAD) || task->exit_state)
+		return 0;
+	if (bpf_map_lookup_elem(&offcpu_start, &tid))
+		return 0;
+	sc = bpf_map_lookup_elem(&offcpu_seedbuf, &zero);
+	if (!sc)
+		return 0;
+	s.time_ns = bpf_ktime_get_ns();
+	s.state = state_of(state);
+	s.exec_gen = exec_gen_of(s.tgid);
+	s.kern_stack_id = -EFAULT;
+	n = bpf_get_task_stack(task, sc->k.ips, sizeof(sc->k.ips), 0);
+	if (n > 0) {
+		sc->k.nframes = n / sizeof(__u64);
+		if (!bpf_map_update_elem(&offcpu_seeded, &tid, &sc->k, BPF_ANY))
+			s.kern_stack_id = OFFCPU_STACK_ID_SEEDED;
+	}
+	s.user_stack_id = -EFAULT;
+	if (!(task->flags & PF_KTHREAD) && wants_copy(s.tgid))
+		s.user_stack_id = seed_user_copy(task, &sc->u, &s, tid);
+	remember_comm(task, s.tgid, tid);
+	if (!bpf_map_update_elem(&offcpu_start, &tid, &s, BPF_NOEXIST))
+		stat_inc(OFFCPU_STAT_SEEDED);
 	return 0;
 }
 

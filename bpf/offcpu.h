@@ -29,6 +29,19 @@
  * bucket indexes below 2^23, and SINGE_STACK_ID_OVERFLOW is bit 30.
  */
 #define OFFCPU_STACK_ID_COPY (1 << 29)
+/*
+ * A kernel stack id with OFFCPU_STACK_ID_SEEDED: the thread was already blocked when the
+ * recording started (-p), its kernel stack is in offcpu_seeded under its tid.
+ */
+#define OFFCPU_STACK_ID_SEEDED (1 << 28)
+#define OFFCPU_MAX_SEEDED 8192
+
+struct offcpu_seeded_stack {
+	__u32 nframes;
+	__u32 pad;
+	__u64 ips[SINGE_MAX_STACK_DEPTH];
+};
+
 /* A copy id is (copies made on its CPU << 8 | the CPU), below OFFCPU_STACK_ID_COPY. */
 #define OFFCPU_COPY_ID_CPU_BITS 8
 #define OFFCPU_COPY_ID_CPU_MASK 0xff
@@ -126,6 +139,7 @@ enum offcpu_stat {
 	OFFCPU_STAT_PLACE_REUSED,   /* user stacks known from the same place: no walk, no copy */
 	OFFCPU_STAT_COPIES_LOST,    /* copies dropped: the ring buffer was full */
 	OFFCPU_STAT_WAKERS,	    /* wake-ups of a blocked target recorded (--wakers) */
+	OFFCPU_STAT_SEEDED,	    /* threads already blocked at the start, measured from then */
 	OFFCPU_STAT_NR,
 };
 

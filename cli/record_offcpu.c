@@ -7,8 +7,9 @@
  * each drain flips the active one and reads the idle one. Its stack maps are never cleared
  * while recording (a block may outlast many drains); user stacks taken as copies (--unwind
  * dwarf, auto) come once per place a thread blocks at, through a ring of the type's own, and
- * are unwound once. Blocks still in progress at the end count up to the end. Sample types
- * switches/count and offcpu/nanoseconds.
+ * are unwound once. Threads already blocked when the recording starts (-p) are measured from
+ * then (seed_blocked(), a task iterator), and blocks still in progress at the end count up to
+ * the end. Sample types switches/count and offcpu/nanoseconds.
  */
 #include <errno.h>
 #include <linux/types.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -241,6 +243,19 @@ static unsigned int user_frames(struct offcpu_source *o, int32_t id, uint64_t *u
 	return c->nframes;
 }
 
+/* The kernel stack of a thread already blocked at the start (seed_blocked()). */
+static unsigned int seeded_frames(struct offcpu_source *o, uint32_t tid, uint64_t *kern)
+{
+	struct offcpu_seeded_stack st;
+	unsigned int max = record__opts(o->base.r)->max_depth, n;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(o->skel->maps.offcpu_seeded), &tid, &st))
+		return 0;
+	n = st.nframes < max ? st.nframes : max;
+	memcpy(kern, st.ips, n * sizeof(uint64_t));
+	return n;
+}
+
 /* One block (or several with the same key) into the stack table. */
 static int add_block(struct offcpu_source *o, uint32_t tgid, uint32_t tid, uint32_t exec_gen,
 		     int32_t kern_id, int32_t user_id, uint32_t state, uint64_t count, uint64_t ns)
@@ -249,8 +264,11 @@ static int add_block(struct offcpu_source *o, uint32_t tgid, uint32_t tid, uint3
 	int64_t values[2] = {(int64_t)count, (int64_t)ns};
 	struct stack_key k = {.tgid = tgid, .tid = tid, .exec_gen = exec_gen, .addrs = both};
 
-	k.nkern = record__read_stack(o->base.r, &o->base, 0, kern_id, o->frames);
-	memcpy(both, o->frames, k.nkern * sizeof(uint64_t));
+	k.nkern = kern_id >= 0 && (kern_id & OFFCPU_STACK_ID_SEEDED)
+			  ? seeded_frames(o, tid, both)
+			  : record__read_stack(o->base.r, &o->base, 0, kern_id, o->frames);
+	if (!(kern_id >= 0 && (kern_id & OFFCPU_STACK_ID_SEEDED)))
+		memcpy(both, o->frames, k.nkern * sizeof(uint64_t));
 	k.nuser = user_frames(o, user_id, both + k.nkern);
 	/* a frame-pointer walk: --unwind auto checks the binaries it went through */
 	return record__add_stack(o->base.r, &o->base, &k, values, state + 1,
@@ -305,6 +323,8 @@ static int offcpu_open(struct source *s, struct flame_err *err)
 	ret = ret ?: bpf_map__set_value_size(skel->maps.offcpu_overflow, value_size);
 	/* the waker's side is not drawn yet: leave its program out */
 	ret = ret ?: bpf_program__set_autoload(skel->progs.on_waking, false);
+	/* -a: every thread of the machine would be seeded; -p and -- CMD: their threads */
+	ret = ret ?: bpf_program__set_autoload(skel->progs.seed_blocked, !opts->all);
 	if (ret)
 		return flame_err__set(err, -ret, "failed to size the BPF maps: %s", strerror(-ret));
 	return 0;
@@ -321,15 +341,49 @@ static int offcpu_load(struct source *s)
 	return o->copies ? 0 : -errno;
 }
 
+/*
+ * The target threads blocked before the recording started: seed_blocked() gives each a
+ * 'start' entry from now, by one pass of a task iterator. 0 or a negative errno.
+ */
+static int seed_blocked_threads(struct offcpu_source *o)
+{
+	struct bpf_link *link = bpf_program__attach_iter(o->skel->progs.seed_blocked, NULL);
+	char buf[64];
+	int fd, ret = 0;
+	ssize_t n;
+
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		ret = -errno;
+	} else {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		if (n < 0)
+			ret = -errno;
+		close(fd);
+	}
+	bpf_link__destroy(link);
+	return ret;
+}
+
 static int offcpu_attach(struct source *s, struct flame_err *err)
 {
 	struct offcpu_source *o = offcpu_of(s);
+	int ret;
 
 	o->link = bpf_program__attach(o->skel->progs.on_switch);
 	if (!o->link)
 		return flame_err__set(err, errno,
 				      "cannot attach to the sched_switch tracepoint: %s",
 				      strerror(errno));
+	if (record__opts(s->r)->all)
+		return 0;
+	ret = seed_blocked_threads(o);
+	if (ret)
+		return flame_err__set(err, -ret, "cannot read the targets' blocked threads: %s",
+				      strerror(-ret));
 	return 0;
 }
 
@@ -458,9 +512,9 @@ static int offcpu_annotate(struct source *s, struct profile *p)
 
 	snprintf(text, sizeof(text),
 		 "singe record -t offcpu: %s; %llu switch-outs, %llu blocks counted, %llu shorter "
-		 "than --min-block, %llu longer than --max-block, %llu lost (map full), user "
-		 "stacks: %llu reused from the same place, %llu copies sent, %llu lost, %llu not "
-		 "unwound",
+		 "than --min-block, %llu longer than --max-block, %llu lost (map full), %llu "
+		 "threads already blocked at the start, user stacks: %llu reused from the same "
+		 "place, %llu copies sent, %llu lost, %llu not unwound",
 		 offcpu_describe(s, what, sizeof(what)),
 		 (unsigned long long)record__read_percpu(s->r, stats, OFFCPU_STAT_SWITCH_OUT),
 		 (unsigned long long)record__read_percpu(s->r, stats, OFFCPU_STAT_BLOCKS),
@@ -468,6 +522,7 @@ static int offcpu_annotate(struct source *s, struct profile *p)
 		 (unsigned long long)record__read_percpu(s->r, stats, OFFCPU_STAT_LONG),
 		 (unsigned long long)(record__read_percpu(s->r, stats, OFFCPU_STAT_MAP_FULL) +
 				      record__read_percpu(s->r, stats, OFFCPU_STAT_START_FULL)),
+		 (unsigned long long)record__read_percpu(s->r, stats, OFFCPU_STAT_SEEDED),
 		 (unsigned long long)record__read_percpu(s->r, stats, OFFCPU_STAT_PLACE_REUSED),
 		 (unsigned long long)record__read_percpu(s->r, stats, OFFCPU_STAT_COPIES),
 		 (unsigned long long)record__read_percpu(s->r, stats, OFFCPU_STAT_COPIES_LOST),

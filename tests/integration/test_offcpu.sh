@@ -5,8 +5,7 @@
 # label, a thread blocked for the whole recording counted for the whole of it, --min-block and
 # --max-block, -t cpu,offcpu in one pprof go tool pprof reads, a Go program's goroutine
 # functions on the stacks of its threads blocked in system calls, and a bad option.
-# Not tested yet: --wakers (the waker's side is measured in the kernel, not drawn yet), and
-# threads already blocked when -p attaches (seen from their next switch only).
+# Not tested yet: --wakers (the waker's side is measured in the kernel, not drawn yet).
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
 
@@ -66,6 +65,23 @@ if expect_exit "record -t offcpu -d 2 -- offcpu -d 8 exits 143 (SIGTERM to CMD)"
 		pass "a thread blocked for the whole recording has the whole duration ($got ns)" ||
 		fail "a thread blocked for the whole recording has the whole duration" "$got ns of ${dur:-?}"
 fi
+
+# --- by pid: threads blocked since before the recording count from its start, with stacks
+"$OFFCPU" -d 8 >"$TMP/long.out" 2>&1 &
+long_pid=$!
+PIDS+=("$long_pid")
+sleep 0.3
+if expect_exit "record -t offcpu -p exits 0" 0 "$SINGE" record -q -t offcpu -p "$long_pid" -d 2 \
+	-o "$TMP/pid.pb.gz"; then
+	offcpu_ns "$TMP/pid.pb.gz" "$TMP/pid.folded"
+	got=$(inclusive block_forever "$TMP/pid.folded")
+	dur=$(go tool pprof -raw "$TMP/pid.pb.gz" 2>/dev/null | awk '/^Duration:/ { printf "%.0f\n", $2 * 1e9 }')
+	within 15 "$got" "${dur:-2000000000}" && grep -q 'forever_thread;block_forever;epoll_wait' "$TMP/pid.folded" &&
+		pass "-p: a thread blocked since before the recording has the whole duration ($got ns)" ||
+		fail "-p: a thread blocked since before the recording has the whole duration" \
+			"$got ns of ${dur:-?}: $(grep -m1 block_forever "$TMP/pid.folded" | head -c 200)"
+fi
+kill "$long_pid" 2>/dev/null
 
 # --- thresholds: the pipe and epoll waits are ~10 ms, hold_lock 30 ms, wait_on_mutex 20 ms
 if expect_exit "record --min-block 15ms exits 0" 0 "$SINGE" record -q -t offcpu --min-block 15ms \
