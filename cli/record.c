@@ -51,6 +51,8 @@ void record_opts__init(struct record_opts *opts)
 	opts->max_depth = SINGE_MAX_STACK_DEPTH;
 	opts->unwind = SINGE_UNWIND_AUTO;
 	opts->stack_size = SINGE_DEFAULT_STACK_COPY;
+	opts->min_block_ns = 1000;
+	opts->max_block_ns = UINT64_MAX;
 }
 
 const char *record__unwind_name(int mode)
@@ -726,6 +728,9 @@ int64_t record__add_stack_row(struct record *r, const struct source *s, struct s
 			return ret;
 		/* a type's first value counts its events (samples, switches, parks...) */
 		record__count_walk(r, &copy, values ? values[0] : 0);
+	} else if (values) {
+		/* a user part the type unwound itself (offcpu's copies), or none */
+		r->stats.drained += values[0];
 	}
 	return record__add_row(r, &copy, row, fp_walk);
 }

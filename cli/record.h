@@ -55,9 +55,14 @@ struct record_opts {
 	int unwind;		 /* enum singe_unwind_mode (bpf/common.h): fp, dwarf or auto */
 	unsigned int stack_size; /* bytes of user stack copied per sample (dwarf, auto) */
 	unsigned int ring_size;	 /* stack-sample ring buffer bytes; 0 = from freq, CPUs */
+	uint64_t min_block_ns;	 /* offcpu: shorter blocks are not counted (--min-block) */
+	uint64_t max_block_ns;	 /* offcpu: nor longer ones (--max-block) */
 };
 
-/* Defaults: 99 Hz, --unwind auto, map sizes chosen by record_opts__resolve(). */
+/*
+ * Defaults: 99 Hz, --unwind auto, blocks of 1 us and more, map sizes chosen by
+ * record_opts__resolve().
+ */
 void record_opts__init(struct record_opts *opts);
 /* Record the type named name too (-t); 0, -ENOENT (no such type), -E2BIG (too many). */
 int record_opts__add_type(struct record_opts *opts, const char *name);

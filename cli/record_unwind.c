@@ -476,3 +476,34 @@ int record__take_stack_copy(struct record *r, void *data, size_t size)
 		return ret;
 	return add_unwound(r, &h, &k, row, res);
 }
+
+int record__unwind_user(struct record *r, const void *data, size_t size, uint64_t *user)
+{
+	struct stack_key k = {.addrs = user};
+	enum unwind_result res;
+	struct stack_sample h;
+	int n, ret;
+
+	if (size < sizeof(h))
+		return -EINVAL;
+	memcpy(&h, data, sizeof(h));
+	if (h.stack_len > size - sizeof(h))
+		return -EINVAL;
+	if (!r->unwinder)
+		return -EOPNOTSUPP;
+	if ((ret = record__see(r, h.tgid, h.exec_gen)))
+		return ret;
+	n = unwind_copy(r, &h, data, user, &res);
+	if (n < 0)
+		return n;
+	r->stats.unwound++;
+	r->stats.unwind[res]++;
+	r->stats.stack_bytes += h.stack_len;
+	k.tgid = h.tgid;
+	k.tid = h.pid;
+	k.exec_gen = h.exec_gen;
+	k.nuser = n;
+	if ((ret = record__keep_leaf_caller(r, &k, stack_top_word(&h, data))))
+		return ret;
+	return k.nuser;
+}
