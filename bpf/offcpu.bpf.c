@@ -305,6 +305,7 @@ static __always_inline void switch_in(struct task_struct *next)
 			key.waker_pid = waker->pid;
 			key.waker_user_stack_id = waker->user_stack_id;
 			key.waker_kern_stack_id = waker->kern_stack_id;
+			key.waker_exec_gen = waker->exec_gen;
 			bpf_map_delete_elem(&offcpu_wakers, &tid);
 		}
 	}
@@ -392,9 +393,9 @@ int BPF_PROG(on_waking, struct task_struct *p)
 		goto out;
 	w.tgid = tgid;
 	w.pid = (__u32)id;
+	w.exec_gen = exec_gen_of(tgid);
 	if (!kthread && is_target(tgid))
-		w.user_stack_id =
-			user_stack(ctx, task, tgid, w.pid, exec_gen_of(tgid), wants_copy(tgid));
+		w.user_stack_id = user_stack(ctx, task, tgid, w.pid, w.exec_gen, wants_copy(tgid));
 out:
 	bpf_map_update_elem(&offcpu_wakers, &tid, &w, BPF_ANY);
 	stat_inc(OFFCPU_STAT_WAKERS);

@@ -75,6 +75,8 @@ struct offcpu_key {
 	__u32 waker_pid;
 	__s32 waker_user_stack_id; /* like user_stack_id */
 	__s32 waker_kern_stack_id;
+	__u32 waker_exec_gen; /* the waker's process's image, for its user stack */
+	__u32 pad;
 };
 
 struct offcpu_val {
@@ -99,6 +101,8 @@ struct offcpu_waker {
 	__u32 pid;
 	__s32 user_stack_id;
 	__s32 kern_stack_id;
+	__u32 exec_gen;
+	__u32 pad;
 };
 
 /*

@@ -99,6 +99,11 @@ static const char record_usage[] =
 	"      --min-block TIME     offcpu: leave out blocks shorter than TIME (default 1us;\n"
 	"                           units ns, us, ms, s; a bare number is in us)\n"
 	"      --max-block TIME     offcpu: leave out blocks longer than TIME (default none)\n"
+	"      --wakers             offcpu: also the stack of whoever woke each block, drawn\n"
+	"                           above it over a '--' frame, upside down (its root on top,\n"
+	"                           bcc offwaketime's layout); a waker in another target process\n"
+	"                           is symbolized against its own, a non-target's shows its\n"
+	"                           kernel frames only, an interrupt's its entry\n"
 	"  -q, --quiet              no status line and no summary; errors only\n"
 	"  -v, --verbose            the event used, timings, libbpf's log\n"
 	"  -h, --help               this help\n"
@@ -146,6 +151,7 @@ enum {
 	OPT_INCLUDE_SELF,
 	OPT_MIN_BLOCK,
 	OPT_MAX_BLOCK,
+	OPT_WAKERS,
 };
 
 #define MAX_OUTPUTS 16
@@ -170,6 +176,7 @@ static const struct option record_options[] = {
 	{"include-self", no_argument, NULL, OPT_INCLUDE_SELF},
 	{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
 	{"max-block", required_argument, NULL, OPT_MAX_BLOCK},
+	{"wakers", no_argument, NULL, OPT_WAKERS},
 	{"process-roots", required_argument, NULL, OPT_PROCESS_ROOTS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -327,6 +334,9 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 		return 0;
 	case OPT_INCLUDE_SELF:
 		cmd->opts.include_self = true;
+		return 0;
+	case OPT_WAKERS:
+		cmd->opts.wakers = true;
 		return 0;
 	case OPT_MIN_BLOCK:
 	case OPT_MAX_BLOCK:

@@ -39,6 +39,7 @@
 #include "common.h"
 #include "preflight.h"
 #include "record_int.h"
+#include "record_offcpu.h"
 #include "record_mmap.h"
 #include "sym_procmaps.h"
 #include "symbolize.h"
@@ -1165,6 +1166,69 @@ static int sample_labels(struct record *r, const struct label_keys *keys, const 
 	return n + 1;
 }
 
+/*
+ * The separator drawn between a stack and the stack above it (offcpu's waker), as bcc's
+ * offwaketime draws it: a function of its own, so pprof's tools show it too.
+ */
+static int64_t separator_location(struct profile *p)
+{
+	int64_t name = profile__intern_str(p, "--"), fid;
+	struct line line = {0};
+
+	if (name < 0)
+		return name;
+	fid = profile__intern_function(p, &(struct function){.name = name, .system_name = name});
+	if (fid < 0)
+		return fid;
+	line.function_id = fid;
+	return profile__intern_location(p, 0, 0, &line, 1);
+}
+
+/*
+ * Rows that are only the part above other stacks (no values of their own): they are drawn
+ * within those, not as samples. A calloc'd array of flags, or NULL.
+ */
+static bool *parts_only(struct record *r)
+{
+	size_t n = stack_table__len(r->stacks), i, j;
+	bool *part = calloc(n ? n : 1, sizeof(*part));
+	const int64_t *v;
+
+	if (!part)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		struct stack_key s = stack_table__key(r->stacks, i);
+
+		if (s.above && s.above - 1 < n)
+			part[s.above - 1] = true;
+	}
+	for (i = 0; i < n; i++) {
+		v = stack_table__values(r->stacks, i);
+		for (j = 0; j < r->nvalues && part[i]; j++)
+			if (v[j])
+				part[i] = false;
+	}
+	return part;
+}
+
+/* Row i's location ids, with the stack above it spliced on top (upside down, separated). */
+static int sample_locations(struct record *r, size_t i, int64_t *separator, uint64_t *out,
+			    size_t cap)
+{
+	struct stack_key s = stack_table__key(r->stacks, i);
+	uint32_t n, nabove;
+	const uint64_t *locs = stack_table__locations(r->stacks, i, &n), *above;
+
+	if (!s.above || s.above - 1 >= stack_table__len(r->stacks)) {
+		memcpy(out, locs, n * sizeof(*out));
+		return (int)n;
+	}
+	above = stack_table__locations(r->stacks, s.above - 1, &nabove);
+	if (!*separator && (*separator = separator_location(r->profile)) < 0)
+		return (int)*separator;
+	return offcpu__stack_with_waker(locs, n, (uint64_t)*separator, above, nabove, out, cap);
+}
+
 static int add_samples(struct record *r)
 {
 	struct profile *p = r->profile;
@@ -1174,31 +1238,40 @@ static int add_samples(struct record *r)
 		.comm = profile__intern_str(p, "comm"),
 		.process = profile__intern_str(p, "process"),
 	};
-	int64_t missing = 0;
+	uint64_t locs[2 * (2 * SINGE_MAX_STACK_DEPTH + 1) + 1];
+	int64_t missing = 0, separator = 0;
+	bool *part = parts_only(r);
 	size_t i;
-	int ret;
+	int ret = 0, nlocs;
 
-	if (keys.pid < 0 || keys.tid < 0 || keys.comm < 0 || keys.process < 0)
+	if (!part || keys.pid < 0 || keys.tid < 0 || keys.comm < 0 || keys.process < 0) {
+		free(part);
 		return -ENOMEM;
-	for (i = 0; i < stack_table__len(r->stacks); i++) {
-		struct stack_key s = stack_table__key(r->stacks, i);
-		uint32_t nlocs;
-		const uint64_t *locs = stack_table__locations(r->stacks, i, &nlocs);
-		struct label labels[5];
-		int nlabels = sample_labels(r, &keys, &s, labels);
-		uint64_t loc;
-
-		if (nlabels < 0)
-			return nlabels;
-		if (!nlocs && !missing && (missing = missing_stack_location(p)) < 0)
-			return missing;
-		loc = missing;
-		ret = profile__add_sample(p, nlocs ? locs : &loc, nlocs ? nlocs : 1,
-					  stack_table__values(r->stacks, i), labels, nlabels);
-		if (ret)
-			return ret;
 	}
-	return 0;
+	for (i = 0; i < stack_table__len(r->stacks) && !ret; i++) {
+		struct stack_key s = stack_table__key(r->stacks, i);
+		struct label labels[5];
+		int nlabels;
+
+		if (part[i])
+			continue;
+		nlabels = sample_labels(r, &keys, &s, labels);
+		nlocs = sample_locations(r, i, &separator, locs, sizeof(locs) / sizeof(locs[0]));
+		if (nlabels < 0 || nlocs < 0) {
+			ret = nlabels < 0 ? nlabels : nlocs;
+			break;
+		}
+		if (!nlocs && !missing && (missing = missing_stack_location(p)) < 0) {
+			ret = (int)missing;
+			break;
+		}
+		if (!nlocs)
+			locs[nlocs++] = (uint64_t)missing;
+		ret = profile__add_sample(p, locs, (size_t)nlocs, stack_table__values(r->stacks, i),
+					  labels, nlabels);
+	}
+	free(part);
+	return ret;
 }
 
 /*

@@ -57,6 +57,7 @@ struct record_opts {
 	unsigned int ring_size;	 /* stack-sample ring buffer bytes; 0 = from freq, CPUs */
 	uint64_t min_block_ns;	 /* offcpu: shorter blocks are not counted (--min-block) */
 	uint64_t max_block_ns;	 /* offcpu: nor longer ones (--max-block) */
+	bool wakers;		 /* offcpu: each block's waker's stack above it (--wakers) */
 };
 
 /*

@@ -41,6 +41,7 @@ struct offcpu_source {
 	struct source base;
 	struct offcpu_bpf *skel;
 	struct bpf_link *link;
+	struct bpf_link *waking;	/* --wakers */
 	struct ring_buffer *copies;	/* NULL with --unwind fp */
 	struct offcpu_copy *copy_table; /* open addressing by id */
 	size_t ncopies, copy_cap;
@@ -256,13 +257,50 @@ static unsigned int seeded_frames(struct offcpu_source *o, uint32_t tid, uint64_
 	return n;
 }
 
-/* One block (or several with the same key) into the stack table. */
+/* The label of a waker's own row: never a state's (state + 1), so never a blocked stack's. */
+#define OFFCPU_WAKER_LABEL 0x100u
+
+/*
+ * The waker of the blocks of key k as a row of its own, with no value: 1 + its row (the
+ * blocked stack's 'above'), or 0 when there is none or --wakers is off. Its user frames, when
+ * it was a target, belong to its own process; without them (an interrupt, a kernel thread, a
+ * process not recorded) it is only kernel frames, kept under the blocked thread's process so
+ * that no other process is looked at.
+ */
+static int64_t add_waker(struct offcpu_source *o, const struct offcpu_key *kk)
+{
+	uint64_t both[2 * SINGE_MAX_STACK_DEPTH + 1];
+	struct stack_key k = {.label = OFFCPU_WAKER_LABEL, .addrs = both};
+	bool own_user = kk->waker_user_stack_id >= 0 && kk->waker_tgid;
+	int64_t row;
+
+	if (!record__opts(o->base.r)->wakers ||
+	    (kk->waker_kern_stack_id < 0 && kk->waker_user_stack_id < 0))
+		return 0;
+	k.tgid = own_user ? kk->waker_tgid : kk->tgid;
+	k.exec_gen = own_user ? kk->waker_exec_gen : kk->exec_gen;
+	k.tid = kk->waker_pid;
+	k.nkern = record__read_stack(o->base.r, &o->base, 0, kk->waker_kern_stack_id, o->frames);
+	memcpy(both, o->frames, k.nkern * sizeof(uint64_t));
+	k.nuser = own_user ? user_frames(o, kk->waker_user_stack_id, both + k.nkern) : 0;
+	row = record__add_stack_row(o->base.r, &o->base, &k, NULL, k.label,
+				    own_user && !(kk->waker_user_stack_id & OFFCPU_STACK_ID_COPY),
+				    0);
+	return row < 0 ? row : row + 1;
+}
+
+/* One block (or several with the same key) into the stack table; above: add_waker()'s. */
 static int add_block(struct offcpu_source *o, uint32_t tgid, uint32_t tid, uint32_t exec_gen,
-		     int32_t kern_id, int32_t user_id, uint32_t state, uint64_t count, uint64_t ns)
+		     int32_t kern_id, int32_t user_id, uint32_t state, uint64_t count, uint64_t ns,
+		     int64_t above)
 {
 	uint64_t both[2 * SINGE_MAX_STACK_DEPTH + 1];
 	int64_t values[2] = {(int64_t)count, (int64_t)ns};
-	struct stack_key k = {.tgid = tgid, .tid = tid, .exec_gen = exec_gen, .addrs = both};
+	struct stack_key k = {.tgid = tgid,
+			      .tid = tid,
+			      .exec_gen = exec_gen,
+			      .above = (uint32_t)above,
+			      .addrs = both};
 
 	k.nkern = kern_id >= 0 && (kern_id & OFFCPU_STACK_ID_SEEDED)
 			  ? seeded_frames(o, tid, both)
@@ -321,8 +359,9 @@ static int offcpu_open(struct source *s, struct flame_err *err)
 	};
 	ret = bpf_map__set_value_size(skel->maps.offcpu_stacks, value_size);
 	ret = ret ?: bpf_map__set_value_size(skel->maps.offcpu_overflow, value_size);
-	/* the waker's side is not drawn yet: leave its program out */
-	ret = ret ?: bpf_program__set_autoload(skel->progs.on_waking, false);
+	/* sched_waking runs for every wake-up of the machine: only when asked */
+	skel->rodata->track_wakers = opts->wakers;
+	ret = ret ?: bpf_program__set_autoload(skel->progs.on_waking, opts->wakers);
 	/* -a: every thread of the machine would be seeded; -p and -- CMD: their threads */
 	ret = ret ?: bpf_program__set_autoload(skel->progs.seed_blocked, !opts->all);
 	if (ret)
@@ -378,6 +417,11 @@ static int offcpu_attach(struct source *s, struct flame_err *err)
 		return flame_err__set(err, errno,
 				      "cannot attach to the sched_switch tracepoint: %s",
 				      strerror(errno));
+	if (record__opts(s->r)->wakers &&
+	    !(o->waking = bpf_program__attach(o->skel->progs.on_waking)))
+		return flame_err__set(err, errno,
+				      "cannot attach to the sched_waking tracepoint: %s",
+				      strerror(errno));
 	if (record__opts(s->r)->all)
 		return 0;
 	ret = seed_blocked_threads(o);
@@ -391,8 +435,9 @@ static void offcpu_detach(struct source *s)
 {
 	struct offcpu_source *o = offcpu_of(s);
 
+	bpf_link__destroy(o->waking);
 	bpf_link__destroy(o->link);
-	o->link = NULL;
+	o->waking = o->link = NULL;
 }
 
 static void offcpu_flip(struct source *s)
@@ -417,11 +462,15 @@ static int drain_buffer(struct offcpu_source *o, int buf)
 	}
 	for (i = 0; i < n && !ret; i++) {
 		const struct offcpu_key *k = &o->keys[i];
+		int64_t above;
 
 		if (bpf_map_lookup_elem(fd, k, &val) || !val.count)
 			continue;
-		ret = add_block(o, k->tgid, k->pid, k->exec_gen, k->kern_stack_id, k->user_stack_id,
-				k->state, val.count, val.ns);
+		above = add_waker(o, k);
+		ret = above < 0 ? (int)above : 0;
+		ret = ret
+			      ?: add_block(o, k->tgid, k->pid, k->exec_gen, k->kern_stack_id,
+					   k->user_stack_id, k->state, val.count, val.ns, above);
 	}
 	for (i = 0; i < n; i++)
 		bpf_map_delete_elem(fd, &o->keys[i]);
@@ -472,7 +521,7 @@ static int offcpu_finish(struct source *s)
 					&ns))
 			continue;
 		ret = add_block(o, st.tgid, tid, st.exec_gen, st.kern_stack_id, st.user_stack_id,
-				st.state, 1, ns);
+				st.state, 1, ns, 0);
 		if (ret)
 			return ret;
 	}

@@ -18,6 +18,7 @@ struct stack_entry {
 	uint32_t tgid, tid;
 	uint32_t exec_gen;
 	uint32_t label;
+	uint32_t above;
 	uint16_t nkern, nuser;
 	uint16_t source;
 	bool symbolized;
@@ -65,6 +66,7 @@ static uint64_t key_hash(const struct stack_key *k)
 			      (uint64_t)k->exec_gen << 32 | (uint64_t)k->nkern << 16 | k->nuser);
 
 	h = hash_mix(h, (uint64_t)k->source << 32 | k->label);
+	h = hash_mix(h, k->above);
 
 	/* a stack with no frame (both walks failed) may come without an address array */
 	return k->nkern + k->nuser
@@ -79,8 +81,8 @@ static bool key_eq(uint32_t idx, const void *key, void *ctx)
 	const struct stack_key *k = key;
 
 	return e->tgid == k->tgid && e->tid == k->tid && e->exec_gen == k->exec_gen &&
-	       e->source == k->source && e->label == k->label && e->nkern == k->nkern &&
-	       e->nuser == k->nuser &&
+	       e->source == k->source && e->label == k->label && e->above == k->above &&
+	       e->nkern == k->nkern && e->nuser == k->nuser &&
 	       (!(k->nkern + k->nuser) || !memcmp(t->addrs.data + e->addr_start, k->addrs,
 						  (k->nkern + k->nuser) * sizeof(uint64_t)));
 }
@@ -106,6 +108,7 @@ static int64_t insert(struct stack_table *t, const struct stack_key *key, uint64
 		.tid = key->tid,
 		.exec_gen = key->exec_gen,
 		.label = key->label,
+		.above = key->above,
 		.source = key->source,
 		.nkern = key->nkern,
 		.nuser = key->nuser,
@@ -167,6 +170,7 @@ struct stack_key stack_table__key(const struct stack_table *t, size_t i)
 		.exec_gen = e->exec_gen,
 		.source = e->source,
 		.label = e->label,
+		.above = e->above,
 		.nkern = e->nkern,
 		.nuser = e->nuser,
 		.addrs = e->nkern + e->nuser ? t->addrs.data + e->addr_start : NULL,

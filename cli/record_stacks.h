@@ -17,6 +17,9 @@
  *   stack_table__set_locations(t, i, ids, n);          once symbolized
  *   stack_table__free(t);
  *
+ * A stack may carry another above it (stack_key.above): a row of its own, symbolized against
+ * its own process, spliced on top when the profile is built.
+ *
  * Nothing here reads the kernel, symbolizes or prints: it is unit-tested on its own.
  */
 #ifndef SINGE_CLI_RECORD_STACKS_H
@@ -35,6 +38,11 @@ struct stack_key {
 	uint16_t source; /* the profile type's index in the recording */
 	uint32_t label;	 /* the type's own label value, 0 for none */
 	uint16_t nkern, nuser;
+	/*
+	 * 1 + the row of another stack drawn above this one, upside down over a separator
+	 * frame (offcpu's waker, whose process may be another), 0 for none; part of the identity
+	 */
+	uint32_t above;
 	const uint64_t *addrs;
 };
 

@@ -5,7 +5,7 @@
 # label, a thread blocked for the whole recording counted for the whole of it, --min-block and
 # --max-block, -t cpu,offcpu in one pprof go tool pprof reads, a Go program's goroutine
 # functions on the stacks of its threads blocked in system calls, and a bad option.
-# Not tested yet: --wakers (the waker's side is measured in the kernel, not drawn yet).
+# --wakers: the waking function drawn above the blocked one, over a '--' frame.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
 
@@ -105,6 +105,37 @@ if expect_exit "record --max-block 25ms exits 0" 0 "$SINGE" record -q -t offcpu 
 	else
 		fail "--max-block 25ms drops the 30 ms holds, keeps the 20 ms waits" "hold $hold of $hold_all, mutex $mutex of $mutex_all"
 	fi
+fi
+
+# --- --wakers: who woke whom, in folded and in pprof
+# woken_by BLOCKED WAKER FOLDED: the share (%) of BLOCKED's time whose stack has BLOCKED below
+# the '--' separator and WAKER above it
+woken_by() {
+	awk -v b="$1" -v w="$2" '{ n = $NF; $NF = ""; sub(/ +$/, ""); k = split($0, a, ";"); side = 0; hb = 0; hw = 0
+		for (i = 1; i <= k; i++) { x = a[i]; sub(/_\[[a-z]\]$/, "", x)
+			if (x == "--") side = 1; else if (!side && x == b) hb = 1; else if (side && x == w) hw = 1 }
+		if (hb) { all += n; if (hw) by += n } }
+		END { printf "%.0f\n", all ? 100 * by / all : 0 }' "$3"
+}
+if expect_exit "record -t offcpu --wakers exits 0" 0 "$SINGE" record -q -t offcpu --wakers \
+	-o "$TMP/wk.pb.gz" -o "$TMP/wk.svg" -- "$OFFCPU" -d 2; then
+	offcpu_ns "$TMP/wk.pb.gz" "$TMP/wk.folded"
+	mutex=$(woken_by wait_on_mutex hold_lock "$TMP/wk.folded")
+	cond=$(woken_by wait_on_cond wake_everyone "$TMP/wk.folded")
+	((mutex >= 80 && cond >= 80)) &&
+		pass "--wakers: hold_lock above wait_on_mutex ($mutex%), wake_everyone above wait_on_cond ($cond%)" ||
+		fail "--wakers: hold_lock above wait_on_mutex, wake_everyone above wait_on_cond" \
+			"$mutex% and $cond%: $(grep -m1 'wait_on_mutex;' "$TMP/wk.folded" | head -c 400)"
+	got=$(inclusive wait_on_mutex "$TMP/wk.folded") want=$(truth wait_on_mutex "$TMP/stdout")
+	within 15 "$got" "$want" && pass "--wakers: the blocked time is unchanged (wait_on_mutex within 15%)" ||
+		fail "--wakers: the blocked time is unchanged (wait_on_mutex within 15%)" "$got of $want ns"
+	check "--wakers SVG is valid XML" xmllint --noout "$TMP/wk.svg"
+	# pprof: the separator is a function of its own between the waker's frames and the blocked ones
+	go tool pprof -traces -sample_index=offcpu "$TMP/wk.pb.gz" 2>/dev/null |
+		awk '/^-+\+/ { s = 0; next } /^ *-- *$/ { s = 1; next } s == 0 && /hold_lock$/ { h = 1 } s == 1 && /wait_on_mutex$/ && h { ok = 1 }
+			END { exit !ok }' && pass "--wakers in pprof: hold_lock, then '--', then wait_on_mutex (go tool pprof -traces)" ||
+		fail "--wakers in pprof: hold_lock, then '--', then wait_on_mutex (go tool pprof -traces)" \
+			"$(go tool pprof -traces -sample_index=offcpu "$TMP/wk.pb.gz" 2>&1 | grep -m1 -B20 -A20 wait_on_mutex | head -c 600)"
 fi
 
 # --- both types in one pprof

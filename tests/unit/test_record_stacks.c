@@ -99,6 +99,36 @@ static void test_type_and_label(void **state)
 	stack_table__free(t);
 }
 
+/* The same blocked stack with two different stacks above it (its wakers) is two rows. */
+static void test_stack_above(void **state)
+{
+	const uint64_t blocked_at[] = {0x1000, 0x2000}, woken_from[] = {0x7000, 0x8000};
+	const int64_t one[2] = {1, 100};
+	struct stack_table *t = stack_table__new(2);
+	struct stack_key waker = key_of(9, 9, 0, 0, 2, woken_from), alone, woken, other;
+	bool is_new;
+
+	(void)state;
+	alone = key_of(1, 1, 0, 0, 2, blocked_at);
+	assert_int_equal(stack_table__add(t, &alone, one, NULL), 0);
+	assert_int_equal(stack_table__add(t, &waker, one, NULL), 1);
+	woken = alone;
+	woken.above = 1 + 1;
+	other = alone;
+	other.above = 0 + 1;
+	assert_int_equal(stack_table__add(t, &woken, one, &is_new), 2);
+	assert_true(is_new);
+	assert_int_equal(stack_table__add(t, &other, one, &is_new), 3);
+	assert_true(is_new);
+	assert_int_equal(stack_table__add(t, &woken, one, &is_new), 2);
+	assert_false(is_new);
+	assert_int_equal(stack_table__key(t, 2).above, 2);
+	assert_int_equal(stack_table__key(t, 0).above, 0);
+	assert_int_equal(stack_table__values(t, 2)[1], 200);
+	assert_int_equal(stack_table__find(t, &alone), 0);
+	stack_table__free(t);
+}
+
 /* Values are a vector (an allocation adds objects and bytes), summed element by element. */
 static void test_value_vector(void **state)
 {
@@ -202,7 +232,7 @@ int main(void)
 		cmocka_unit_test(test_new_needs_values),     cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_type_and_label),	     cmocka_unit_test(test_value_vector),
 		cmocka_unit_test(test_addresses_are_copied), cmocka_unit_test(test_locations),
-		cmocka_unit_test(test_many_stacks),
+		cmocka_unit_test(test_many_stacks),	     cmocka_unit_test(test_stack_above),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
