@@ -40,6 +40,9 @@ static const char flame_usage[] =
 	"      --countname NAME   unit shown in tooltips (default: from the sample type)\n"
 	"      --sample-type NAME which value to draw, e.g. cpu, alloc_space (default: the\n"
 	"                         profile's default, else its last sample type, as pprof does)\n"
+	"                         wall, on a recording of -t cpu,offcpu: the wall-clock view,\n"
+	"                         on-CPU + off-CPU nanoseconds of each stack in one graph,\n"
+	"                         frames mostly off-CPU in cool colours, on-CPU in warm ones\n"
 	"      --reverse          reverse stacks: leaf functions at the base (callers above)\n"
 	"      --inverted         icicle graph: roots at the top, growing down\n"
 	"      --sort-by-size     order siblings by size instead of by name\n"
@@ -248,6 +251,29 @@ static int parse_flame_args(int argc, char **argv, const char **output, struct w
 	return 0;
 }
 
+/*
+ * --sample-type wall on a recording of -t cpu,offcpu: its wall-clock view, on-CPU and off-CPU
+ * time in one graph. 0, or -EINVAL after a one-line error.
+ */
+static int add_wall_view(struct profile *p, const char *sample_type)
+{
+	int ret;
+
+	if (!sample_type || strcmp(sample_type, "wall"))
+		return 0;
+	ret = profile__add_wall(p);
+	if (ret == -ENOMEM) {
+		pr_err("out of memory adding the wall-clock view");
+		return ret;
+	}
+	if (ret < 0) {
+		pr_err("--sample-type wall needs cpu and offcpu nanoseconds: record with "
+		       "'singe record -t cpu,offcpu'");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int cmd_flame(int argc, char **argv)
 {
 	struct write_opts opts = {0};
@@ -283,6 +309,10 @@ int cmd_flame(int argc, char **argv)
 			(unsigned long long)p->quality.bad_lines);
 	if (!p->samples.len) {
 		pr_err("nothing to draw: the input has no samples");
+		profile__free(p);
+		return EXIT_ERROR;
+	}
+	if (add_wall_view(p, opts.svg.sample_type)) {
 		profile__free(p);
 		return EXIT_ERROR;
 	}

@@ -126,6 +126,51 @@ void profile__set_natural_default(struct profile *p)
 		p->default_sample_type = p->sample_types.data[i].type;
 }
 
+/* The column named type if its unit is nanoseconds: its index, -ENOENT or -EINVAL. */
+static int nanoseconds_column(const struct profile *p, const char *type)
+{
+	int i = profile__find_sample_type(p, type);
+
+	if (i < 0)
+		return i;
+	return strcmp(profile__str(p, p->sample_types.data[i].unit), "nanoseconds") ? -EINVAL : i;
+}
+
+int profile__add_wall(struct profile *p)
+{
+	int cpu = nanoseconds_column(p, "cpu"), off = nanoseconds_column(p, "offcpu");
+	int wall = profile__find_sample_type(p, "wall");
+	size_t n = p->samples.len, k = p->sample_types.len, i;
+	int64_t type, unit, *values, sum;
+
+	if (wall >= 0)
+		return wall;
+	if (cpu < 0 || off < 0)
+		return cpu < 0 ? cpu : off;
+	type = profile__intern_str(p, "wall");
+	unit = profile__intern_str(p, "nanoseconds");
+	values = malloc((n ? n : 1) * (k + 1) * sizeof(*values));
+	if (type < 0 || unit < 0 || !values ||
+	    vec_push(&p->sample_types,
+		     ((struct value_type){.type = (uint32_t)type, .unit = (uint32_t)unit}))) {
+		free(values);
+		return -ENOMEM;
+	}
+	/* the values are one array of n rows of k columns: rebuild it with k + 1 */
+	for (i = 0; i < n; i++) {
+		const int64_t *row = p->sample_values.data + i * k;
+
+		memcpy(values + i * (k + 1), row, k * sizeof(*values));
+		if (__builtin_add_overflow(row[cpu], row[off], &sum))
+			sum = INT64_MAX; /* saturating, as the tree sums */
+		values[i * (k + 1) + k] = sum;
+	}
+	free(p->sample_values.data);
+	p->sample_values.data = values;
+	p->sample_values.len = p->sample_values.cap = n * (k + 1);
+	return (int)k;
+}
+
 int64_t profile__add_mapping(struct profile *p, const struct mapping *m)
 {
 	if (vec_push(&p->mappings, *m))

@@ -159,6 +159,14 @@ int profile__natural_sample_type(const struct profile *p);
  * to the last sample type (pprof's rule). Nothing changes when no natural type is present.
  */
 void profile__set_natural_default(struct profile *p);
+/*
+ * The wall-clock view of a `-t cpu,offcpu` recording: a sample type "wall"/"nanoseconds"
+ * appended, each sample's cpu/nanoseconds + offcpu/nanoseconds (a sample has one of them), so
+ * that one graph shows what threads did with all their time. Its index; the existing one if p
+ * already has "wall"; -ENOENT when p lacks cpu or offcpu, -EINVAL when either is not in
+ * nanoseconds, -ENOMEM.
+ */
+int profile__add_wall(struct profile *p);
 
 /* Append a mapping (a copy of *m); its id, or a negative errno. */
 int64_t profile__add_mapping(struct profile *p, const struct mapping *m);

@@ -85,6 +85,7 @@ struct render {
 	int64_t total; /* the root's value */
 	uint32_t max_depth;
 	bool diff; /* colour by self change against the base column */
+	bool wall; /* the wall view: the base column is the off-CPU part of each frame */
 	int64_t maxdelta;
 	enum unit_kind unit;
 	int64_t unit_scale; /* multiply values by this to get ns or bytes */
@@ -368,6 +369,12 @@ static void put_rgb(FILE *out, struct rgb c)
 	fwrite_unlocked(buf, 1, sizeof(buf), out);
 }
 
+/* In the wall view: whether most of a frame's time (with its callees') was spent off-CPU. */
+static bool mostly_off_cpu(const struct render *r, uint32_t node)
+{
+	return 2 * tree__base_total(r->t, node) > tree__node(r->t, node)->total;
+}
+
 static struct rgb frame_colour(struct render *r, const struct cand *c)
 {
 	const struct tree_node *n = tree__node(r->t, c->node);
@@ -380,9 +387,12 @@ static struct rgb frame_colour(struct render *r, const struct cand *c)
 		return (struct rgb){200, 200, 200};
 	if (r->diff)
 		return diff_colour(n->self - tree__base_self(r->t, c->node), r->maxdelta);
-	if (len == 1 && name[0] == '-') /* flamegraph.pl's separator frames */
+	/* flamegraph.pl's separator frames; offwaketime's between a waker and its wakee */
+	if ((len == 1 && name[0] == '-') || (len == 2 && !memcmp(name, "--", 2)))
 		return (struct rgb){160, 160, 160};
 	name_hash(name, len, v);
+	if (r->wall) /* cool where most of the frame's time was off-CPU, warm where on-CPU */
+		return hue(mostly_off_cpu(r, c->node) ? PALETTE_IO : PALETTE_HOT, FRAME_NATIVE, v);
 	rgb = hue(r->o->colors, (enum frame_kind)n->kind, v);
 	return n->inlined ? lighten(rgb) : rgb;
 }
@@ -580,7 +590,8 @@ static size_t frame_bytes(const struct render *r, const struct cand *c)
 	size_t name = c->nmerged ? 20 : tree__name_len(r->t, c->node);
 	size_t fit = (size_t)((double)c->total * r->scale / (r->fontsize * FONTWIDTH));
 
-	return 150 + (r->diff ? 60 : 0) + name + (fit >= 3 ? 30 + (fit < name ? fit : name) : 0);
+	return 150 + (r->diff || r->wall ? 60 : 0) + name +
+	       (fit >= 3 ? 30 + (fit < name ? fit : name) : 0);
 }
 
 static size_t kept_bytes(const struct render *r)
@@ -758,6 +769,14 @@ static void write_info(struct render *r, const struct cand *c)
 		put_s(out, ", self ");
 		put_value(r, n->self);
 	}
+	if (r->wall) {
+		int64_t off = tree__base_total(r->t, c->node);
+
+		put_s(out, "\noff-CPU ");
+		put_value(r, off);
+		put_s(out, ", on-CPU ");
+		put_value(r, n->total - off);
+	}
 	if (r->diff) {
 		int64_t base = tree__base_total(r->t, c->node), d = n->total - base;
 
@@ -913,6 +932,15 @@ static void write_legend(struct render *r, int y)
 		fprintf(r->out, "<text x=\"%.0f\" y=\"%d\">", x, y);
 		fputs("colour: change of self value against base, width: head value</text>\n",
 		      r->out);
+	} else if (r->wall) {
+		x = legend_item(r, x, y, hue(PALETTE_HOT, FRAME_NATIVE, mid), false,
+				"on-CPU (warm)");
+		x = legend_item(r, x, y, hue(PALETTE_IO, FRAME_NATIVE, mid), false,
+				"off-CPU (cool)");
+		fprintf(r->out, "<text x=\"%.0f\" y=\"%d\">", x, y);
+		fputs("width: wall-clock time (on-CPU + off-CPU), colour: where most of it went"
+		      "</text>\n",
+		      r->out);
 	} else if (r->o->colors == PALETTE_AUTO) {
 		for (k = 0; k < FRAME_KIND_COUNT; k++)
 			if (r->kinds_seen[k])
@@ -961,7 +989,7 @@ static int resolve_columns(struct render *r, size_t *vi, int *base_vi, struct fl
 	const struct profile *p = r->p;
 	int i = r->o->sample_type ? profile__find_sample_type(p, r->o->sample_type)
 				  : profile__default_sample_type(p);
-	int base;
+	int base, off;
 	char have[160] = "";
 	size_t k, n = 0;
 
@@ -979,6 +1007,12 @@ static int resolve_columns(struct render *r, size_t *vi, int *base_vi, struct fl
 	*vi = i < 0 ? 0 : (size_t)i;
 	base = profile__find_sample_type(p, "base");
 	*base_vi = i >= 0 && base >= 0 && base != i ? base : -1;
+	/* the wall view (profile__add_wall()): each frame's off-CPU part beside its total */
+	off = profile__find_sample_type(p, "offcpu");
+	r->wall = i >= 0 && off >= 0 && *base_vi < 0 &&
+		  !strcmp(profile__str(p, p->sample_types.data[i].type), "wall");
+	if (r->wall)
+		*base_vi = off;
 	return i < 0 ? 1 : 0;
 }
 
@@ -1004,7 +1038,7 @@ static int render(struct render *r, struct flame_err *err)
 		write_empty(r);
 		return 0;
 	}
-	r->diff = r->t->has_base;
+	r->diff = r->t->has_base && !r->wall;
 	r->scale = (double)(r->width - 2 * XPAD) / (double)r->total;
 	if (o->minwidth_is_percent)
 		r->minval = (double)r->total * o->minwidth / 100.0;

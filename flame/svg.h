@@ -15,6 +15,11 @@
  * sample type named "base" (differential folded input "stack base head"), frames are
  * coloured by the change of their self value, red for growth and blue for shrinkage,
  * scaled by the largest change, as flamegraph.pl does; tooltips show base → head.
+ *
+ * Wall view: when the drawn sample type is "wall" (profile__add_wall(): on-CPU + off-CPU
+ * nanoseconds of a `-t cpu,offcpu` recording) and the profile has "offcpu", a frame is drawn
+ * in cool colours when most of its time was off-CPU, in warm ones otherwise; tooltips split
+ * its time, and the legend says which is which.
  */
 #ifndef SINGE_FLAME_SVG_H
 #define SINGE_FLAME_SVG_H

@@ -120,6 +120,45 @@ static void test_sample_types_and_default(void **state)
 	profile__free(p);
 }
 
+/* The wall view: cpu + offcpu nanoseconds per sample, in a column of its own. */
+static void test_add_wall(void **state)
+{
+	struct profile *p = profile__new();
+	const int64_t on[4] = {3, 30000000, 0, 0}, off[4] = {0, 0, 2, 70000000};
+	struct flame_err err = {{0}};
+	uint64_t loc = 1;
+
+	(void)state;
+	assert_int_equal(profile__add_sample_type(p, "samples", "count"), 0);
+	assert_int_equal(profile__add_sample_type(p, "cpu", "nanoseconds"), 1);
+	assert_int_equal(profile__add_wall(p), -ENOENT); /* no offcpu yet */
+	assert_int_equal(profile__add_sample_type(p, "switches", "count"), 2);
+	assert_int_equal(profile__add_sample_type(p, "offcpu", "nanoseconds"), 3);
+	assert_int_equal(profile__add_sample(p, &loc, 0, on, NULL, 0), 0);
+	assert_int_equal(profile__add_sample(p, &loc, 0, off, NULL, 0), 0);
+	assert_int_equal(profile__add_wall(p), 4);
+	assert_int_equal(p->sample_types.len, 5);
+	assert_string_equal(profile__str(p, p->sample_types.data[4].type), "wall");
+	assert_string_equal(profile__str(p, p->sample_types.data[4].unit), "nanoseconds");
+	/* the other columns are kept, each sample gains its sum */
+	assert_int_equal(profile__sample_values(p, 0)[1], 30000000);
+	assert_int_equal(profile__sample_values(p, 0)[4], 30000000);
+	assert_int_equal(profile__sample_values(p, 1)[2], 2);
+	assert_int_equal(profile__sample_values(p, 1)[3], 70000000);
+	assert_int_equal(profile__sample_values(p, 1)[4], 70000000);
+	assert_int_equal(profile__add_wall(p), 4); /* once */
+	assert_int_equal(p->sample_types.len, 5);
+	assert_int_equal(profile__validate(p, &err), 0);
+	profile__free(p);
+
+	/* offcpu in another unit is not time */
+	p = profile__new();
+	assert_int_equal(profile__add_sample_type(p, "cpu", "nanoseconds"), 0);
+	assert_int_equal(profile__add_sample_type(p, "offcpu", "count"), 1);
+	assert_int_equal(profile__add_wall(p), -EINVAL);
+	profile__free(p);
+}
+
 /* A recording's pprof opens on its natural type: cpu time, never the last type listed. */
 static void test_natural_default_follows_the_design_table(void **state)
 {
@@ -344,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_frame_kinds),
 		cmocka_unit_test(test_sample_locs_varints),
 		cmocka_unit_test(test_flame_err_formats),
+		cmocka_unit_test(test_add_wall),
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);

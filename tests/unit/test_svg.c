@@ -807,6 +807,64 @@ static void test_diff(void **state)
 	profile__free(p);
 }
 
+/* The fill of the frame whose tooltip starts with title: red minus blue (> 0 warm, < 0 cool). */
+static int warmth(const struct out *o, const char *title)
+{
+	const char *t = strstr(o->buf, title), *f;
+	unsigned int r, g, b;
+
+	assert_non_null(t);
+	f = strstr(t, "fill=\"#");
+	assert_non_null(f);
+	assert_int_equal(sscanf(f + 7, "%2x%2x%2x", &r, &g, &b), 3);
+	return (int)r - (int)b;
+}
+
+/* The wall view: on-CPU and off-CPU time in one graph, told apart by colour. */
+static void test_wall_view(void **state)
+{
+	struct profile *p = profile__new();
+	const int64_t run[2] = {30000000, 0}, wait[2] = {0, 70000000}, both[2] = {5000000, 1000000};
+	uint64_t locs[2];
+	struct svg_opts o;
+	struct out out;
+
+	(void)state;
+	assert_int_equal(profile__add_sample_type(p, "cpu", "nanoseconds"), 0);
+	assert_int_equal(profile__add_sample_type(p, "offcpu", "nanoseconds"), 1);
+	locs[1] = location(p, "main", 4);
+	locs[0] = location(p, "compute", 7);
+	assert_int_equal(profile__add_sample(p, locs, 2, run, NULL, 0), 0);
+	locs[0] = location(p, "wait", 4);
+	assert_int_equal(profile__add_sample(p, locs, 2, wait, NULL, 0), 0);
+	locs[0] = location(p, "mixed", 5);
+	assert_int_equal(profile__add_sample(p, locs, 2, both, NULL, 0), 0);
+	assert_int_equal(profile__add_wall(p), 2);
+	svg_opts__init(&o);
+	o.sample_type = "wall";
+	out = render(p, &o);
+	/* widths are the sum: main has all 106 ms */
+	assert_non_null(strstr(out.buf, "<title>main\n106.0 ms, 100.00%"));
+	assert_non_null(strstr(out.buf, "off-CPU 70.0 ms, on-CPU 0 ns"));
+	assert_true(warmth(&out, "<title>wait\n") < 0);
+	assert_true(warmth(&out, "<title>compute\n") > 0);
+	assert_true(warmth(&out, "<title>mixed\n") > 0); /* mostly on-CPU */
+	assert_true(warmth(&out, "<title>main\n") < 0);	 /* 71 of 106 ms off-CPU */
+	assert_non_null(strstr(out.buf, ">on-CPU (warm)</text>"));
+	assert_non_null(strstr(out.buf, ">off-CPU (cool)</text>"));
+	assert_null(strstr(out.buf, ">grew</text>"));
+	if (have_xmllint())
+		assert_true(xml_ok(&out));
+	free(out.buf);
+	/* drawing cpu alone is no wall view */
+	o.sample_type = "cpu";
+	out = render(p, &o);
+	assert_null(strstr(out.buf, "on-CPU (warm)"));
+	assert_null(strstr(out.buf, "off-CPU "));
+	free(out.buf);
+	profile__free(p);
+}
+
 static void test_empty(void **state)
 {
 	struct profile *p = profile__new();
@@ -866,8 +924,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_names), cmocka_unit_test(test_minwidth_and_merging),
 		cmocka_unit_test(test_max_frames),    cmocka_unit_test(test_max_bytes),
 		cmocka_unit_test(test_text_fitting),  cmocka_unit_test(test_units),
-		cmocka_unit_test(test_diff),	      cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_diff),	      cmocka_unit_test(test_wall_view),
+		cmocka_unit_test(test_empty),	      cmocka_unit_test(test_write_error),
 	};
 
 	return cmocka_run_group_tests_name("svg", tests, NULL, NULL);
