@@ -129,6 +129,10 @@ static const char record_usage[] =
 	"expect to wait in. Its cost is per switch of a target thread (about 2-3 us here,\n"
 	"mostly the kernel stack walk; user stacks are taken once per place a thread blocks\n"
 	"at), nothing for other processes' switches beyond a map lookup.\n"
+	"With --wakers, a tower reads bottom-up: the blocked stack, '--', then the stack that\n"
+	"woke it, upside down (where it woke the thread against the '--'). A cpu,offcpu\n"
+	"recording has a wall-clock view: singe flame --sample-type wall draws on-CPU and\n"
+	"off-CPU time in one graph (off-CPU frames cool, on-CPU warm).\n"
 	"\n"
 	"Not built yet: the goroutine, alloc and pause types.\n"
 	"\n"
@@ -139,7 +143,9 @@ static const char record_usage[] =
 	"  sudo singe record -a -d 5 -o all.pb.gz && go tool pprof -top all.pb.gz\n"
 	"  sudo singe record --unwind dwarf -o py.svg -- python3 script.py\n"
 	"  sudo singe record -t offcpu -p 1234 -d 10 -o wait.svg\n"
-	"  sudo singe record -t cpu,offcpu -p 1234 -d 10 -o both.pb.gz\n";
+	"  sudo singe record -t cpu,offcpu -p 1234 -d 10 -o both.pb.gz\n"
+	"  singe flame --sample-type wall -o wall.svg both.pb.gz\n"
+	"  sudo singe record -t offcpu --wakers -o woken.svg -- ./server\n";
 
 enum {
 	OPT_UNWIND = 256,
@@ -370,6 +376,20 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 	}
 }
 
+/* --wakers draws offcpu's blocks: without -t offcpu it would silently do nothing. */
+static int check_wakers(const struct record_opts *opts)
+{
+	unsigned int i;
+
+	if (!opts->wakers)
+		return 0;
+	for (i = 0; i < opts->ntypes; i++)
+		if (!strcmp(opts->types[i]->name, "offcpu"))
+			return 0;
+	pr_err("--wakers is for the offcpu type: add -t offcpu (or -t cpu,offcpu)");
+	return -EINVAL;
+}
+
 static int check_targets(struct record_cmd *cmd)
 {
 	int n = !!cmd->pid_list + cmd->all + !!cmd->cmd_argv;
@@ -410,7 +430,7 @@ static int parse_args(struct record_cmd *cmd, int argc, char **argv)
 	cmd->opts.all = cmd->all;
 	cmd->opts.follow_forks = cmd->cmd_argv != NULL;
 	record_opts__resolve(&cmd->opts);
-	return check_targets(cmd);
+	return check_wakers(&cmd->opts) ?: check_targets(cmd);
 }
 
 static int resolve_targets(struct record_cmd *cmd, struct target *t)

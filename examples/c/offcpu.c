@@ -15,15 +15,20 @@
  *                   at once, then wait_in_nanosleep(20 ms): 20 ms of each 40 ms cycle blocked
  *                   on the mutex
  *   forever         block_forever: epoll_wait() on an eventfd nobody writes, for the whole run
+ *   worker (-w)     run_on_cpu: spins for 10 ms of its own CPU time, then rest_after_run:
+ *                   nanosleep(30 ms); the one thread that also runs, for the wall-clock view
+ *                   (singe flame --sample-type wall): a quarter of its time on-CPU; only
+ *                   with -w, so that the off-CPU tests run without its CPU load
  *
  * Per second of run time that is, in thread-seconds: wait_in_epoll 3, wait_on_pipe 2,
  * wait_in_nanosleep 1.75 (pacer 1, holder 0.25, waiter 0.5), wait_on_cond 1, block_forever 1,
- * hold_lock 0.75, wait_on_mutex 0.5. The program also measures them: each named function
+ * hold_lock 0.75, wait_on_mutex 0.5, rest_after_run 0.75, and run_on_cpu 0.25 running (its
+ * CPU time also printed as "run_on_cpu:cpu"). The program also measures them: each named function
  * reads CLOCK_MONOTONIC around its one blocking call, and at exit the totals (calls still
  * blocked count up to the end) are printed as the ground truth, one "function seconds" line
  * each. CPU use is a few hundred wake-ups a second.
  *
- * usage: offcpu [-d SECONDS]   (run time, default 10)
+ * usage: offcpu [-w] [-d SECONDS]   (run time, default 10; -w: the worker too)
  */
 #include <errno.h>
 #include <pthread.h>
@@ -43,6 +48,8 @@
 #define WAITER_REST_NS 20000000ULL /* the waiter's sleep after each acquisition */
 #define PIPE_READERS 2
 #define EPOLL_WAITERS 3
+#define RUN_NS 10000000ULL  /* the worker's CPU time per cycle ... */
+#define REST_NS 30000000ULL /* ... and its sleep after it */
 
 /* The named blocking functions, in the order they are printed. */
 enum blocker {
@@ -53,12 +60,14 @@ enum blocker {
 	WAIT_ON_PIPE,
 	WAIT_IN_EPOLL,
 	BLOCK_FOREVER,
+	REST_AFTER_RUN,
+	RUN_ON_CPU, /* not blocked: running, its wall time for the wall view */
 	NR_BLOCKERS,
 };
 
 static const char *const blocker_names[NR_BLOCKERS] = {
-	"wait_in_nanosleep", "hold_lock",     "wait_on_mutex", "wait_on_cond",
-	"wait_on_pipe",	     "wait_in_epoll", "block_forever",
+	"wait_in_nanosleep", "hold_lock",     "wait_on_mutex",	"wait_on_cond", "wait_on_pipe",
+	"wait_in_epoll",     "block_forever", "rest_after_run", "run_on_cpu",
 };
 
 /*
@@ -72,8 +81,8 @@ struct account {
 	uint64_t total_ns[NR_BLOCKERS];
 };
 
-/* forever, cond, holder, waiter, pacer, and the readers */
-#define NR_THREADS (5 + PIPE_READERS + EPOLL_WAITERS)
+/* forever, cond, holder, waiter, pacer, worker, and the readers */
+#define NR_THREADS (6 + PIPE_READERS + EPOLL_WAITERS)
 
 static struct account accounts[NR_THREADS];
 static _Thread_local struct account *self;
@@ -85,6 +94,7 @@ static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t cond_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static uint64_t cond_seq;
+static _Atomic uint64_t worker_cpu_ns; /* run_on_cpu's CPU time */
 
 static uint64_t now_ns(void)
 {
@@ -198,6 +208,39 @@ __attribute__((noinline)) int block_forever(int epfd)
 	return n;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Runs until the thread has had ns of CPU time (longer in wall time if preempted). */
+__attribute__((noinline)) void run_on_cpu(uint64_t ns)
+{
+	uint64_t start = thread_cpu_ns(), now;
+	volatile uint64_t spin = 0;
+
+	blocked_begin(RUN_ON_CPU);
+	do {
+		for (int i = 0; i < 10000; i++)
+			spin += i;
+		now = thread_cpu_ns();
+	} while (now - start < ns);
+	blocked_end();
+	atomic_fetch_add(&worker_cpu_ns, now - start);
+	no_tail_call();
+}
+
+__attribute__((noinline)) void rest_after_run(uint64_t ns)
+{
+	blocked_begin(REST_AFTER_RUN);
+	sleep_ns(ns);
+	blocked_end();
+	no_tail_call();
+}
+
 static bool stopping(void)
 {
 	return atomic_load_explicit(&stop, memory_order_relaxed);
@@ -282,6 +325,16 @@ static void *waiter_thread(void *arg)
 	return NULL;
 }
 
+static void *worker_thread(void *arg)
+{
+	(void)arg;
+	while (!stopping()) {
+		run_on_cpu(RUN_NS);
+		rest_after_run(REST_NS);
+	}
+	return NULL;
+}
+
 static void *forever_thread(void *arg)
 {
 	int epfd = (int)(intptr_t)arg;
@@ -354,15 +407,18 @@ static void print_totals(double seconds)
 			total[a->in] += now - a->since_ns;
 		pthread_mutex_unlock(&a->lock);
 	}
-	printf("# blocked thread-seconds per function over a %.3f s run\n", seconds);
+	printf("# thread-seconds in each function over a %.3f s run (run_on_cpu runs, the "
+	       "others block)\n",
+	       seconds);
 	for (b = 0; b < NR_BLOCKERS; b++)
 		printf("%s %.6f\n", blocker_names[b], total[b] / 1e9);
+	printf("run_on_cpu:cpu %.6f\n", atomic_load(&worker_cpu_ns) / 1e9);
 	fflush(stdout);
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: offcpu [-d SECONDS]\n");
+	fprintf(stderr, "usage: offcpu [-w] [-d SECONDS]\n");
 	exit(2);
 }
 
@@ -370,11 +426,15 @@ int main(int argc, char **argv)
 {
 	double seconds = 10;
 	int c, i, slot = 0, never_fd;
+	bool worker = false;
 	uint64_t t0;
 	char *end;
 
-	while ((c = getopt(argc, argv, "d:")) != -1) {
+	while ((c = getopt(argc, argv, "wd:")) != -1) {
 		switch (c) {
+		case 'w':
+			worker = true;
+			break;
 		case 'd':
 			seconds = strtod(optarg, &end);
 			if (*end || !(seconds > 0 && seconds < 1e6))
@@ -403,6 +463,8 @@ int main(int argc, char **argv)
 	start_thread(slot++, holder_thread, NULL);
 	start_thread(slot++, waiter_thread, NULL);
 	start_thread(slot++, pacer_thread, NULL);
+	if (worker)
+		start_thread(slot++, worker_thread, NULL);
 
 	sleep_ns((uint64_t)(seconds * 1e9));
 	atomic_store(&stop, true);

@@ -4,7 +4,8 @@
 # off-CPU time must be within 15% of that. Also: kernel frames on the blocked path, the state
 # label, a thread blocked for the whole recording counted for the whole of it, --min-block and
 # --max-block, -t cpu,offcpu in one pprof go tool pprof reads, a Go program's goroutine
-# functions on the stacks of its threads blocked in system calls, and a bad option.
+# functions on the stacks of its threads blocked in system calls, the wall view of -t cpu,offcpu
+# (flame --sample-type wall), and bad options.
 # --wakers: the waking function drawn above the blocked one, over a '--' frame.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
@@ -25,6 +26,22 @@ inclusive() {
 
 # truth FUNC OUT: the seconds the program measured itself for FUNC, in ns
 truth() { awk -v f="$1" '$1 == f { printf "%.0f\n", $2 * 1e9 }' "$2"; }
+
+# svg_time FUNC WHICH SVG: the time of FUNC's frames in a wall view, summed, in ns; WHICH: 1 the
+# width (wall), on or off its on-CPU or off-CPU part (tooltips: "1.2 s, 5%" / "off-CPU 1 s, on-CPU 2 ms")
+svg_time() {
+	awk -v f="$1" -v w="$2" 'function ns(v, u) { gsub(",", "", v); return v * (u == "s" ? 1e9 : u == "ms" ? 1e6 : u == "ns" ? 1 : 1e3) }
+		$0 == "<g><title>" f { getline; t = ns($1, substr($2, 1, length($2) - 1)); getline; sub(/<.*/, ""); split($0, a, /[ ,]+/)
+			s += w == "off" ? ns(a[2], a[3]) : w == "on" ? ns(a[5], a[6]) : t }
+		END { printf "%.0f\n", s }' "$3"
+}
+
+# svg_fill FUNC SVG: warm or cool, the colour of FUNC's first frame
+svg_fill() {
+	awk -v f="$1" 'function hex(h) { return 16 * index("0123456789abcdef", substr(h, 1, 1)) + index("0123456789abcdef", substr(h, 2, 1)) }
+		$0 == "<g><title>" f { n = 1 } n && /fill="#/ { match($0, /fill="#[0-9a-f]+"/)
+		c = substr($0, RSTART + 7, 6); print (hex(substr(c, 1, 2)) > hex(substr(c, 5, 2)) ? "warm" : "cool"); exit }' "$2"
+}
 
 # within PCT GOT WANT: |got - want| <= PCT% of want (want > 0)
 within() { awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d <= w * p / 100) }'; }
@@ -140,7 +157,8 @@ fi
 
 # --- both types in one pprof
 if expect_exit "record -t cpu,offcpu exits 0" 0 "$SINGE" record -q -t cpu,offcpu -F 999 \
-	-o "$TMP/both.pb.gz" -- "$OFFCPU" -d 2; then
+	-o "$TMP/both.pb.gz" -- "$OFFCPU" -w -d 2; then
+	cp "$TMP/stdout" "$TMP/both.txt"
 	if command -v go >/dev/null && go tool pprof -raw "$TMP/both.pb.gz" >"$TMP/both.raw" 2>"$TMP/both.err" &&
 		grep -Eq 'samples/count cpu/nanoseconds(\[dflt\])? switches/count offcpu/nanoseconds' "$TMP/both.raw"; then
 		pass "-t cpu,offcpu: one pprof with both types that go tool pprof -raw reads"
@@ -149,9 +167,35 @@ if expect_exit "record -t cpu,offcpu exits 0" 0 "$SINGE" record -q -t cpu,offcpu
 			"$(head -c 300 "$TMP/both.err") $(grep -m1 -A1 Samples: "$TMP/both.raw")"
 	fi
 	"$SINGE" convert --sample-type offcpu "$TMP/both.pb.gz" -o "$TMP/both.folded" >/dev/null 2>&1
-	got=$(inclusive wait_in_epoll "$TMP/both.folded") want=$(truth wait_in_epoll "$TMP/stdout")
+	got=$(inclusive wait_in_epoll "$TMP/both.folded") want=$(truth wait_in_epoll "$TMP/both.txt")
 	within 15 "$got" "$want" && pass "--sample-type offcpu picks the off-CPU values of a cpu,offcpu profile" ||
 		fail "--sample-type offcpu picks the off-CPU values of a cpu,offcpu profile" "wait_in_epoll $got of $want"
+	# the wall view: every function's wall time (on-CPU + off-CPU) within 15% of the program's
+	# own accounting, blocking ones and the one that runs (run_on_cpu, its on-CPU part against
+	# its CPU time); the worker thread's whole time split between them (a quarter running)
+	if expect_exit "flame --sample-type wall exits 0" 0 "$SINGE" flame --sample-type wall \
+		"$TMP/both.pb.gz" -o "$TMP/wall.svg"; then
+		bad=""
+		for f in $FUNCS rest_after_run run_on_cpu; do
+			got=$(svg_time "$f" 1 "$TMP/wall.svg") want=$(truth "$f" "$TMP/both.txt")
+			within 15 "$got" "$want" || bad+=" $f=$got/${want:-none}"
+		done
+		got=$(svg_time run_on_cpu on "$TMP/wall.svg") want=$(truth run_on_cpu:cpu "$TMP/both.txt")
+		within 15 "$got" "$want" || bad+=" run_on_cpu(on-CPU)=$got/${want:-none}"
+		[[ -z $bad ]] && pass "wall view: each function's wall time within 15% of the program's accounting" ||
+			fail "wall view: each function's wall time within 15% of the program's accounting" "got/want ns:$bad"
+		run=$(svg_time run_on_cpu 1 "$TMP/wall.svg") all=$(svg_time worker_thread 1 "$TMP/wall.svg")
+		awk -v r="$run" -v a="$all" -v w="$(truth run_on_cpu "$TMP/both.txt")" -v t="$(truth rest_after_run "$TMP/both.txt")" \
+			'BEGIN { want = w / (w + t); got = a ? r / a : 0; d = got - want; exit !(d < 0.15 * want && -d < 0.15 * want) }' &&
+			pass "wall view: run_on_cpu's share of the worker thread's time as measured ($run of $all ns)" ||
+			fail "wall view: run_on_cpu's share of the worker thread's time as measured" "$run of $all ns"
+		grep -q '>off-CPU (cool)</text>' "$TMP/wall.svg" && grep -q '>on-CPU (warm)</text>' "$TMP/wall.svg" &&
+			[[ $(svg_fill run_on_cpu "$TMP/wall.svg") == warm && $(svg_fill rest_after_run "$TMP/wall.svg") == cool ]] &&
+			pass "wall view: run_on_cpu warm, rest_after_run cool, with a legend" ||
+			fail "wall view: run_on_cpu warm, rest_after_run cool, with a legend" \
+				"$(svg_fill run_on_cpu "$TMP/wall.svg") $(svg_fill rest_after_run "$TMP/wall.svg")"
+		check "wall view SVG is valid XML" xmllint --noout "$TMP/wall.svg"
+	fi
 fi
 
 # --- Go: a goroutine in a blocking system call blocks its thread with the goroutine's stack
@@ -177,3 +221,10 @@ expect_exit "--min-block with no duration exits 2" 2 "$SINGE" record -t offcpu -
 	-o "$TMP/bad.pb.gz" -- "$OFFCPU" -d 1 &&
 	stderr_one_line "--min-block error is one line" 'min-block.*soon'
 [[ ! -e $TMP/bad.pb.gz ]] && pass "no output after a bad option" || fail "no output after a bad option" "bad.pb.gz written"
+expect_exit "--wakers without -t offcpu exits 2" 2 "$SINGE" record --wakers -o "$TMP/bad2.pb.gz" -- "$OFFCPU" -d 1 &&
+	stderr_one_line "--wakers error is one line" 'wakers.*-t offcpu'
+expect_exit "flame --sample-type wall of an offcpu-only profile exits 2" 2 "$SINGE" flame --sample-type wall \
+	-o "$TMP/bad.svg" "$TMP/wk.pb.gz" &&
+	stderr_one_line "--sample-type wall error is one line" 'wall.*-t cpu,offcpu'
+[[ ! -e $TMP/bad2.pb.gz && ! -e $TMP/bad.svg ]] && pass "no output after bad --wakers or wall" ||
+	fail "no output after bad --wakers or wall" "$(ls "$TMP"/bad*)"
