@@ -29,6 +29,7 @@
 #include "record_offcpu.h"
 #include "record_stacks.h"
 #include "source.h"
+#include "sym_kallsyms.h"
 
 /* A user stack copy, unwound when it arrived: its user frames, leaf first. */
 struct offcpu_copy {
@@ -47,6 +48,7 @@ struct offcpu_source {
 	size_t ncopies, copy_cap;
 	struct offcpu_key *keys; /* scratch for one drain (max_stacks) */
 	uint64_t *frames;	 /* scratch for one stack (max_depth + 1) */
+	struct ksyms *ksyms;	 /* --wakers: kernel names, to cut interrupts' wakers */
 	uint64_t unwind_errors;	 /* copies that could not be unwound */
 	int copy_error;		 /* the first error of the ring callback */
 };
@@ -257,6 +259,27 @@ static unsigned int seeded_frames(struct offcpu_source *o, uint32_t tid, uint64_
 	return n;
 }
 
+/*
+ * How many of a waker's kernel frames to draw: up to its interrupt entry when an interrupt
+ * woke the thread (*from_interrupt; what lies below is whatever it interrupted), else all.
+ */
+static unsigned int waker_kernel_frames(struct offcpu_source *o, const uint64_t *frames,
+					unsigned int n, bool *from_interrupt)
+{
+	const char *names[SINGE_MAX_STACK_DEPTH];
+	const struct ksym *sym;
+	unsigned int i;
+
+	*from_interrupt = false;
+	if (!o->ksyms && !(o->ksyms = ksyms__load()))
+		return n; /* no names (no kallsyms access): drawn whole */
+	for (i = 0; i < n && i < SINGE_MAX_STACK_DEPTH; i++) {
+		sym = ksyms__lookup(o->ksyms, frames[i]);
+		names[i] = sym ? sym->name : NULL;
+	}
+	return (unsigned int)offcpu__waker_kernel_frames(names, i, from_interrupt);
+}
+
 /* The label of a waker's own row: never a state's (state + 1), so never a blocked stack's. */
 #define OFFCPU_WAKER_LABEL 0x100u
 
@@ -271,16 +294,18 @@ static int64_t add_waker(struct offcpu_source *o, const struct offcpu_key *kk)
 {
 	uint64_t both[2 * SINGE_MAX_STACK_DEPTH + 1];
 	struct stack_key k = {.label = OFFCPU_WAKER_LABEL, .addrs = both};
-	bool own_user = kk->waker_user_stack_id >= 0 && kk->waker_tgid;
+	bool own_user = kk->waker_user_stack_id >= 0 && kk->waker_tgid, from_interrupt;
 	int64_t row;
 
 	if (!record__opts(o->base.r)->wakers ||
 	    (kk->waker_kern_stack_id < 0 && kk->waker_user_stack_id < 0))
 		return 0;
+	k.nkern = record__read_stack(o->base.r, &o->base, 0, kk->waker_kern_stack_id, o->frames);
+	k.nkern = waker_kernel_frames(o, o->frames, k.nkern, &from_interrupt);
+	own_user = own_user && !from_interrupt;
 	k.tgid = own_user ? kk->waker_tgid : kk->tgid;
 	k.exec_gen = own_user ? kk->waker_exec_gen : kk->exec_gen;
-	k.tid = kk->waker_pid;
-	k.nkern = record__read_stack(o->base.r, &o->base, 0, kk->waker_kern_stack_id, o->frames);
+	k.tid = from_interrupt ? 0 : kk->waker_pid;
 	memcpy(both, o->frames, k.nkern * sizeof(uint64_t));
 	k.nuser = own_user ? user_frames(o, kk->waker_user_stack_id, both + k.nkern) : 0;
 	row = record__add_stack_row(o->base.r, &o->base, &k, NULL, k.label,
@@ -595,6 +620,7 @@ static void offcpu_free(struct source *s)
 	for (i = 0; i < o->copy_cap; i++)
 		free(o->copy_table[i].frames);
 	free(o->copy_table);
+	ksyms__free(o->ksyms);
 	free(o->keys);
 	free(o->frames);
 	free(o);

@@ -147,6 +147,12 @@ if expect_exit "record -t offcpu --wakers exits 0" 0 "$SINGE" record -q -t offcp
 	within 15 "$got" "$want" && pass "--wakers: the blocked time is unchanged (wait_on_mutex within 15%)" ||
 		fail "--wakers: the blocked time is unchanged (wait_on_mutex within 15%)" "$got of $want ns"
 	check "--wakers SVG is valid XML" xmllint --noout "$TMP/wk.svg"
+	# a timer ending a sleep: the waker is the interrupt, drawn up to its entry, not whatever
+	# thread it happened to interrupt
+	n=$(grep ';--;.*hrtimer_wakeup' "$TMP/wk.folded" | wc -l)
+	cut=$(grep ';--;.*hrtimer_wakeup' "$TMP/wk.folded" | grep -cE ';asm_sysvec_[a-z_]+_\[k\] [0-9]+$')
+	((n > 0 && cut == n)) && pass "--wakers: a timer's wake-ups end at the interrupt entry ($cut of $n stacks)" ||
+		fail "--wakers: a timer's wake-ups end at the interrupt entry" "$cut of $n: $(grep -m1 ';--;.*hrtimer_wakeup' "$TMP/wk.folded" | head -c 400)"
 	# pprof: the separator is a function of its own between the waker's frames and the blocked ones
 	go tool pprof -traces -sample_index=offcpu "$TMP/wk.pb.gz" 2>/dev/null |
 		awk '/^-+\+/ { s = 0; next } /^ *-- *$/ { s = 1; next } s == 0 && /hold_lock$/ { h = 1 } s == 1 && /wait_on_mutex$/ && h { ok = 1 }
