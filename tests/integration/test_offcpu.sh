@@ -161,6 +161,20 @@ if expect_exit "record -t offcpu --wakers exits 0" 0 "$SINGE" record -q -t offcp
 			"$(go tool pprof -traces -sample_index=offcpu "$TMP/wk.pb.gz" 2>&1 | grep -m1 -B20 -A20 wait_on_mutex | head -c 600)"
 fi
 
+# --- --wakers across processes: cat blocked reading a pipe that the shell writes to; the
+# shell's frames are symbolized against the shell's own process (against cat's they would be
+# [unknown] or cat's)
+if expect_exit "record --wakers of a shell pipeline exits 0" 0 "$SINGE" record -q -t offcpu --wakers \
+	-o "$TMP/xp.pb.gz" -- sh -c 'i=0; while [ $i -lt 50 ]; do i=$((i+1)); echo x; sleep 0.01; done | cat >/dev/null'; then
+	offcpu_ns "$TMP/xp.pb.gz" "$TMP/xp.folded"
+	n=$(awk '{ i = index($0, ";--;"); if (!i) next; below = substr($0, 1, i); above = substr($0, i + 4)
+		if (below ~ /^cat;/ && below ~ /libc_read/ && above ~ /libc_write;/ && above ~ /(^|;)((da|ba)?sh\+0x|main;)/) n++ }
+		END { print n + 0 }' "$TMP/xp.folded")
+	((n > 0)) && pass "--wakers: cat's read woken by the shell's write, the shell's frames its own ($n stacks)" ||
+		fail "--wakers: cat's read woken by the shell's write, the shell's frames its own" \
+			"$(grep -m1 '^cat;.*;--;' "$TMP/xp.folded" | head -c 400)"
+fi
+
 # --- both types in one pprof
 if expect_exit "record -t cpu,offcpu exits 0" 0 "$SINGE" record -q -t cpu,offcpu -F 999 \
 	-o "$TMP/both.pb.gz" -- "$OFFCPU" -w -d 2; then
