@@ -25,7 +25,9 @@ static const char convert_usage[] =
 	"      --sample-type NAME value written to folded/SVG outputs (default: the profile's\n"
 	"                         default sample type, else the last one; folded output takes\n"
 	"                         a count column, what folded readers assume, when there is "
-	"one)\n" PROCESS_ROOTS_HELP "  -h, --help             this help\n"
+	"one);\n"
+	"                         wall, on a recording of -t cpu,offcpu: on-CPU + off-CPU "
+	"ns\n" PROCESS_ROOTS_HELP "  -h, --help             this help\n"
 	"\n"
 	"examples:\n"
 	"  singe convert cpu.pb.gz -o cpu.folded\n"
@@ -103,6 +105,11 @@ int cmd_convert(int argc, char **argv)
 	}
 	if (input__load_merged(argv + optind, argc - optind, &p, &err)) {
 		pr_err("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	if (input__add_wall_view(p, opts.sample_type, &err)) {
+		pr_err("%s", err.msg);
+		profile__free(p);
 		return EXIT_ERROR;
 	}
 	if (p->quality.bad_lines)

@@ -251,29 +251,6 @@ static int parse_flame_args(int argc, char **argv, const char **output, struct w
 	return 0;
 }
 
-/*
- * --sample-type wall on a recording of -t cpu,offcpu: its wall-clock view, on-CPU and off-CPU
- * time in one graph. 0, or -EINVAL after a one-line error.
- */
-static int add_wall_view(struct profile *p, const char *sample_type)
-{
-	int ret;
-
-	if (!sample_type || strcmp(sample_type, "wall"))
-		return 0;
-	ret = profile__add_wall(p);
-	if (ret == -ENOMEM) {
-		pr_err("out of memory adding the wall-clock view");
-		return ret;
-	}
-	if (ret < 0) {
-		pr_err("--sample-type wall needs cpu and offcpu nanoseconds: record with "
-		       "'singe record -t cpu,offcpu'");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int cmd_flame(int argc, char **argv)
 {
 	struct write_opts opts = {0};
@@ -312,7 +289,8 @@ int cmd_flame(int argc, char **argv)
 		profile__free(p);
 		return EXIT_ERROR;
 	}
-	if (add_wall_view(p, opts.svg.sample_type)) {
+	if (input__add_wall_view(p, opts.svg.sample_type, &err)) {
+		pr_err("%s", err.msg);
 		profile__free(p);
 		return EXIT_ERROR;
 	}

@@ -28,7 +28,8 @@ static const char report_usage[] =
 	"pprof, folded stacks or perf script ('-' reads standard input); several are merged.\n"
 	"Function names are the flame graph's, so the report and 'singe flame' agree.\n"
 	"\n"
-	"  -t, --sample-type TYPE report this sample type only (default: every one)\n"
+	"  -t, --sample-type TYPE report this sample type only (default: every one); wall, on a\n"
+	"                         recording of -t cpu,offcpu: on-CPU + off-CPU nanoseconds\n"
 	"      --top N            rows per table (default 10, 0 = every function)\n"
 	"      --format FORMAT    text (default), markdown or json (schema singe.report/1)\n"
 	"  -o, --output FILE      write here (default: standard output)\n"
@@ -117,6 +118,11 @@ int cmd_report(int argc, char **argv)
 	}
 	if (input__load_merged(argv + optind, argc - optind, &p, &err)) {
 		pr_err("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	if (input__add_wall_view(p, o.sample_type, &err)) {
+		pr_err("%s", err.msg);
+		profile__free(p);
 		return EXIT_ERROR;
 	}
 	ret = output__open(&out, output);

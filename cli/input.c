@@ -375,6 +375,22 @@ int input__check_stdin_once(char *const *paths, int npaths, struct flame_err *er
 	return 0;
 }
 
+int input__add_wall_view(struct profile *p, const char *sample_type, struct flame_err *err)
+{
+	int ret;
+
+	if (!sample_type || strcmp(sample_type, "wall"))
+		return 0;
+	ret = profile__add_wall(p);
+	if (ret == -ENOMEM)
+		return flame_err__set(err, ENOMEM, "out of memory adding the wall-clock view");
+	if (ret < 0)
+		return flame_err__set(err, EINVAL,
+				      "--sample-type wall needs cpu and offcpu nanoseconds: record "
+				      "with 'singe record -t cpu,offcpu'");
+	return 0;
+}
+
 int input__load_merged(char *const *paths, int npaths, struct profile **out, struct flame_err *err)
 {
 	struct profile *merged = NULL, *p;

@@ -39,5 +39,11 @@ int input__load(const char *path, struct profile **out, struct flame_err *err);
 int input__check_stdin_once(char *const *paths, int npaths, struct flame_err *err);
 /* Load every path and merge them into one profile (sample types must agree). */
 int input__load_merged(char *const *paths, int npaths, struct profile **out, struct flame_err *err);
+/*
+ * --sample-type wall on a recording of -t cpu,offcpu: add its wall-clock view (the sample type
+ * "wall", profile__add_wall()). 0 when sample_type is not "wall" or when it was added; a
+ * negative errno with a one-line message in err when p has no cpu and offcpu nanoseconds.
+ */
+int input__add_wall_view(struct profile *p, const char *sample_type, struct flame_err *err);
 
 #endif /* SINGE_CLI_INPUT_H */

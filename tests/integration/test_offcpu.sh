@@ -215,6 +215,10 @@ if expect_exit "record -t cpu,offcpu exits 0" 0 "$SINGE" record -q -t cpu,offcpu
 			fail "wall view: run_on_cpu warm, rest_after_run cool, with a legend" \
 				"$(svg_fill run_on_cpu "$TMP/wall.svg") $(svg_fill rest_after_run "$TMP/wall.svg")"
 		check "wall view SVG is valid XML" xmllint --noout "$TMP/wall.svg"
+		"$SINGE" convert --sample-type wall "$TMP/both.pb.gz" -o "$TMP/wall.folded" >/dev/null 2>&1
+		got=$(inclusive run_on_cpu "$TMP/wall.folded") want=$(truth run_on_cpu "$TMP/both.txt")
+		within 15 "$got" "$want" && pass "convert --sample-type wall: run_on_cpu's wall time within 15% ($got ns)" ||
+			fail "convert --sample-type wall: run_on_cpu's wall time within 15%" "$got of $want ns"
 	fi
 fi
 

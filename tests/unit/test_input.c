@@ -156,6 +156,34 @@ static void test_long_folded_line_loads(void **state)
 }
 
 /* Point 1 of issue 12: an input past the budget is refused with a message, not read on. */
+/* --sample-type wall adds the wall view to a cpu,offcpu profile, and names the fix otherwise. */
+static void test_wall_view(void **state)
+{
+	struct flame_err err = {{0}};
+	struct profile *p = profile__new();
+	const int64_t v[2] = {10, 90};
+	uint64_t loc = 1;
+
+	(void)state;
+	assert_int_equal(profile__add_sample_type(p, "cpu", "nanoseconds"), 0);
+	/* another sample type asked for: nothing to do */
+	assert_int_equal(input__add_wall_view(p, "cpu", &err), 0);
+	assert_int_equal(input__add_wall_view(p, NULL, &err), 0);
+	assert_int_equal(p->sample_types.len, 1);
+	assert_int_equal(input__add_wall_view(p, "wall", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "singe record -t cpu,offcpu"));
+	profile__free(p);
+
+	p = profile__new();
+	assert_int_equal(profile__add_sample_type(p, "cpu", "nanoseconds"), 0);
+	assert_int_equal(profile__add_sample_type(p, "offcpu", "nanoseconds"), 1);
+	assert_int_equal(profile__add_sample(p, &loc, 0, v, NULL, 0), 0);
+	assert_int_equal(input__add_wall_view(p, "wall", &err), 0);
+	assert_int_equal(profile__find_sample_type(p, "wall"), 2);
+	assert_int_equal(profile__sample_values(p, 0)[2], 100);
+	profile__free(p);
+}
+
 static void test_input_budget(void **state)
 {
 	struct flame_err err = {{0}};
@@ -203,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_detection_is_not_fooled),
 		cmocka_unit_test(test_long_folded_line_loads),
 		cmocka_unit_test(test_input_budget),
+		cmocka_unit_test(test_wall_view),
 	};
 
 	return cmocka_run_group_tests_name("input", tests, NULL, NULL);
