@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
@@ -377,6 +378,8 @@ int input__check_stdin_once(char *const *paths, int npaths, struct flame_err *er
 
 int input__add_wall_view(struct profile *p, const char *sample_type, struct flame_err *err)
 {
+	char have[160] = "";
+	size_t k, n = 0;
 	int ret;
 
 	if (!sample_type || strcmp(sample_type, "wall"))
@@ -384,11 +387,15 @@ int input__add_wall_view(struct profile *p, const char *sample_type, struct flam
 	ret = profile__add_wall(p);
 	if (ret == -ENOMEM)
 		return flame_err__set(err, ENOMEM, "out of memory adding the wall-clock view");
-	if (ret < 0)
-		return flame_err__set(err, EINVAL,
-				      "--sample-type wall needs cpu and offcpu nanoseconds: record "
-				      "with 'singe record -t cpu,offcpu'");
-	return 0;
+	if (ret >= 0)
+		return 0;
+	for (k = 0; k < p->sample_types.len && n < sizeof(have); k++)
+		n += (size_t)snprintf(have + n, sizeof(have) - n, "%s%s", k ? ", " : "",
+				      profile__str(p, p->sample_types.data[k].type));
+	return flame_err__set(err, EINVAL,
+			      "no sample type 'wall' (have: %s): the wall-clock view needs cpu and "
+			      "offcpu nanoseconds, record with 'singe record -t cpu,offcpu'",
+			      n ? have : "none");
 }
 
 int input__load_merged(char *const *paths, int npaths, struct profile **out, struct flame_err *err)
