@@ -1049,7 +1049,7 @@ int record__tick(struct record *r)
 void record__poll_stats(struct record *r)
 {
 	struct record_stats *s = &r->stats;
-	uint64_t samples = 0, lost = 0, seen, dropped;
+	uint64_t samples = 0, lost = 0, seen, dropped, first;
 	size_t i;
 
 	for (i = 0; i < r->sources.len; i++) {
@@ -1058,6 +1058,10 @@ void record__poll_stats(struct record *r)
 		seen = dropped = 0;
 		if (src->ops->poll)
 			src->ops->poll(src, &seen, &dropped);
+		/* the recording's first sample: the earliest of any type's */
+		first = src->ops->first_sample ? src->ops->first_sample(src) : 0;
+		if (first && (!s->first_sample_ns || first < s->first_sample_ns))
+			s->first_sample_ns = first;
 		samples += seen;
 		lost += dropped;
 	}

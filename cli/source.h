@@ -94,6 +94,8 @@ struct source_ops {
 	const char *(*label_str)(uint32_t value);
 	/* samples its programs saw, and lost in the kernel before any stack (a full map) */
 	void (*poll)(struct source *s, uint64_t *samples, uint64_t *lost);
+	/* CLOCK_MONOTONIC of its first sample, 0 if none yet (optional) */
+	uint64_t (*first_sample)(struct source *s);
 	void (*free)(struct source *s);
 };
 
