@@ -703,6 +703,18 @@ static void print_unwind_summary(struct record_cmd *cmd, const struct record *r,
 			(unsigned long long)s->stacks_lost, cmd->opts.stack_size);
 }
 
+/* The lines of the types that have one (goroutine: park rate and cost). */
+static void print_source_summaries(const struct record *r)
+{
+	char line[768];
+	const char *text;
+	size_t i;
+
+	for (i = 0; (text = record__summary(r, i, line, sizeof(line))); i++)
+		if (text[0])
+			pr_info("%s", text);
+}
+
 static void print_summary(struct record_cmd *cmd, const struct record *r,
 			  const struct record_stats *s, const struct profile *p, const char *why)
 {
@@ -739,6 +751,7 @@ static void print_summary(struct record_cmd *cmd, const struct record *r,
 		s->processes == 1 ? "" : "es", (unsigned long long)s->lost,
 		(unsigned long long)s->truncated, (unsigned long long)s->unknown_frames);
 	print_unwind_summary(cmd, r, s);
+	print_source_summaries(r);
 	pr_info("wrote %s", files);
 }
 
