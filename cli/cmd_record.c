@@ -224,7 +224,7 @@ static const char *known_types(char *buf, size_t size)
 /* -t: types from the table of sources; the designed ones not built yet are named as such. */
 static int parse_types(struct record_opts *opts, const char *list)
 {
-	static const char *const designed[] = {"goroutine", "alloc", "pause"};
+	static const char *const designed[] = {"alloc", "pause"};
 	char *copy = strdup(list), *item, *save = NULL, known[128];
 	int ret = 0;
 	size_t i;
