@@ -9,7 +9,16 @@
 //     "sync.Mutex.Lock" since);
 //   - blockOnWaitGroup: waits for a helper goroutine that sleeps -period ("semacquire");
 //   - blockOnSleep: sleeps -period ("sleep");
-//   - blockOnTCPRead: reads a loopback connection written every -period ("IO wait").
+//   - blockOnTCPRead: reads a loopback connection written every -period ("IO wait");
+//   - parkDeep: -deep goroutines each recurse to a depth of their own, then park once in
+//     parkDeep until the end: on a new goroutine's small stack some of them reach
+//     runtime.gopark just when the stack must grow, so gopark's entry runs twice for one park
+//     (the prologue calls morestack, which jumps to the entry again). Each parks exactly once.
+//     They start a quarter into -duration.
+//
+// With -settle, nothing starts before that time has passed, and Go's block profile is switched
+// on then: a profiler started with the program has its probes in, and both profiles cover the
+// same waits.
 //
 // Each of those goroutines is parked nearly all the time, so blockOnChan's blocked time is about
 // -chans x -duration and blockOnSelect's, blockOnMutex's and blockOnWaitGroup's about
@@ -32,9 +41,12 @@ import (
 )
 
 var (
-	duration     = flag.Duration("duration", 2*time.Second, "how long to run")
-	period       = flag.Duration("period", 10*time.Millisecond, "how long each wait lasts")
-	chans        = flag.Int("chans", 3, "goroutines receiving from channels")
+	duration = flag.Duration("duration", 2*time.Second, "how long to run")
+	period   = flag.Duration("period", 10*time.Millisecond, "how long each wait lasts")
+	chans    = flag.Int("chans", 3, "goroutines receiving from channels")
+	settle   = flag.Duration("settle", 0, "wait this long before any of it starts (a profiler "+
+		"started with the program gets its probes in first)")
+	deep         = flag.Int("deep", 400, "goroutines that park once at a depth of their own")
 	blockProfile = flag.String("block-profile", "", "write Go's block profile here at the end")
 )
 
@@ -170,6 +182,27 @@ func startTCP() {
 	go feedTCP(s)
 }
 
+var released = make(chan struct{})
+
+//go:noinline
+func parkDeep(depth int) int {
+	if depth > 0 {
+		return parkDeep(depth-1) + 1
+	}
+	<-released
+	return 0
+}
+
+func startDeep(n int, done *sync.WaitGroup) {
+	for i := 0; i < n; i++ {
+		done.Add(1)
+		go func(d int) {
+			defer done.Done()
+			parkDeep(d)
+		}(i)
+	}
+}
+
 func writeBlockProfile(path string) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -185,6 +218,7 @@ func writeBlockProfile(path string) {
 
 func main() {
 	flag.Parse()
+	time.Sleep(*settle)
 	if *blockProfile != "" {
 		runtime.SetBlockProfileRate(1)
 	}
@@ -204,10 +238,15 @@ func main() {
 	go waitGroupLoop()
 	go sleepLoop()
 	startTCP()
+	var deepDone sync.WaitGroup
+	time.Sleep(*duration / 4)
+	startDeep(*deep, &deepDone)
 
-	time.Sleep(*duration)
+	time.Sleep(*duration - *duration/4)
 	close(stop)
+	close(released)
 	workers.Wait()
+	deepDone.Wait()
 	if *blockProfile != "" {
 		writeBlockProfile(*blockProfile)
 	}
