@@ -9,7 +9,8 @@
 #  - the 1500 goroutines that park once each are counted 1500 times: gopark's entry run
 #    twice by stack growth is not a second park;
 #  - the pprof has the goid and wait_reason labels go tool pprof shows;
-#  - the summary gives the park rate and the estimated cost.
+#  - the summary gives the park rate and the estimated cost;
+#  - with -p, parks still in progress when the recording stops count up to then.
 # A program that is not Go is recorded without parks and the summary says so.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
@@ -160,6 +161,33 @@ for v in "${versions[@]}"; do
 		check_run "$v" "$flavour"
 	done
 done
+
+# -p: a running program; the 1500 goroutines that park 2 s into it and stay parked until it
+# ends are still parked when the recording stops (-d 3, 0.3 s in): each counts up to then,
+# about 1.3 to 1.8 s
+v=${versions[0]}
+dir=$TMP/$v/run-p
+mkdir -p "$dir"
+"$TMP/$v/goblock" -settle 1s -duration 4s -deep $DEEP >"$dir/stdout" 2>"$dir/prog.err" &
+prog=$!
+sleep 0.3
+"$SINGE" record -t goroutine -p $prog -d 3 -o "$dir/singe.pb.gz" >/dev/null 2>"$dir/stderr"
+rc=$?
+wait $prog
+prog_rc=$?
+"$SINGE" convert --sample-type delay "$dir/singe.pb.gz" -o "$dir/delay.folded" 2>>"$dir/stderr"
+"$SINGE" convert "$dir/singe.pb.gz" -o "$dir/parks.folded" 2>>"$dir/stderr"
+parks=$(sum_of "$dir/parks.folded" ';main.parkDeep;')
+delay=$(sum_of "$dir/delay.folded" ';main.parkDeep;')
+still=$(grep -o '[0-9]* still parked at the end' "$dir/stderr" | awk '{ print $1 }')
+if ((rc == 0 && prog_rc == 0 && parks == DEEP && ${still:-0} >= DEEP)) &&
+	[[ $(cat "$dir/stdout") == "$EXPECTED_OUTPUT" ]] &&
+	awk -v d="$delay" -v n="$DEEP" 'BEGIN { a = d / n / 1e9; exit !(a >= 1.0 && a <= 2.5) }'; then
+	pass "$v -p: parks still in progress at the end count up to it ($still still parked, parkDeep $(awk -v d="$delay" -v n="$DEEP" 'BEGIN { printf "%.2f", d / n / 1e9 }') s each)"
+else
+	fail "$v -p: parks in progress at the end" \
+		"rc $rc, program rc $prog_rc, parkDeep $parks parks $delay ns, still parked '$still': $(head -c 300 "$dir/stderr")"
+fi
 
 # not a Go program: recorded, no parks, and the summary says why
 if "$SINGE" record -t goroutine -o "$TMP/notgo.pb.gz" -- sleep 0.2 >"$TMP/stdout" 2>"$TMP/stderr" &&
