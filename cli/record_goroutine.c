@@ -158,7 +158,8 @@ static bool read_binary(struct goroutine_source *c, int fd, size_t size, const c
 	img = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (img == MAP_FAILED)
 		return false;
-	ret = go_runtime__read(img, size, &rt);
+	/* the section headers first: most programs a build starts are not Go, and large */
+	ret = go_runtime__is_go(img, size) ? go_runtime__read(img, size, &rt) : -ENOENT;
 	if (!ret && (uprobe__find_in(img, size, "runtime.gopark", &park) ||
 		     uprobe__find_in(img, size, "runtime.execute", &exec))) {
 		c->no_funcs++;
