@@ -33,6 +33,18 @@ struct {
 	__uint(max_entries, GOROUTINE_EVENTS_SIZE);
 } go_events SEC(".maps");
 
+/*
+ * Where a park's record is built, so that only its frames go to the ring buffer (a Go stack is
+ * 10 to 30 frames, not 127). A program preempted between its stack and its send could have its
+ * entry overwritten by another park on the same CPU: rare, and it costs that park its stack.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct goroutine_event);
+} park_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, GOROUTINE_STAT_NR);
@@ -51,9 +63,10 @@ static __always_inline void go_stat_inc(__u32 stat)
 SEC("uprobe")
 int go_park(struct pt_regs *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid(), cookie, now, goid = 0;
+	__u64 id = bpf_get_current_pid_tgid(), cookie, now, goid = 0, size;
 	struct goroutine_key key = {.tgid = id >> 32, .g = ctx->r14};
 	struct goroutine_event *e;
+	__u32 zero = 0;
 	long n;
 
 	go_stat_inc(GOROUTINE_STAT_HITS);
@@ -68,11 +81,9 @@ int go_park(struct pt_regs *ctx)
 		go_stat_inc(GOROUTINE_STAT_PARKED_FULL);
 		return 0;
 	}
-	e = bpf_ringbuf_reserve(&go_events, sizeof(*e), 0);
+	e = bpf_map_lookup_elem(&park_scratch, &zero);
 	if (!e) {
-		/* untimed rather than charged to a park nobody will hear of */
 		bpf_map_delete_elem(&parked, &key);
-		go_stat_inc(GOROUTINE_STAT_EVENTS_LOST);
 		return 0;
 	}
 	cookie = bpf_get_attach_cookie(ctx);
@@ -92,8 +103,14 @@ int go_park(struct pt_regs *ctx)
 	n = bpf_get_stack(ctx, e->user, sizeof(e->user), BPF_F_USER_STACK);
 	e->h.nuser = n > 0 ? n / sizeof(__u64) : 0;
 	e->h.pad = 0;
+	size = sizeof(e->h) + (__u64)e->h.nuser * sizeof(__u64);
 	/* user space reads at each drain: no need to wake it */
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	if (size > sizeof(*e) || bpf_ringbuf_output(&go_events, e, size, BPF_RB_NO_WAKEUP)) {
+		/* untimed rather than charged to a park nobody will hear of */
+		bpf_map_delete_elem(&parked, &key);
+		go_stat_inc(GOROUTINE_STAT_EVENTS_LOST);
+		return 0;
+	}
 	remember_comm(bpf_get_current_task_btf(), key.tgid, (__u32)id);
 	go_stat_inc(GOROUTINE_STAT_PARKS);
 	return 0;

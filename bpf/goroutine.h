@@ -14,9 +14,11 @@
  * again. A park that finds the map full is counted and not timed.
  */
 #define GOROUTINE_MAX_PARKED 65536
-/* Park and wake events in flight, in bytes: about 7,000 parks with full stacks (70,000 a second at
- * 10 drains a second). */
-#define GOROUTINE_EVENTS_SIZE (8 * 1024 * 1024)
+/*
+ * Park and wake events in flight between two drains (a second), in bytes: a park with a
+ * 20-frame stack is 224 bytes, a wake 64, so about 60,000 parks and their wakes.
+ */
+#define GOROUTINE_EVENTS_SIZE (16 * 1024 * 1024)
 
 /*
  * The cookie of each uprobe (bpf_get_attach_cookie): the binary's index in user space's
@@ -38,7 +40,7 @@ struct goroutine_key {
 	__u64 g;
 };
 
-/* Ring buffer record of 'go_events': a wake is the head alone, a park has its stack after. */
+/* Ring buffer record of 'go_events': a wake is the head alone, a park its nuser frames after. */
 struct goroutine_head {
 	__u32 kind; /* enum goroutine_event_kind */
 	__u32 tgid;
