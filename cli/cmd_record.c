@@ -669,6 +669,19 @@ static void print_unwind_summary(struct record_cmd *cmd, const struct record *r,
 			(unsigned long long)s->stacks_lost, cmd->opts.stack_size);
 }
 
+/* -t pause keeps its summary per runtime and kind in the profile's "pause: " comments. */
+static void print_pause_summary(const struct profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->comments.len; i++) {
+		const char *c = profile__str(p, p->comments.data[i]);
+
+		if (!strncmp(c, "pause: ", 7))
+			pr_info("%s", c);
+	}
+}
+
 static void print_summary(struct record_cmd *cmd, const struct record *r,
 			  const struct record_stats *s, const struct profile *p, const char *why)
 {
@@ -705,6 +718,7 @@ static void print_summary(struct record_cmd *cmd, const struct record *r,
 		s->processes == 1 ? "" : "es", (unsigned long long)s->lost,
 		(unsigned long long)s->truncated, (unsigned long long)s->unknown_frames);
 	print_unwind_summary(cmd, r, s);
+	print_pause_summary(p);
 	pr_info("wrote %s", files);
 }
 
