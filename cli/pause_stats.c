@@ -59,6 +59,8 @@ int pause_stats__summarize(struct pause_rec *recs, size_t n, uint64_t wall_ns,
 	size_t i = 0, j, nout = 0;
 	int ret;
 
+	if (!n)
+		return 0;
 	qsort(recs, n, sizeof(*recs), by_kind_then_duration);
 	while (i < n && nout < max) {
 		for (j = i; j < n && recs[j].kind == recs[i].kind; j++)

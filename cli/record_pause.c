@@ -69,8 +69,9 @@ struct pause_source {
 	VEC(struct pause_go_binary) go_binaries;
 	VEC(struct pause_rec) pauses;
 	size_t go_processes;
-	char go_versions[128]; /* the Go versions seen, for the comment */
-	char probe_error[256]; /* the first process that could not be probed, and why */
+	size_t other_processes; /* seen, with no runtime singe probes */
+	char go_versions[128];	/* the Go versions seen, for the comment */
+	char probe_error[256];	/* the first process that could not be probed, and why */
 	uint64_t start_ns, end_ns;
 	int ret; /* the first error of a ring buffer callback */
 };
@@ -296,6 +297,7 @@ static int pause_image(struct source *s, uint32_t tgid, const struct proc_image 
 			snprintf(ps->probe_error, sizeof(ps->probe_error),
 				 "process %u (%.160s): not probed: %s", tgid, img->exe,
 				 b->err == -ENOTSUP ? "Go older than 1.19" : strerror(-b->err));
+		ps->other_processes++;
 		return 0;
 	}
 	return attach_go(ps, tgid, img->exe, b);
@@ -468,6 +470,12 @@ static int pause_annotate(struct source *s, struct profile *p)
 	ret = profile__add_comment(p, text);
 	if (!ret && ps->probe_error[0]) {
 		snprintf(text, sizeof(text), "pause: not probed: %s", ps->probe_error);
+		ret = profile__add_comment(p, text);
+	}
+	if (!ret && ps->other_processes) {
+		snprintf(text, sizeof(text),
+			 "pause: %zu process%s without a runtime singe probes (Go 1.19 or newer)",
+			 ps->other_processes, ps->other_processes == 1 ? "" : "es");
 		ret = profile__add_comment(p, text);
 	}
 	return ret ?: add_summary(ps, p);

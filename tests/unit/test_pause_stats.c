@@ -55,6 +55,7 @@ static void test_summarize(void **state)
 	assert_int_equal(pause_stats__summarize(recs, 5, 0, s, 1), 1);
 	assert_float_equal(s[0].per_second, 0.0, 0);
 	assert_int_equal(pause_stats__summarize(recs, 0, 1, s, 4), 0);
+	assert_int_equal(pause_stats__summarize(NULL, 0, 1, s, 4), 0);
 }
 
 int main(void)
