@@ -96,6 +96,16 @@ if [[ -f $TMP/$v/pause.pb.gz ]]; then
 	fi
 fi
 
+# singe report shows the summary the recording printed
+if [[ -f $TMP/$v/pause.pb.gz ]]; then
+	"$SINGE" report "$TMP/$v/pause.pb.gz" >"$TMP/report" 2>&1
+	if grep -q '^Pauses: pause: go: GC sweep termination: [0-9]* pauses, total .* p99 .* of wall time' "$TMP/report"; then
+		pass "singe report shows the pause summary"
+	else
+		fail "singe report: pause summary" "$(head -c 300 "$TMP/report")"
+	fi
+fi
+
 # a process with no runtime singe knows: recorded, no pause, said so
 expect_exit "a C program: exits 0" 0 "$SINGE" record -t pause -d 1 -o "$TMP/c.pb.gz" -- "$SPLIT" 1
 if grep -q 'pause: no pauses recorded' "$TMP/stderr"; then
