@@ -18,6 +18,7 @@
 
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
 
 #include "common.bpf.h"
 #include "pause.h"
@@ -342,5 +343,138 @@ int go_stw_end(struct pt_regs *ctx)
 	else
 		pause_stat_inc(PAUSE_STAT_PAUSES);
 	bpf_map_delete_elem(&in_pause, &tgid);
+	return 0;
+}
+
+/* --- CPython ----------------------------------------------------------------------------- */
+
+struct py_start {
+	__u64 start_ns;
+	__s64 generation;
+	__u32 flags;
+};
+
+/* Per thread: the collection in progress. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PAUSE_MAX_PENDING);
+	__type(key, __u32);
+	__type(value, struct py_start);
+} py_starts SEC(".maps");
+
+static __always_inline void py_begin(__s64 generation, __u32 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct py_start st = {
+		.start_ns = bpf_ktime_get_ns(), .generation = generation, .flags = flags};
+	__u32 tid = (__u32)id;
+
+	if (!is_target(id >> 32))
+		return;
+	bpf_map_update_elem(&py_starts, &tid, &st, BPF_ANY);
+}
+
+/*
+ * The thread's registers and user stack as a stack copy (with --unwind dwarf or auto), values
+ * and label filled in: the engine unwinds it with the binaries' CFI. False when no copy can be
+ * made (--unwind fp).
+ */
+static __always_inline bool send_py_stack(const struct pause_event *ev)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct stack_scratch *sc;
+
+	if (setup.unwind_mode == SINGE_UNWIND_FP)
+		return false;
+	sc = start_stack_copy(task, ev->tgid, ev->tid, ev->exec_gen);
+	if (!sc)
+		return false;
+	sc->s.values[0] = 1;
+	sc->s.values[1] = ev->end_ns - ev->start_ns;
+	sc->s.label = (__u32)ev->runtime << 8 | ev->reason;
+	send_stack_copy(task, sc, false);
+	return true;
+}
+
+static __always_inline void py_end(struct pt_regs *ctx, __s64 collected)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
+	__u32 tid = (__u32)id, tgid = id >> 32;
+	struct py_start *st = bpf_map_lookup_elem(&py_starts, &tid);
+	struct pause_scratch *sc;
+	struct pause_event *ev;
+	long n;
+
+	if (!st) {
+		if (is_target(tgid))
+			pause_stat_inc(PAUSE_STAT_UNPAIRED);
+		return;
+	}
+	sc = get_scratch();
+	if (!sc) {
+		bpf_map_delete_elem(&py_starts, &tid);
+		return;
+	}
+	ev = &sc->ev;
+	ev->start_ns = st->start_ns;
+	ev->end_ns = now;
+	ev->tgid = tgid;
+	ev->tid = tid;
+	ev->exec_gen = exec_gen_of(tgid);
+	ev->runtime = PAUSE_RT_PYTHON;
+	ev->reason = st->generation >= 0 && st->generation < 256 ? st->generation : 255;
+	ev->cycle = 0;
+	ev->flags = st->flags;
+	ev->collected = collected;
+	ev->reason_str[0] = '\0';
+	ev->nframes = 0;
+	ev->leaf_ret = 0;
+	bpf_map_delete_elem(&py_starts, &tid);
+	/* CPython keeps no frame pointers (Debian's): its stack goes as a copy, DWARF-unwound */
+	if (send_py_stack(ev))
+		ev->flags |= PAUSE_F_STACK_COPY;
+	else if ((n = bpf_get_stack(ctx, ev->frames, sizeof(ev->frames), BPF_F_USER_STACK)) > 0)
+		ev->nframes = n / sizeof(__u64);
+	if (bpf_ringbuf_output(&pause_events, ev, sizeof(*ev), 0))
+		pause_stat_inc(PAUSE_STAT_LOST);
+	else
+		pause_stat_inc(PAUSE_STAT_PAUSES);
+}
+
+/* python:gc__start(int generation) */
+SEC("usdt")
+int py_gc_start(struct pt_regs *ctx)
+{
+	long generation = -1;
+
+	bpf_usdt_arg(ctx, 0, &generation);
+	py_begin((int)generation, PAUSE_F_USDT);
+	return 0;
+}
+
+/* python:gc__done(Py_ssize_t collected + uncollectable) */
+SEC("usdt")
+int py_gc_done(struct pt_regs *ctx)
+{
+	long collected = -1;
+
+	bpf_usdt_arg(ctx, 0, &collected);
+	py_end(ctx, collected);
+	return 0;
+}
+
+/* gc_collect_main(PyThreadState *tstate, int generation, ...), 3.9 to 3.12 */
+SEC("uprobe")
+int py_gc_entry(struct pt_regs *ctx)
+{
+	py_begin((int)PT_REGS_PARM2(ctx), 0);
+	return 0;
+}
+
+/* its return: Py_ssize_t collected + uncollectable, what gc__done is given */
+SEC("uretprobe")
+int py_gc_return(struct pt_regs *ctx)
+{
+	py_end(ctx, (long)PT_REGS_RC(ctx));
 	return 0;
 }

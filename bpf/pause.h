@@ -44,6 +44,7 @@ enum pause_flags {
 	PAUSE_F_TRIGGER_STACK = 1 << 0, /* the stack is the triggering goroutine's */
 	PAUSE_F_REASON_STR = 1 << 1,	/* reason_str holds a Go 1.19 reason string */
 	PAUSE_F_USDT = 1 << 2,		/* from USDT probes (else uprobes on functions) */
+	PAUSE_F_STACK_COPY = 1 << 3,	/* its stack went as a stack copy (DWARF): no frames here */
 };
 
 /* A trigger kept per goroutine (or thread) until its pause starts. */

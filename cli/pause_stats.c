@@ -36,10 +36,13 @@ static int summarize_run(const struct pause_rec *recs, size_t n, uint64_t wall_n
 
 	if (!d)
 		return -ENOMEM;
-	*out = (struct pause_summary){.kind = recs[0].kind, .count = n};
+	*out = (struct pause_summary){.kind = recs[0].kind, .count = n, .collected = -1};
 	for (i = 0; i < n; i++) {
 		d[i] = recs[i].dur_ns;
 		out->total_ns += d[i];
+		if (recs[i].collected >= 0)
+			out->collected =
+				(out->collected < 0 ? 0 : out->collected) + recs[i].collected;
 	}
 	out->p50_ns = pause_stats__percentile(d, n, 50);
 	out->p90_ns = pause_stats__percentile(d, n, 90);

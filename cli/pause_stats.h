@@ -15,6 +15,7 @@ struct pause_rec {
 	uint32_t cycle;	   /* Go GC cycle, 0 for none */
 	uint64_t start_ns; /* CLOCK_MONOTONIC */
 	uint64_t dur_ns;
+	int64_t collected; /* CPython: objects the collection freed; < 0 unknown */
 };
 
 struct pause_summary {
@@ -23,6 +24,7 @@ struct pause_summary {
 	uint64_t total_ns, p50_ns, p90_ns, p99_ns, max_ns;
 	double per_second;
 	double wall_share; /* total / wall time, 0..1 (more with several processes) */
+	int64_t collected; /* the sum of the known collected counts, -1 when none is known */
 };
 
 /*

@@ -15,6 +15,7 @@
  * the profile's comments ("pause: ..."), which singe record prints and singe report shows.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/types.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@
 #include "record_stacks.h"
 #include "source.h"
 #include "sym_gopclntab.h"
+#include "sym_procmaps.h"
 #include "uprobe.h"
 #include "vec.h"
 
@@ -48,6 +50,10 @@
 #define PAUSE_MAX_RETS 16
 /* Go binaries larger than this are not read. */
 #define PAUSE_GO_MAX_BINARY (1ULL << 30)
+/* How long a python process without a libpython singe can probe is looked at again. */
+#define PY_RETRY_NS 3000000000ULL
+/* The stack-copy ring this type asks for (CPython's stacks): 8 MiB. */
+#define PAUSE_RING_SIZE (8UL << 20)
 /* Kinds in a summary at most. */
 #define PAUSE_MAX_KINDS 64
 
@@ -62,6 +68,11 @@ struct pause_go_binary {
 	int nrets;
 };
 
+struct py_pending {
+	uint32_t tgid;
+	uint64_t until_ns; /* retried until then */
+};
+
 struct pause_source {
 	struct source base;
 	struct pause_bpf *skel;
@@ -69,9 +80,13 @@ struct pause_source {
 	VEC(struct pause_go_binary) go_binaries;
 	VEC(struct pause_rec) pauses;
 	size_t go_processes;
-	size_t other_processes; /* seen, with no runtime singe probes */
-	char go_versions[128];	/* the Go versions seen, for the comment */
-	char probe_error[256];	/* the first process that could not be probed, and why */
+	size_t other_processes;	      /* seen, with no runtime singe probes */
+	size_t py_usdt, py_uprobe;    /* CPython processes, by the probes used */
+	VEC(struct bpf_link *) links; /* USDT and uretprobe links (uprobes: the engine's) */
+	/* python processes whose libpython was not mapped yet when their image was read */
+	VEC(struct py_pending) py_pending;
+	char go_versions[128]; /* the Go versions seen, for the comment */
+	char probe_error[256]; /* the first process that could not be probed, and why */
 	uint64_t start_ns, end_ns;
 	int ret; /* the first error of a ring buffer callback */
 };
@@ -136,6 +151,8 @@ static const char *pause_label_str(uint32_t value)
 	if (runtime == PAUSE_RT_GO)
 		snprintf(buf, sizeof(buf), "go: %s",
 			 reason < PAUSE_GO_NR_REASONS ? go_reasons[reason] : "unknown");
+	else if (runtime == PAUSE_RT_PYTHON)
+		snprintf(buf, sizeof(buf), "python: gc generation %u", reason);
 	else
 		return NULL;
 	return buf;
@@ -281,6 +298,100 @@ static int attach_go(struct pause_source *ps, uint32_t tgid, const char *path,
 	return 0;
 }
 
+/* --- CPython ---------------------------------------------------------------------------- */
+
+/* The file name (after the last '/') looks like an interpreter or its library. */
+static bool is_python_file(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "python3", 7) || !strncmp(base, "libpython3", 10);
+}
+
+static int keep_link(struct pause_source *ps, struct bpf_link *link)
+{
+	if (vec_push(&ps->links, link)) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* USDT gc__start and gc__done in the file at path, for pid: 0, or -errno (-ENOENT: none). */
+static int attach_py_usdt(struct pause_source *ps, int pid, const char *path)
+{
+	struct bpf_link *start, *done;
+	int ret;
+
+	start = bpf_program__attach_usdt(ps->skel->progs.py_gc_start, pid, path, "python",
+					 "gc__start", NULL);
+	if (!start)
+		return -errno;
+	done = bpf_program__attach_usdt(ps->skel->progs.py_gc_done, pid, path, "python", "gc__done",
+					NULL);
+	if (!done) {
+		ret = -errno;
+		bpf_link__destroy(start);
+		return ret;
+	}
+	ret = keep_link(ps, start);
+	return ret ?: keep_link(ps, done);
+}
+
+/* Uprobes at the entry and return of gc_collect_main in the file at path (its .symtab). */
+static int attach_py_uprobes(struct pause_source *ps, int pid, const char *path)
+{
+	struct flame_err err = {{0}};
+	struct bpf_link *ret_link;
+	struct uprobe_func f;
+	int ret = uprobe__find(path, "gc_collect_main", &f);
+
+	if (ret)
+		return ret;
+	/* the return first: a collection that starts must find its end probed */
+	ret_link =
+		bpf_program__attach_uprobe(ps->skel->progs.py_gc_return, true, pid, path, f.offset);
+	if (!ret_link)
+		return -errno;
+	if ((ret = keep_link(ps, ret_link)))
+		return ret;
+	return record__attach_uprobe(ps->base.r, ps->skel->progs.py_gc_entry, path, f.offset, pid,
+				     &err);
+}
+
+/*
+ * A CPython process: its interpreter (Debian's python3.11 has libpython linked in) or its
+ * libpython. USDT where the file has the probes, else uprobes on gc_collect_main. 0 when
+ * probed, -ENOENT when no file of the image is a CPython singe can probe.
+ */
+static int attach_python(struct pause_source *ps, uint32_t tgid, const struct proc_image *img)
+{
+	int pid = record__opts(ps->base.r)->all ? -1 : (int)tgid;
+	const char *last = "";
+	size_t i;
+
+	if (!img->maps)
+		return -ENOENT;
+	for (i = 0; i < img->maps->len; i++) {
+		const struct procmap *m = &img->maps->maps[i];
+
+		if (!m->executable || !procmap__is_file(m) || !strcmp(m->path, last) ||
+		    !is_python_file(m->path))
+			continue;
+		last = m->path;
+		if (!attach_py_usdt(ps, pid, m->path)) {
+			ps->py_usdt++;
+			return 0;
+		}
+		if (!attach_py_uprobes(ps, pid, m->path)) {
+			ps->py_uprobe++;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static int pause_image(struct source *s, uint32_t tgid, const struct proc_image *img)
 {
 	struct pause_source *ps = pause_of(s);
@@ -291,6 +402,14 @@ static int pause_image(struct source *s, uint32_t tgid, const struct proc_image 
 	b = go_binary_of(ps, img->exe);
 	if (!b)
 		return -ENOMEM;
+	if (b->err && !attach_python(ps, tgid, img))
+		return 0;
+	if (b->err && is_python_file(img->exe)) {
+		/* just exec'd: the loader has not mapped libpython yet; look again at drains */
+		struct py_pending pend = {.tgid = tgid, .until_ns = mono_ns() + PY_RETRY_NS};
+
+		return vec_push(&ps->py_pending, pend);
+	}
 	if (b->err) {
 		/* a Go binary singe cannot probe is worth saying; any other binary is not Go */
 		if (b->err != -ENOENT && b->err != -ENOEXEC && !ps->probe_error[0])
@@ -338,14 +457,33 @@ static int on_pause(void *ctx, void *data, size_t size)
 		.cycle = ev.cycle,
 		.start_ns = ev.start_ns,
 		.dur_ns = ev.end_ns - ev.start_ns,
+		.collected = ev.collected,
 	};
 	ret = vec_push(&ps->pauses, rec);
-	ret = ret
-		      ?: record__add_stack(ps->base.r, &ps->base, &k, values, rec.kind, true,
-					   ev.leaf_ret);
+	/* a stack copy (CPython) reaches the profile through the engine's unwinder */
+	if (!ret && !(ev.flags & PAUSE_F_STACK_COPY))
+		ret = record__add_stack(ps->base.r, &ps->base, &k, values, rec.kind, true,
+					ev.leaf_ret);
 	if (ret)
 		ps->ret = ret;
 	return 0;
+}
+
+/*
+ * The stack-copy ring: CPython's young collections can come a thousand a second, each with
+ * a copy of the thread's stack; room for half a second of them (16 KiB each), or what the
+ * other types want if more (the engine's own rule, record_opts__resolve()).
+ */
+static void pause_resolve(struct record_opts *opts)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned long others = (unsigned long)opts->freq * (cpus > 0 ? cpus : 1) *
+			       (opts->stack_size + sizeof(struct stack_sample)) / 4;
+
+	if (opts->ring_size)
+		return;
+	opts->ring_size = record_auto_size(others > PAUSE_RING_SIZE ? others : PAUSE_RING_SIZE,
+					   SINGE_SAMPLES_MIN_SIZE, SINGE_SAMPLES_MAX_AUTO_SIZE);
 }
 
 static struct source *pause_new(struct record *r)
@@ -387,10 +525,38 @@ static int pause_attach(struct source *s, struct flame_err *err)
 	return 0;
 }
 
-/* The engine detaches the uprobes; the ring is read once more after. */
+/* The engine detaches the uprobes, this the USDT and uretprobe links; the ring is read after. */
 static void pause_detach(struct source *s)
 {
-	(void)s;
+	struct pause_source *ps = pause_of(s);
+	size_t i;
+
+	for (i = 0; i < ps->links.len; i++)
+		bpf_link__destroy(ps->links.data[i]);
+	vec_free(&ps->links);
+}
+
+/* Python processes whose libpython was not mapped at exec: probed once it is. */
+static void retry_python(struct pause_source *ps)
+{
+	uint64_t now = mono_ns();
+	size_t i = 0;
+
+	while (i < ps->py_pending.len) {
+		struct py_pending *pend = &ps->py_pending.data[i];
+		struct proc_image img = {.maps = procmaps__load(pend->tgid)};
+		bool done = now > pend->until_ns || !img.maps;
+
+		if (img.maps && !attach_python(ps, pend->tgid, &img))
+			done = true;
+		else if (done)
+			ps->other_processes++;
+		procmaps__free(img.maps);
+		if (done)
+			ps->py_pending.data[i] = ps->py_pending.data[--ps->py_pending.len];
+		else
+			i++;
+	}
 }
 
 static int pause_drain(struct source *s, bool all)
@@ -399,6 +565,7 @@ static int pause_drain(struct source *s, bool all)
 	int ret;
 
 	(void)all;
+	retry_python(ps);
 	if (!ps->rb)
 		return 0;
 	ret = ring_buffer__consume(ps->rb);
@@ -429,9 +596,12 @@ static const char *pause_describe(struct source *s, char *buf, size_t size)
 {
 	struct pause_source *ps = pause_of(s);
 
-	snprintf(buf, size, "Go stop-the-world uprobes in %zu process%s%s%s%s", ps->go_processes,
-		 ps->go_processes == 1 ? "" : "es", ps->go_versions[0] ? " (" : "", ps->go_versions,
-		 ps->go_versions[0] ? ")" : "");
+	snprintf(buf, size,
+		 "Go stop-the-world uprobes in %zu process%s%s%s%s; CPython gc: USDT in %zu, "
+		 "uprobes on gc_collect_main in %zu",
+		 ps->go_processes, ps->go_processes == 1 ? "" : "es",
+		 ps->go_versions[0] ? " (" : "", ps->go_versions, ps->go_versions[0] ? ")" : "",
+		 ps->py_usdt, ps->py_uprobe);
 	return buf;
 }
 
@@ -448,12 +618,17 @@ static int add_summary(struct pause_source *ps, struct profile *p)
 	if (!n)
 		return profile__add_comment(p, "pause: no pauses recorded");
 	for (i = 0; i < n && !ret; i++) {
-		snprintf(text, sizeof(text),
-			 "pause: %s: %zu pauses, total %.3f ms, p50 %.1f us, p90 %.1f us, p99 "
-			 "%.1f us, max %.1f us, %.2f/s, %.4f%% of wall time",
-			 pause_label_str(sum[i].kind), sum[i].count, sum[i].total_ns / 1e6,
-			 sum[i].p50_ns / 1e3, sum[i].p90_ns / 1e3, sum[i].p99_ns / 1e3,
-			 sum[i].max_ns / 1e3, sum[i].per_second, sum[i].wall_share * 100);
+		int len = snprintf(
+			text, sizeof(text),
+			"pause: %s: %zu pauses, total %.3f ms, p50 %.1f us, p90 %.1f us, p99 "
+			"%.1f us, max %.1f us, %.2f/s, %.4f%% of wall time",
+			pause_label_str(sum[i].kind), sum[i].count, sum[i].total_ns / 1e6,
+			sum[i].p50_ns / 1e3, sum[i].p90_ns / 1e3, sum[i].p99_ns / 1e3,
+			sum[i].max_ns / 1e3, sum[i].per_second, sum[i].wall_share * 100);
+
+		if (sum[i].collected >= 0 && len > 0 && (size_t)len < sizeof(text))
+			snprintf(text + len, sizeof(text) - len, ", %lld objects collected",
+				 (long long)sum[i].collected);
 		ret = profile__add_comment(p, text);
 	}
 	return ret;
@@ -465,8 +640,8 @@ static int pause_annotate(struct source *s, struct profile *p)
 	char text[512], what[256];
 	int ret;
 
-	snprintf(text, sizeof(text), "singe record -t pause: %s",
-		 pause_describe(s, what, sizeof(what)));
+	/* "pause: " comments are printed at the end and shown by singe report */
+	snprintf(text, sizeof(text), "pause: probes: %s", pause_describe(s, what, sizeof(what)));
 	ret = profile__add_comment(p, text);
 	if (!ret && ps->probe_error[0]) {
 		snprintf(text, sizeof(text), "pause: not probed: %s", ps->probe_error);
@@ -485,10 +660,12 @@ static void pause_free(struct source *s)
 {
 	struct pause_source *ps = pause_of(s);
 
+	pause_detach(s);
 	ring_buffer__free(ps->rb);
 	pause_bpf__destroy(ps->skel);
 	vec_free(&ps->go_binaries);
 	vec_free(&ps->pauses);
+	vec_free(&ps->py_pending);
 	free(ps);
 }
 
@@ -499,10 +676,12 @@ static const struct source_sample_type pause_types[] = {
 
 const struct source_ops pause_source_ops = {
 	.name = "pause",
-	.about = "runtime pauses (Go stop-the-world), charged to the code that caused them",
+	.about = "runtime pauses (Go stop-the-world, CPython gc), charged to the code that caused "
+		 "them",
 	.nvalues = 2,
 	.types = pause_types,
 	.label_key = "reason",
+	.resolve = pause_resolve,
 	.new = pause_new,
 	.open = pause_open,
 	.load = pause_load,

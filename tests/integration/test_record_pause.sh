@@ -10,6 +10,13 @@
 #  - main.churn, the allocating function, holds at least 80% of the pause time;
 #  - the program's output is unchanged and it exits 0.
 # The example sleeps 1 s first (-delay), so that its first cycles happen after singe attached.
+# CPython, examples/python/pause.py, with Debian's python3.11 (USDT gc__start/gc__done) and
+# the pyenv python3 first on PATH (no USDT: uprobes on gc_collect_main):
+#  - collections per generation as gc.callbacks counted them in the same run (plus at most
+#    the ones before the callback was registered, which gc.get_stats() gives);
+#  - the summary says which probes were used; the stacks are the allocating thread's
+#    (PyList_New -> _PyObject_GC_New, unwound with DWARF);
+#  - the program's output is unchanged and it exits 0.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
 record_setup "singe record -t pause"
@@ -85,6 +92,58 @@ for v in "${versions[@]}"; do
 	done
 done
 
+# CPython: Debian's (USDT) and pyenv's (no USDT), as found
+pythons=()
+[[ -x /usr/bin/python3.11 ]] && pythons+=(/usr/bin/python3.11)
+pyenv=$(command -v python3 2>/dev/null) && pyenv=$("$pyenv" -c 'import sys; print(sys.executable)' 2>/dev/null)
+[[ -n $pyenv && $pyenv != /usr/bin/* ]] && pythons+=("$pyenv")
+if ((${#pythons[@]} < 2)); then
+	fail "CPython interpreters" "want /usr/bin/python3.11 and a pyenv python3 first on PATH, have: ${pythons[*]}"
+fi
+PY_EXPECTED="pause.py: churned 300000 cycles, total 900300"
+for py in "${pythons[@]}"; do
+	name="python $py"
+	"$SINGE" record -t pause -o "$TMP/py.pb.gz" -- "$py" examples/python/pause.py 300000 1 \
+		>"$TMP/py.out" 2>"$TMP/py.err"
+	code=$?
+	if [[ $code == 0 && $(cat "$TMP/py.out") == "$PY_EXPECTED" ]]; then
+		pass "$name: exits 0 with its output unchanged"
+	else
+		fail "$name: output" "exit $code, stdout '$(head -c 200 "$TMP/py.out")', $(head -c 300 "$TMP/py.err")"
+		continue
+	fi
+	ok=1 why=""
+	for g in 0 1 2; do
+		# "gc.callbacks: gen0=A gen1=B gen2=C before: gen0=D gen1=E gen2=F"
+		cb=$(awk -v f=$((g + 2)) '/^gc.callbacks:/ { split($f, a, "="); print a[2] }' "$TMP/py.err")
+		before=$(awk -v f=$((g + 6)) '/^gc.callbacks:/ { split($f, a, "="); print a[2] }' "$TMP/py.err")
+		got=$(sed -n "s/^singe: pause: python: gc generation $g: \([0-9]*\) pauses.*/\1/p" "$TMP/py.err")
+		got=${got:-0}
+		why+="gen$g singe $got gc.callbacks $cb (+$before before); "
+		((cb >= 0 && got >= cb && got <= cb + before)) || ok=0
+	done
+	if ((ok)) && grep -q '^gc.callbacks: gen0=[1-9]' "$TMP/py.err"; then
+		pass "$name: collections per generation as gc.callbacks: $why"
+	else
+		fail "$name: collections per generation" "$why"
+	fi
+	if [[ $py == /usr/bin/* ]]; then want="USDT in 1,"; else want="gc_collect_main in 1$"; fi
+	"$SINGE" report "$TMP/py.pb.gz" >"$TMP/py.report" 2>&1
+	if grep -q "^singe: pause: probes: .*CPython gc: .*$want" "$TMP/py.err" &&
+		grep -q "^Pauses: pause: probes: .*CPython gc: .*$want" "$TMP/py.report"; then
+		pass "$name: the summary and the report name the probes used ($want)"
+	else
+		fail "$name: probes named" "$(grep 'probes:' "$TMP/py.err" "$TMP/py.report" | head -c 300)"
+	fi
+	"$SINGE" convert "$TMP/py.pb.gz" -o "$TMP/py.folded" --sample-type pause 2>/dev/null
+	share=$(awk '{ t += $NF; if ($0 ~ /PyList_New;_PyObject_GC_New;/) c += $NF } END { print t ? c / t : 0 }' "$TMP/py.folded")
+	if awk -v s="$share" 'BEGIN { exit !(s >= 0.8) }'; then
+		pass "$name: the allocation (PyList_New) holds $share of the collection time"
+	else
+		fail "$name: charged to the allocation" "share $share; $(sort -t' ' -k2 -nr "$TMP/py.folded" | head -2 | cut -c1-300)"
+	fi
+done
+
 # pprof readers see the sample types and the reason label
 v=${versions[0]}
 if [[ -f $TMP/$v/pause.pb.gz ]]; then
@@ -107,7 +166,7 @@ if [[ -f $TMP/$v/pause.pb.gz ]]; then
 fi
 
 # a process with no runtime singe knows: recorded, no pause, said so
-expect_exit "a C program: exits 0" 0 "$SINGE" record -t pause -d 1 -o "$TMP/c.pb.gz" -- "$SPLIT" 1
+expect_exit "a C program: exits 0" 0 "$SINGE" record -t pause -d 5 -o "$TMP/c.pb.gz" -- sleep 0.5
 if grep -q 'pause: no pauses recorded' "$TMP/stderr"; then
 	pass "a C program: no pauses, said so"
 else

@@ -29,9 +29,11 @@ static void test_summarize(void **state)
 {
 	/* kind 7: 4 pauses of 1..4 ms; kind 2: one of 10 ms; interleaved and unsorted */
 	struct pause_rec recs[] = {
-		{.kind = 7, .dur_ns = 3000000}, {.kind = 2, .dur_ns = 10000000},
-		{.kind = 7, .dur_ns = 1000000}, {.kind = 7, .dur_ns = 4000000},
-		{.kind = 7, .dur_ns = 2000000},
+		{.kind = 7, .dur_ns = 3000000, .collected = 5},
+		{.kind = 2, .dur_ns = 10000000, .collected = -1},
+		{.kind = 7, .dur_ns = 1000000, .collected = -1},
+		{.kind = 7, .dur_ns = 4000000, .collected = 0},
+		{.kind = 7, .dur_ns = 2000000, .collected = 10},
 	};
 	struct pause_summary s[4];
 	int n;
@@ -51,6 +53,9 @@ static void test_summarize(void **state)
 	assert_int_equal(s[1].max_ns, 4000000);
 	assert_float_equal(s[1].per_second, 2.0, 1e-9);
 	assert_float_equal(s[1].wall_share, 0.005, 1e-12);
+	/* collected: the known ones summed; none known: -1 */
+	assert_int_equal(s[1].collected, 15);
+	assert_int_equal(s[0].collected, -1);
 	/* room for one kind only: the first */
 	assert_int_equal(pause_stats__summarize(recs, 5, 0, s, 1), 1);
 	assert_float_equal(s[0].per_second, 0.0, 0);
