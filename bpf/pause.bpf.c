@@ -379,7 +379,7 @@ static __always_inline void py_begin(__s64 generation, __u32 flags)
  * and label filled in: the engine unwinds it with the binaries' CFI. False when no copy can be
  * made (--unwind fp).
  */
-static __always_inline bool send_py_stack(const struct pause_event *ev)
+static __always_inline bool send_stack(const struct pause_event *ev)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct stack_scratch *sc;
@@ -396,32 +396,25 @@ static __always_inline bool send_py_stack(const struct pause_event *ev)
 	return true;
 }
 
-static __always_inline void py_end(struct pt_regs *ctx, __s64 collected)
+/* Send the pause that began at st and ends now, with the current thread's stack. */
+static __always_inline void send_pause(struct pt_regs *ctx, const struct py_start *st,
+				       __u16 runtime, __s64 collected)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
 	__u32 tid = (__u32)id, tgid = id >> 32;
-	struct py_start *st = bpf_map_lookup_elem(&py_starts, &tid);
-	struct pause_scratch *sc;
+	struct pause_scratch *sc = get_scratch();
 	struct pause_event *ev;
 	long n;
 
-	if (!st) {
-		if (is_target(tgid))
-			pause_stat_inc(PAUSE_STAT_UNPAIRED);
+	if (!sc)
 		return;
-	}
-	sc = get_scratch();
-	if (!sc) {
-		bpf_map_delete_elem(&py_starts, &tid);
-		return;
-	}
 	ev = &sc->ev;
 	ev->start_ns = st->start_ns;
 	ev->end_ns = now;
 	ev->tgid = tgid;
 	ev->tid = tid;
 	ev->exec_gen = exec_gen_of(tgid);
-	ev->runtime = PAUSE_RT_PYTHON;
+	ev->runtime = runtime;
 	ev->reason = st->generation >= 0 && st->generation < 256 ? st->generation : 255;
 	ev->cycle = 0;
 	ev->flags = st->flags;
@@ -429,9 +422,8 @@ static __always_inline void py_end(struct pt_regs *ctx, __s64 collected)
 	ev->reason_str[0] = '\0';
 	ev->nframes = 0;
 	ev->leaf_ret = 0;
-	bpf_map_delete_elem(&py_starts, &tid);
-	/* CPython keeps no frame pointers (Debian's): its stack goes as a copy, DWARF-unwound */
-	if (send_py_stack(ev))
+	/* CPython and libjvm keep no frame pointers (Debian's): the stack goes as a copy */
+	if (send_stack(ev))
 		ev->flags |= PAUSE_F_STACK_COPY;
 	else if ((n = bpf_get_stack(ctx, ev->frames, sizeof(ev->frames), BPF_F_USER_STACK)) > 0)
 		ev->nframes = n / sizeof(__u64);
@@ -439,6 +431,76 @@ static __always_inline void py_end(struct pt_regs *ctx, __s64 collected)
 		pause_stat_inc(PAUSE_STAT_LOST);
 	else
 		pause_stat_inc(PAUSE_STAT_PAUSES);
+}
+
+static __always_inline void py_end(struct pt_regs *ctx, __s64 collected)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct py_start *st = bpf_map_lookup_elem(&py_starts, &tid);
+
+	if (!st) {
+		if (is_target(id >> 32))
+			pause_stat_inc(PAUSE_STAT_UNPAIRED);
+		return;
+	}
+	send_pause(ctx, st, PAUSE_RT_PYTHON, collected);
+	bpf_map_delete_elem(&py_starts, &tid);
+}
+
+/* --- JVM -------------------------------------------------------------------------------- */
+
+/* Per JVM: the safepoint in progress. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PAUSE_MAX_PENDING);
+	__type(key, __u32);
+	__type(value, struct py_start);
+} jvm_starts SEC(".maps");
+
+SEC("usdt")
+int jvm_safepoint_begin(struct pt_regs *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct py_start st = {.start_ns = bpf_ktime_get_ns(),
+			      .generation = PAUSE_JVM_SAFEPOINT,
+			      .flags = PAUSE_F_USDT};
+
+	if (is_target(tgid))
+		bpf_map_update_elem(&jvm_starts, &tgid, &st, BPF_ANY);
+	return 0;
+}
+
+/* hotspot:gc__begin(bool full), inside the safepoint: its kind */
+SEC("usdt")
+int jvm_gc_begin(struct pt_regs *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct py_start *st = bpf_map_lookup_elem(&jvm_starts, &tgid);
+	long full = 0;
+
+	if (!st)
+		return 0;
+	bpf_usdt_arg(ctx, 0, &full);
+	st->generation = full & 0xff ? PAUSE_JVM_FULL_GC : PAUSE_JVM_YOUNG_GC;
+	return 0;
+}
+
+SEC("usdt")
+int jvm_safepoint_end(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	struct py_start *st = bpf_map_lookup_elem(&jvm_starts, &tgid);
+
+	if (!st) {
+		if (is_target(tgid))
+			pause_stat_inc(PAUSE_STAT_UNPAIRED);
+		return 0;
+	}
+	send_pause(ctx, st, PAUSE_RT_JVM, -1);
+	bpf_map_delete_elem(&jvm_starts, &tgid);
+	return 0;
 }
 
 /* python:gc__start(int generation) */

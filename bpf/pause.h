@@ -33,6 +33,13 @@ enum pause_go_reason {
 	PAUSE_GO_NR_REASONS = 17,
 };
 
+/* JVM pause kinds */
+enum pause_jvm_kind {
+	PAUSE_JVM_SAFEPOINT = 0, /* a safepoint without a GC */
+	PAUSE_JVM_YOUNG_GC = 1,
+	PAUSE_JVM_FULL_GC = 2,
+};
+
 /* What the last STW-capable runtime function a goroutine entered was (Go). */
 enum pause_go_trigger {
 	PAUSE_TRIG_GC_START = 1,  /* runtime.gcStart: a GC cycle may start (sweep termination) */

@@ -82,6 +82,7 @@ struct pause_source {
 	size_t go_processes;
 	size_t other_processes;	      /* seen, with no runtime singe probes */
 	size_t py_usdt, py_uprobe;    /* CPython processes, by the probes used */
+	size_t jvms;		      /* JVMs probed (USDT in libjvm.so) */
 	VEC(struct bpf_link *) links; /* USDT and uretprobe links (uprobes: the engine's) */
 	/* python processes whose libpython was not mapped yet when their image was read */
 	VEC(struct py_pending) py_pending;
@@ -153,6 +154,11 @@ static const char *pause_label_str(uint32_t value)
 			 reason < PAUSE_GO_NR_REASONS ? go_reasons[reason] : "unknown");
 	else if (runtime == PAUSE_RT_PYTHON)
 		snprintf(buf, sizeof(buf), "python: gc generation %u", reason);
+	else if (runtime == PAUSE_RT_JVM)
+		snprintf(buf, sizeof(buf), "jvm: %s",
+			 reason == PAUSE_JVM_FULL_GC	? "safepoint, full GC"
+			 : reason == PAUSE_JVM_YOUNG_GC ? "safepoint, young GC"
+							: "safepoint");
 	else
 		return NULL;
 	return buf;
@@ -392,6 +398,69 @@ static int attach_python(struct pause_source *ps, uint32_t tgid, const struct pr
 	return -ENOENT;
 }
 
+/* --- JVM -------------------------------------------------------------------------------- */
+
+static bool is_libjvm(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	return !strcmp(base ? base + 1 : path, "libjvm.so");
+}
+
+/* One USDT probe of libjvm.so at path for pid. */
+static int attach_jvm_probe(struct pause_source *ps, struct bpf_program *prog, int pid,
+			    const char *path, const char *provider, const char *name)
+{
+	struct bpf_link *link = bpf_program__attach_usdt(prog, pid, path, provider, name, NULL);
+
+	return link ? keep_link(ps, link) : -errno;
+}
+
+/* A JVM: the safepoint and GC probes of its libjvm.so. 0, or -ENOENT when it has none. */
+static int attach_jvm(struct pause_source *ps, uint32_t tgid, const struct proc_image *img)
+{
+	int pid = record__opts(ps->base.r)->all ? -1 : (int)tgid, ret;
+	struct pause_bpf *skel = ps->skel;
+	size_t i;
+
+	if (!img->maps)
+		return -ENOENT;
+	for (i = 0; i < img->maps->len; i++) {
+		const struct procmap *m = &img->maps->maps[i];
+
+		if (!m->executable || !procmap__is_file(m) || !is_libjvm(m->path))
+			continue;
+		/* the end and the kind first: a safepoint that begins must find them probed */
+		ret = attach_jvm_probe(ps, skel->progs.jvm_safepoint_end, pid, m->path,
+				       "hs_private", "safepoint__end");
+		ret = ret
+			      ?: attach_jvm_probe(ps, skel->progs.jvm_gc_begin, pid, m->path,
+						  "hotspot", "gc__begin");
+		ret = ret
+			      ?: attach_jvm_probe(ps, skel->progs.jvm_safepoint_begin, pid, m->path,
+						  "hs_private", "safepoint__begin");
+		if (!ret)
+			ps->jvms++;
+		return ret;
+	}
+	return -ENOENT;
+}
+
+/* A CPython or a JVM: probed, 0; -ENOENT when it is neither (or not yet loaded). */
+static int attach_runtime(struct pause_source *ps, uint32_t tgid, const struct proc_image *img)
+{
+	return attach_python(ps, tgid, img) && attach_jvm(ps, tgid, img) ? -ENOENT : 0;
+}
+
+/* An interpreter or VM launcher whose runtime library may be loaded after exec. */
+static bool is_launcher(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return is_python_file(path) || !strcmp(base, "java");
+}
+
 static int pause_image(struct source *s, uint32_t tgid, const struct proc_image *img)
 {
 	struct pause_source *ps = pause_of(s);
@@ -402,10 +471,10 @@ static int pause_image(struct source *s, uint32_t tgid, const struct proc_image 
 	b = go_binary_of(ps, img->exe);
 	if (!b)
 		return -ENOMEM;
-	if (b->err && !attach_python(ps, tgid, img))
+	if (b->err && !attach_runtime(ps, tgid, img))
 		return 0;
-	if (b->err && is_python_file(img->exe)) {
-		/* just exec'd: the loader has not mapped libpython yet; look again at drains */
+	if (b->err && is_launcher(img->exe)) {
+		/* just exec'd: libpython or libjvm is not mapped yet; look again at drains */
 		struct py_pending pend = {.tgid = tgid, .until_ns = mono_ns() + PY_RETRY_NS};
 
 		return vec_push(&ps->py_pending, pend);
@@ -536,7 +605,7 @@ static void pause_detach(struct source *s)
 	vec_free(&ps->links);
 }
 
-/* Python processes whose libpython was not mapped at exec: probed once it is. */
+/* Launchers whose libpython or libjvm was not mapped at exec: probed once it is. */
 static void retry_python(struct pause_source *ps)
 {
 	uint64_t now = mono_ns();
@@ -547,7 +616,7 @@ static void retry_python(struct pause_source *ps)
 		struct proc_image img = {.maps = procmaps__load(pend->tgid)};
 		bool done = now > pend->until_ns || !img.maps;
 
-		if (img.maps && !attach_python(ps, pend->tgid, &img))
+		if (img.maps && !attach_runtime(ps, pend->tgid, &img))
 			done = true;
 		else if (done)
 			ps->other_processes++;
@@ -598,10 +667,10 @@ static const char *pause_describe(struct source *s, char *buf, size_t size)
 
 	snprintf(buf, size,
 		 "Go stop-the-world uprobes in %zu process%s%s%s%s; CPython gc: USDT in %zu, "
-		 "uprobes on gc_collect_main in %zu",
+		 "uprobes on gc_collect_main in %zu; JVM safepoint USDT in %zu",
 		 ps->go_processes, ps->go_processes == 1 ? "" : "es",
 		 ps->go_versions[0] ? " (" : "", ps->go_versions, ps->go_versions[0] ? ")" : "",
-		 ps->py_usdt, ps->py_uprobe);
+		 ps->py_usdt, ps->py_uprobe, ps->jvms);
 	return buf;
 }
 

@@ -9,6 +9,9 @@
 #  - the total stop-the-world time within 25% of gctrace's;
 #  - main.churn, the allocating function, holds at least 80% of the pause time;
 #  - the program's output is unchanged and it exits 0.
+# JVM (HotSpot 17), examples/java/Pause.java on a 64 MiB serial-GC heap, against
+# -Xlog:safepoint of the same run: the number of safepoints within 5%, their total time
+# within 25%, the young GCs named; the output unchanged.
 # The example sleeps 1 s first (-delay), so that its first cycles happen after singe attached.
 # CPython, examples/python/pause.py, with Debian's python3.11 (USDT gc__start/gc__done) and
 # the pyenv python3 first on PATH (no USDT: uprobes on gc_collect_main):
@@ -127,7 +130,7 @@ for py in "${pythons[@]}"; do
 	else
 		fail "$name: collections per generation" "$why"
 	fi
-	if [[ $py == /usr/bin/* ]]; then want="USDT in 1,"; else want="gc_collect_main in 1$"; fi
+	if [[ $py == /usr/bin/* ]]; then want="USDT in 1,"; else want="gc_collect_main in 1;"; fi
 	"$SINGE" report "$TMP/py.pb.gz" >"$TMP/py.report" 2>&1
 	if grep -q "^singe: pause: probes: .*CPython gc: .*$want" "$TMP/py.err" &&
 		grep -q "^Pauses: pause: probes: .*CPython gc: .*$want" "$TMP/py.report"; then
@@ -143,6 +146,41 @@ for py in "${pythons[@]}"; do
 		fail "$name: charged to the allocation" "share $share; $(sort -t' ' -k2 -nr "$TMP/py.folded" | head -2 | cut -c1-300)"
 	fi
 done
+
+# JVM: safepoints against -Xlog:safepoint
+if command -v javac >/dev/null && javac -d "$TMP/java" examples/java/Pause.java 2>"$TMP/javac.log"; then
+	"$SINGE" record -t pause -o "$TMP/jvm.pb.gz" -- java -Xmx64m -XX:+UseSerialGC \
+		-Xlog:safepoint:file="$TMP/safepoint.log" -cp "$TMP/java" Pause 2000 1000 \
+		>"$TMP/jvm.out" 2>"$TMP/jvm.err"
+	code=$?
+	if [[ $code == 0 && $(cat "$TMP/jvm.out") == "Pause: churned 2000 MiB, checksum 4096" ]]; then
+		pass "jvm: exits 0 with its output unchanged"
+	else
+		fail "jvm: output" "exit $code, stdout '$(head -c 200 "$TMP/jvm.out")', $(head -c 300 "$TMP/jvm.err")"
+	fi
+	xlog_n=$(grep -c 'Safepoint "' "$TMP/safepoint.log")
+	xlog_ms=$(awk -F'Total: ' '/Safepoint "/ { split($2, a, " "); s += a[1] } END { print s / 1e6 }' "$TMP/safepoint.log")
+	singe_n=$(sed -n 's/^singe: pause: jvm: [^:]*: \([0-9]*\) pauses.*/\1/p' "$TMP/jvm.err" | awk '{ s += $1 } END { print s + 0 }')
+	singe_ms=$(sed -n 's/^singe: pause: jvm: [^:]*: .* total \([0-9.]*\) ms.*/\1/p' "$TMP/jvm.err" | awk '{ s += $1 } END { print s + 0 }')
+	if awk -v s="$singe_n" -v x="$xlog_n" 'BEGIN { exit !(x > 50 && s >= x * 0.95 && s <= x * 1.05) }'; then
+		pass "jvm: $singe_n safepoints, -Xlog:safepoint $xlog_n (within 5%)"
+	else
+		fail "jvm: safepoint count" "singe $singe_n, -Xlog:safepoint $xlog_n"
+	fi
+	if awk -v s="$singe_ms" -v x="$xlog_ms" 'BEGIN { exit !(x > 0 && s >= x * 0.75 && s <= x * 1.25) }'; then
+		pass "jvm: safepoint total $singe_ms ms, -Xlog:safepoint $xlog_ms ms (within 25%)"
+	else
+		fail "jvm: safepoint total" "singe $singe_ms ms, -Xlog:safepoint $xlog_ms ms"
+	fi
+	if grep -q '^singe: pause: jvm: safepoint, young GC: [1-9]' "$TMP/jvm.err" &&
+		grep -q '^singe: pause: probes: .*JVM safepoint USDT in 1$' "$TMP/jvm.err"; then
+		pass "jvm: young GCs named, USDT said"
+	else
+		fail "jvm: kinds" "$(grep 'pause:' "$TMP/jvm.err" | head -c 300)"
+	fi
+else
+	fail "jvm: build examples/java/Pause.java" "$(head -c 300 "$TMP/javac.log")"
+fi
 
 # pprof readers see the sample types and the reason label
 v=${versions[0]}
