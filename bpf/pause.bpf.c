@@ -141,6 +141,8 @@ static __always_inline struct pause_trigger *start_trigger(struct pt_regs *ctx, 
 	sc->trig.reason_str[0] = '\0';
 	sc->trig.nframes = 0;
 	sc->trig.leaf_ret = 0;
+	sc->trig.sp = PT_REGS_SP(ctx);
+	sc->trig.time_ns = bpf_ktime_get_ns();
 	if (stack)
 		take_stack(ctx, &sc->trig);
 	return &sc->trig;
@@ -153,11 +155,28 @@ static __always_inline void keep_trigger(struct pt_regs *ctx, struct pause_trigg
 	bpf_map_update_elem(&go_triggers, &key, t, BPF_ANY);
 }
 
+/*
+ * A gcStart nested in another of the same goroutine (the outer one allocates while it waits
+ * for a semaphore, and that allocation calls gcStart again): deeper on the same stack, soon
+ * after. The outer call's stack is the one that names the allocating code; keep it.
+ */
+static __always_inline bool nested_gc_start(struct pt_regs *ctx, __u64 now)
+{
+	struct trigger_key key = {.tgid = bpf_get_current_pid_tgid() >> 32, .g = ctx->r14};
+	struct pause_trigger *outer = bpf_map_lookup_elem(&go_triggers, &key);
+
+	return outer && outer->kind == PAUSE_TRIG_GC_START && outer->sp > PT_REGS_SP(ctx) &&
+	       now - outer->time_ns < PAUSE_NESTED_NS;
+}
+
 SEC("uprobe")
 int go_gc_start(struct pt_regs *ctx)
 {
-	struct pause_trigger *t = start_trigger(ctx, PAUSE_TRIG_GC_START, true);
+	struct pause_trigger *t;
 
+	if (nested_gc_start(ctx, bpf_ktime_get_ns()))
+		return 0;
+	t = start_trigger(ctx, PAUSE_TRIG_GC_START, true);
 	if (t)
 		keep_trigger(ctx, t);
 	return 0;

@@ -61,9 +61,14 @@ struct pause_trigger {
 	__u32 nframes;
 	__u32 reason; /* 1.21+: stwReason of stopTheWorld */
 	__u64 leaf_ret;
+	__u64 sp;      /* the stack pointer at the entry */
+	__u64 time_ns; /* when it was entered */
 	char reason_str[PAUSE_REASON_LEN];
 	__u64 frames[PAUSE_MAX_DEPTH];
 };
+
+/* A gcStart entered this long after an outer one still running is nested in it (below). */
+#define PAUSE_NESTED_NS 100000000ULL
 
 /* Per-process layout facts user space finds in a Go binary. */
 struct pause_go_proc {
