@@ -22,6 +22,10 @@ mkdir -p .output/bench
 		echo
 		bash bench/diff_shapes.sh
 	fi
+	if [[ -f bench/offcpu.sh ]]; then
+		echo
+		if ((EUID == 0)); then bash bench/offcpu.sh; else echo "offcpu benchmark needs root: skipped"; fi
+	fi
 	if [[ -f bench/unwind.sh ]]; then
 		echo
 		if ((EUID == 0)); then bash bench/unwind.sh; else echo "unwind benchmarks need root: skipped"; fi

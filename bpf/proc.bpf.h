@@ -40,6 +40,8 @@ int BPF_PROG(follow_fork, struct task_struct *parent, struct task_struct *child)
 		}
 		common_stat_inc(COMMON_STAT_FORKS);
 	}
+	/* a pid reused by a new process: its execs are counted from 0 again */
+	bpf_map_delete_elem(&exec_gens, &ev.tgid);
 	ev.time_ns = bpf_ktime_get_ns();
 	/* read with the next samples, or at the next tick: no need to wake user space */
 	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))

@@ -766,6 +766,25 @@ static int with_elf(const void *image, size_t len, struct go_runtime *rt,
 	return err;
 }
 
+bool go_runtime__is_go(const void *image, size_t len)
+{
+	GElf_Shdr shdr;
+	bool go;
+	Elf *elf;
+
+	if (len < EI_NIDENT || memcmp(image, ELFMAG, SELFMAG))
+		return false;
+	pthread_once(&elf_once, elf_init);
+	/* only the section headers are read: nothing is converted or decompressed in place */
+	elf = elf_memory((char *)(uintptr_t)image, len);
+	go = elf && elf_kind(elf) == ELF_K_ELF &&
+	     (find_section(elf, ".go.buildinfo", &shdr) || find_section(elf, ".gopclntab", &shdr) ||
+	      find_section(elf, ".data.rel.ro.gopclntab", &shdr));
+	if (elf)
+		elf_end(elf);
+	return go;
+}
+
 int go_runtime__read(const void *image, size_t len, struct go_runtime *rt)
 {
 	return with_elf(image, len, rt, read_facts);

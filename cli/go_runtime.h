@@ -91,6 +91,12 @@ struct go_runtime {
 int go_runtime__read(const void *image, size_t len, struct go_runtime *rt);
 
 /*
+ * Whether the ELF image looks like a Go binary (a .go.buildinfo or .gopclntab section), from
+ * its section headers alone: cheap enough for every program a build starts.
+ */
+bool go_runtime__is_go(const void *image, size_t len);
+
+/*
  * runtime.allgs found the way stripped binaries need: in the code of runtime.allgadd (for
  * tests, which compare it with .symtab). 0 or -ENOENT.
  */

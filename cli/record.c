@@ -39,6 +39,7 @@
 #include "common.h"
 #include "preflight.h"
 #include "record_int.h"
+#include "record_mmap.h"
 #include "sym_procmaps.h"
 #include "symbolize.h"
 #include "util.h"
@@ -50,6 +51,8 @@ void record_opts__init(struct record_opts *opts)
 	opts->max_depth = SINGE_MAX_STACK_DEPTH;
 	opts->unwind = SINGE_UNWIND_AUTO;
 	opts->stack_size = SINGE_DEFAULT_STACK_COPY;
+	opts->min_block_ns = 1000;
+	opts->max_block_ns = UINT64_MAX;
 }
 
 const char *record__unwind_name(int mode)
@@ -145,6 +148,17 @@ static int image_hook(void *ctx, struct proc *p, const struct proc_image *img,
 	return ret;
 }
 
+/* The process table's hook for a process gone before its maps could be read. */
+static struct proc_image *gone_image(void *ctx, uint32_t tgid, uint32_t gen)
+{
+	struct record *r = ctx;
+
+	/* the records of its last milliseconds may still wait in the buffers */
+	if (!r->mmaps || mmap_events__read(r->mmaps))
+		return NULL;
+	return mmap_events__image(r->mmaps, tgid, gen);
+}
+
 static int new_sources(struct record *r)
 {
 	unsigned int i;
@@ -169,7 +183,11 @@ static int new_sources(struct record *r)
 struct record *record__new(const struct record_opts *opts)
 {
 	struct record *r = calloc(1, sizeof(*r));
-	struct proc_hooks hooks = {.old_image = finish_old_image, .image = image_hook};
+	struct proc_hooks hooks = {
+		.old_image = finish_old_image,
+		.image = image_hook,
+		.gone_image = gone_image,
+	};
 
 	if (!r)
 		return NULL;
@@ -194,6 +212,9 @@ struct record *record__new(const struct record_opts *opts)
 	if (r->opts.unwind != SINGE_UNWIND_FP && !(r->unwinder = unwinder__new()))
 		goto fail;
 	if (!(r->procs = proc_table__new(r->sym, r->unwinder, &hooks)))
+		goto fail;
+	/* a CPU's buffer sees every process's mappings, a thread's only its own */
+	if (!(r->mmaps = mmap_events__new(r->opts.all ? MMAP_PAGES_PER_CPU : MMAP_PAGES_PER_TASK)))
 		goto fail;
 	r->dump_dir = getenv("SINGE_UNWIND_DUMP");
 	return r;
@@ -239,6 +260,7 @@ void record__free(struct record *r)
 		r->sources.data[i]->ops->free(r->sources.data[i]);
 	vec_free(&r->sources);
 	proc_table__free(r->procs);
+	mmap_events__free(r->mmaps);
 	symbolizer__free(r->sym); /* before the profile it borrows */
 	unwinder__free(r->unwinder);
 	vec_free(&r->choices);
@@ -393,7 +415,7 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 		return 0;
 	memcpy(&ev, data, sizeof(ev));
 	if (ev.kind == SINGE_EVENT_FORK)
-		return proc_table__fork(r->procs, ev.tgid, ev.parent);
+		return proc_table__fork(r->procs, ev.tgid, ev.parent, ev.time_ns);
 	return ev.kind == SINGE_EVENT_EXEC ? vec_push(&r->execs, ev) : 0;
 }
 
@@ -436,23 +458,24 @@ static int set_up_tracking(struct record *r, struct bpf_object *obj, bool owner)
 }
 
 /*
- * Before a type's object (not the first) is loaded: make it use the recording's maps where
- * it declares one of the same name (bpf/common.bpf.h). 0 or a negative errno.
+ * Before a type's object (not the first) is loaded: make it use the recording's maps, those
+ * of bpf/common.bpf.h (a type's own maps of the same name as another type's stay its own).
+ * 0 or a negative errno.
  */
 static int share_maps(struct record *r, struct bpf_object *obj)
 {
-	struct bpf_map *map, *shared;
-	int ret = 0;
+	const struct bpf_map *shared[] = {
+		r->maps.targets,      r->maps.exec_gens,    r->maps.comms,
+		r->maps.thread_comms, r->maps.events,	    r->maps.samples,
+		r->maps.unwind_pids,  r->maps.common_stats, r->maps.go_procs,
+	};
+	struct bpf_map *map;
+	size_t i;
+	int ret;
 
-	bpf_object__for_each_map(map, obj)
-	{
-		const char *name = bpf_map__name(map);
-
-		/* each object's own: its sections, and scratch (programs of two types can nest) */
-		if (strchr(name, '.') || !strcmp(name, "scratch"))
-			continue;
-		shared = bpf_object__find_map_by_name(r->owner, name);
-		if (shared && (ret = bpf_map__reuse_fd(map, bpf_map__fd(shared))))
+	for (i = 0; i < ARRAY_SIZE(shared); i++) {
+		map = bpf_object__find_map_by_name(obj, bpf_map__name(shared[i]));
+		if (map && (ret = bpf_map__reuse_fd(map, bpf_map__fd(shared[i]))))
 			return ret;
 	}
 	return 0;
@@ -563,6 +586,33 @@ static int attach_tracking(struct bpf_program *prog, const char *tp, struct bpf_
 	return 0;
 }
 
+/*
+ * Mapping events: per online CPU with -a, per thread of the targets otherwise (inherited by
+ * their children). Without them (an old kernel, a locked-memory limit) processes gone early
+ * stay unknown as before: counted, not fatal.
+ */
+static void open_mapping_events(struct record *r)
+{
+	int *cpus = NULL, ncpus = procfs__online_cpus(&cpus), n, i, c, ret = 0;
+	size_t t;
+
+	for (c = 0; r->opts.all && c < ncpus && !ret; c++)
+		ret = mmap_events__open(r->mmaps, -1, cpus[c]);
+	for (t = 0; !r->opts.all && t < r->targets.len && !ret; t++) {
+		pid_t *tids = NULL;
+
+		n = procfs__list_tasks(r->targets.data[t], &tids);
+		for (i = 0; i < n && !ret; i++)
+			for (c = 0; c < ncpus && !ret; c++) {
+				ret = mmap_events__open(r->mmaps, tids[i], cpus[c]);
+				ret = ret == -ESRCH ? 0 : ret; /* a thread that just exited */
+			}
+		free(tids);
+	}
+	free(cpus);
+	r->stats.mapping_events_error = ncpus < 0 ? ncpus : ret;
+}
+
 int record__attach(struct record *r, struct flame_err *err)
 {
 	struct bpf_object *obj = r->owner;
@@ -581,6 +631,7 @@ int record__attach(struct record *r, struct flame_err *err)
 					 "sched_process_exec", &r->exec_link, err);
 	if (ret)
 		return ret;
+	open_mapping_events(r);
 	r->time_nanos = clock_ns(CLOCK_REALTIME);
 	r->start_ns = mono_ns();
 	for (i = 0; i < r->sources.len && !ret; i++)
@@ -677,6 +728,9 @@ int64_t record__add_stack_row(struct record *r, const struct source *s, struct s
 			return ret;
 		/* a type's first value counts its events (samples, switches, parks...) */
 		record__count_walk(r, &copy, values ? values[0] : 0);
+	} else if (values) {
+		/* a user part the type unwound itself (offcpu's copies), or none */
+		r->stats.drained += values[0];
 	}
 	return record__add_row(r, &copy, row, fp_walk);
 }
@@ -734,8 +788,10 @@ static int on_stack_sample(void *ctx, void *data, size_t size)
  */
 static int consume_rings(struct record *r, uint64_t budget_ns)
 {
-	int ret = ring_buffer__consume(r->events), n;
+	int ret = r->mmaps ? mmap_events__read(r->mmaps) : 0, n;
 
+	/* mappings first, then forks and execs, then the samples that need both */
+	ret = ret ?: ring_buffer__consume(r->events);
 	r->turn_over = false;
 	if (ret >= 0 && r->samples) {
 		r->turn_end_ns = mono_ns() + budget_ns;
@@ -1016,6 +1072,12 @@ void record__poll_stats(struct record *r)
 		s->gone_early = ps->gone_early;
 		s->inherited = ps->inherited;
 		s->snapshot_ns = ps->snapshot_ns;
+		s->from_events = ps->from_events;
+		s->reused = ps->reused;
+	}
+	if (r->mmaps) {
+		s->mapping_records = mmap_events__stats(r->mmaps)->records;
+		s->mapping_lost = mmap_events__stats(r->mmaps)->lost;
 	}
 }
 

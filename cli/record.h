@@ -37,6 +37,9 @@ struct source_ops;
 /* Profile types one recording can hold, and values (sample types) over all of them. */
 #define RECORD_MAX_TYPES 5
 #define RECORD_MAX_VALUES 16
+/* Data pages of each mapping-event buffer: per CPU with -a, per target thread otherwise. */
+#define MMAP_PAGES_PER_CPU 64
+#define MMAP_PAGES_PER_TASK 8
 
 struct record_opts {
 	const struct source_ops *types[RECORD_MAX_TYPES]; /* -t, in order; none: cpu */
@@ -52,9 +55,14 @@ struct record_opts {
 	int unwind;		 /* enum singe_unwind_mode (bpf/common.h): fp, dwarf or auto */
 	unsigned int stack_size; /* bytes of user stack copied per sample (dwarf, auto) */
 	unsigned int ring_size;	 /* stack-sample ring buffer bytes; 0 = from freq, CPUs */
+	uint64_t min_block_ns;	 /* offcpu: shorter blocks are not counted (--min-block) */
+	uint64_t max_block_ns;	 /* offcpu: nor longer ones (--max-block) */
 };
 
-/* Defaults: 99 Hz, --unwind auto, map sizes chosen by record_opts__resolve(). */
+/*
+ * Defaults: 99 Hz, --unwind auto, blocks of 1 us and more, map sizes chosen by
+ * record_opts__resolve().
+ */
 void record_opts__init(struct record_opts *opts);
 /* Record the type named name too (-t); 0, -ENOENT (no such type), -E2BIG (too many). */
 int record_opts__add_type(struct record_opts *opts, const char *name);
@@ -89,6 +97,11 @@ struct record_stats {
 	uint64_t symbolize_ns;	  /* time spent symbolizing new stacks, over every drain */
 	uint64_t gone_early;	  /* processes that exited before their files could be opened */
 	uint64_t inherited;	  /* forked children gone as early, given their parent's snapshot */
+	uint64_t from_events;	  /* processes gone as early, imaged from mapping events */
+	uint64_t reused;	  /* pids reused by a new process during the recording */
+	uint64_t mapping_records; /* mapping events read (mmap2, comm, fork records) */
+	uint64_t mapping_lost;	  /* mapping events the kernel dropped (a full buffer) */
+	int mapping_events_error; /* why mapping events could not all be opened, or 0 */
 	size_t processes;	  /* distinct processes sampled */
 	size_t stacks;		  /* distinct (pid, tid, stack) keys */
 	/* --unwind dwarf and auto */

@@ -124,46 +124,6 @@ static int cpu_load(struct source *s)
 	return cpu_bpf__load(cpu_of(s)->skel);
 }
 
-/* The CPUs in /sys/devices/system/cpu/online ("0-3,6"): sampling runs on each of them. */
-static int online_cpus(int **out)
-{
-	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
-	int *cpus = NULL, n = 0, a, b, c;
-	char sep;
-
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%d", &a) == 1) {
-		b = a;
-		sep = fgetc(f);
-		if (sep == '-') {
-			if (fscanf(f, "%d", &b) != 1)
-				break;
-			sep = fgetc(f);
-		}
-		for (c = a; c <= b; c++) {
-			int *grown = realloc(cpus, (n + 1) * sizeof(*cpus));
-
-			if (!grown) {
-				free(cpus);
-				fclose(f);
-				return -ENOMEM;
-			}
-			cpus = grown;
-			cpus[n++] = c;
-		}
-		if (sep != ',')
-			break;
-	}
-	fclose(f);
-	if (!n) {
-		free(cpus);
-		return -ENOENT;
-	}
-	*out = cpus;
-	return n;
-}
-
 /*
  * One sampling event: on a CPU for every task (pid -1), or on one task wherever it runs
  * (cpu -1), inherited by the threads and children it starts from then on, as perf record -p
@@ -233,7 +193,7 @@ static int attach_cpus(struct cpu_source *c, struct flame_err *err)
 {
 	int *cpus = NULL, n, i, ret = 0;
 
-	n = online_cpus(&cpus);
+	n = procfs__online_cpus(&cpus);
 	if (n < 0)
 		return flame_err__set(err, -n, "cannot read the online CPUs: %s", strerror(-n));
 	for (i = 0; i < n && !ret; i++)

@@ -44,7 +44,8 @@ static bool read_go_binary(int fd, size_t size, struct singe_go_proc *info)
 	img = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (img == MAP_FAILED)
 		return false;
-	err = go_runtime__read(img, size, &rt);
+	/* most programs are not Go: their section headers say so without a copy of the file */
+	err = go_runtime__is_go(img, size) ? go_runtime__read(img, size, &rt) : -ENOENT;
 	munmap(img, size);
 	if (err || !rt.tls_known || !rt.g.m || !rt.m.curg || !rt.g.sched_sp)
 		return false;

@@ -39,7 +39,8 @@ struct record {
 	struct symbolizer *sym;
 	struct stack_table *stacks; /* every distinct stack, with every source's values */
 	struct proc_table *procs;
-	VEC(int) targets; /* -p and -- CMD: the processes recorded */
+	struct mmap_events *mmaps; /* the kernel's word on every executable mapping made */
+	VEC(int) targets;	   /* -p and -- CMD: the processes recorded */
 
 	struct ring_buffer *events;  /* exec and fork events */
 	struct ring_buffer *samples; /* stack copies (dwarf, auto); NULL with fp */

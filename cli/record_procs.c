@@ -18,8 +18,6 @@
 #include "symbolize.h"
 #include "unwind.h"
 
-/* Largest /proc/PID/maps read (a JVM with thousands of mappings stays far below). */
-#define MAPS_MAX (64 << 20)
 /* Ancestors tried for a child gone early whose parent is gone as well (nested subshells). */
 #define INHERIT_MAX_DEPTH 4
 
@@ -46,45 +44,7 @@ struct proc_table {
 	struct proc_table_stats stats;
 };
 
-struct proc_image *proc_image__read(pid_t pid)
-{
-	struct proc_image *img = calloc(1, sizeof(*img));
-	char path[64];
-	ssize_t n;
-
-	if (!img)
-		return NULL;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	img->maps_text = procfs__read_file(path, MAPS_MAX, &img->maps_len);
-	if (!img->maps_text) {
-		int err = errno == ENOENT ? ESRCH : errno;
-
-		free(img);
-		errno = err;
-		return NULL;
-	}
-	img->maps = procmaps__parse(img->maps_text, img->maps_len);
-	if (!img->maps) {
-		proc_image__free(img);
-		errno = ENOMEM;
-		return NULL;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	n = readlink(path, img->exe, sizeof(img->exe) - 1);
-	img->exe[n > 0 ? n : 0] = '\0';
-	if (n > 10 && !strcmp(img->exe + n - 10, " (deleted)"))
-		img->exe[n - 10] = '\0';
-	return img;
-}
-
-void proc_image__free(struct proc_image *img)
-{
-	if (!img)
-		return;
-	free(img->maps_text);
-	procmaps__free(img->maps);
-	free(img);
-}
+static int refresh_pid(void *ctx, pid_t pid);
 
 struct proc_table *proc_table__new(struct symbolizer *sym, struct unwinder *unwinder,
 				   const struct proc_hooks *hooks)
@@ -100,6 +60,10 @@ struct proc_table *proc_table__new(struct symbolizer *sym, struct unwinder *unwi
 		return NULL;
 	t->sym = sym;
 	t->unwinder = unwinder;
+	/* their re-reads go through here too: one image for both, known after an exit */
+	symbolizer__set_refresher(sym, refresh_pid, t);
+	if (unwinder)
+		unwinder__set_refresher(unwinder, refresh_pid, t);
 	if (hooks)
 		t->hooks = *hooks;
 	return t;
@@ -214,6 +178,12 @@ static int snapshot(struct proc_table *t, struct proc *p, uint32_t gen, enum sna
 	img = proc_image__read(p->tgid);
 	if (img) {
 		t->stats.reads++;
+	} else if (errno != ENOMEM && t->hooks.gone_image &&
+		   (img = t->hooks.gone_image(t->hooks.ctx, p->tgid, gen))) {
+		/* gone already, but the kernel told what it mapped as it did */
+		t->stats.from_events++;
+	}
+	if (img) {
 		err = give_image(t, p->tgid, img);
 	} else if (errno == ENOMEM) {
 		err = -ENOMEM;
@@ -241,6 +211,15 @@ int proc_table__see(struct proc_table *t, uint32_t tgid, uint32_t gen)
 	struct proc p = {.tgid = tgid}, *known = proc_table__find(t, tgid);
 	int ret;
 
+	if (known && known->stale) {
+		/* a new process under an old pid: nothing of the old one's image is kept */
+		known->stale = false;
+		known->dwarf = known->fp = false;
+		symbolizer__forget_pid(t->sym, tgid);
+		if (t->unwinder)
+			unwinder__forget_pid(t->unwinder, tgid);
+		return snapshot(t, known, gen, SNAPSHOT_FIRST);
+	}
 	if (known) {
 		if (gen <= known->snap_gen)
 			return 0;
@@ -264,8 +243,31 @@ int proc_table__refresh(struct proc_table *t, struct proc *p)
 	return snapshot(t, p, p->snap_gen, SNAPSHOT_REFRESH);
 }
 
-int proc_table__fork(struct proc_table *t, uint32_t child, uint32_t parent)
+/* The symbolizer's and the unwinder's refresher: a pc outside a process's snapshot. */
+static int refresh_pid(void *ctx, pid_t pid)
 {
+	struct proc_table *t = ctx;
+	struct proc *p = proc_table__find(t, (uint32_t)pid);
+
+	return p ? proc_table__refresh(t, p) : -ENOENT;
+}
+
+int proc_table__fork(struct proc_table *t, uint32_t child, uint32_t parent, uint64_t time_ns)
+{
+	struct proc *known = proc_table__find(t, child);
+	int ret;
+
+	/* seen since the fork: the child's own first samples came before its fork event */
+	if (known && !known->stale && known->seen_ns < time_ns) {
+		/* the old process's stacks need its image: they are finished with first */
+		ret = t->hooks.old_image ? t->hooks.old_image(t->hooks.ctx, known) : 0;
+		if (ret)
+			return ret;
+		known = proc_table__find(t, child);
+		known->stale = true;
+		known->exited = known->exiting = false;
+		t->stats.reused++;
+	}
 	return vec_push(&t->forks[0], ((struct fork_link){child, parent}));
 }
 

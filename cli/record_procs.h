@@ -29,6 +29,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sym_procmaps.h"
+
 #ifndef TASK_COMM_LEN
 #define TASK_COMM_LEN 16
 #endif
@@ -44,18 +46,6 @@ enum snapshot_kind {
 	SNAPSHOT_REFRESH, /* libraries mapped since; a process gone keeps the snapshot it had */
 };
 
-/* One read of a process's image. */
-struct proc_image {
-	char *maps_text; /* /proc/PID/maps as read */
-	size_t maps_len;
-	struct procmaps *maps; /* its parse */
-	char exe[4096];	       /* /proc/PID/exe without " (deleted)", "" when unreadable */
-};
-
-/* NULL and errno: ESRCH when the process is gone, EACCES, ENOMEM. */
-struct proc_image *proc_image__read(pid_t pid);
-void proc_image__free(struct proc_image *img);
-
 struct proc {
 	uint32_t tgid;
 	uint32_t snap_gen; /* the exec generation the snapshot is of */
@@ -63,6 +53,7 @@ struct proc {
 	bool fp;	   /* --unwind auto stopped watching it: frame pointers only */
 	bool exiting;	   /* seen gone at this drain: freed once its samples are read */
 	bool exited;	   /* its unwinding state is freed */
+	bool stale;	   /* its pid was reused: the next stack seen is a new process's */
 	uint64_t snap_ns;  /* CLOCK_MONOTONIC of the last snapshot */
 	uint64_t seen_ns;  /* CLOCK_MONOTONIC of the first snapshot (of this image) */
 	char comm[TASK_COMM_LEN];
@@ -78,6 +69,11 @@ struct proc_hooks {
 	int (*old_image)(void *ctx, struct proc *p);
 	int (*image)(void *ctx, struct proc *p, const struct proc_image *img,
 		     enum snapshot_kind kind);
+	/*
+	 * The image generation gen of a process already gone ran, from what the kernel told as
+	 * it was made (record_mmap.h), or NULL. Optional.
+	 */
+	struct proc_image *(*gone_image)(void *ctx, uint32_t tgid, uint32_t gen);
 };
 
 struct proc_table_stats {
@@ -86,6 +82,8 @@ struct proc_table_stats {
 	uint64_t inherited;   /* forked children gone as early, given their parent's snapshot */
 	uint64_t snapshot_ns; /* CPU time spent reading images and opening their files */
 	uint64_t reads;	      /* images read from /proc */
+	uint64_t from_events; /* images of processes gone early, from mapping events */
+	uint64_t reused;      /* pids reused by a new process during the recording */
 };
 
 struct proc_table;
@@ -109,8 +107,13 @@ int proc_table__see(struct proc_table *t, uint32_t tgid, uint32_t gen);
 /* Read the image of p again (libraries mapped since); a process gone keeps what it had. */
 int proc_table__refresh(struct proc_table *t, struct proc *p);
 
-/* A fork event: child (a tgid) was forked by parent. 0 or -ENOMEM. */
-int proc_table__fork(struct proc_table *t, uint32_t child, uint32_t parent);
+/*
+ * A fork event: child (a tgid) was forked by parent at time_ns (CLOCK_MONOTONIC). A child
+ * known since before that time is a pid reused: the old process's stacks are finished with
+ * (the old_image hook) and the next stack seen of that pid takes a new snapshot. 0 or
+ * -ENOMEM.
+ */
+int proc_table__fork(struct proc_table *t, uint32_t child, uint32_t parent, uint64_t time_ns);
 /*
  * Forks are kept for two generations: each drain starts a new one and drops the oldest, so
  * what a child's first sample needs is there and no more.

@@ -314,14 +314,11 @@ static int unwind_copy(struct record *r, const struct stack_sample *h, const voi
 	us.stack = stack;
 	us.stack_len = h->stack_len;
 	us.copy_full = h->flags & STACK_SAMPLE_COPY_FULL;
+	/*
+	 * a pc outside the snapshot (a library mapped since) has the process table read the
+	 * process's image again, for the unwinder and the symbolizer both
+	 */
 	n = unwinder__unwind(r->unwinder, h->tgid, h->pid, &us, user, r->opts.max_depth, res);
-	if (n >= 0 && unwinder__take_refreshed(r->unwinder, h->tgid)) {
-		/*
-		 * libraries were mapped since the snapshot and the unwinder read the maps again:
-		 * the symbolizer needs them too (rare: a dlopen after start)
-		 */
-		symbolizer__refresh_pid(r->sym, h->tgid);
-	}
 	if (n > 0 && *res == UNWIND_OTHER_STACK && h->other_len) {
 		n = walk_goroutine(h, stack + h->stack_len, user, n, r->opts.max_depth, res);
 		r->stats.goroutine_walks++;
@@ -478,4 +475,35 @@ int record__take_stack_copy(struct record *r, void *data, size_t size)
 	if ((ret = record__keep_leaf_caller(r, &k, stack_top_word(&h, data))))
 		return ret;
 	return add_unwound(r, &h, &k, row, res);
+}
+
+int record__unwind_user(struct record *r, const void *data, size_t size, uint64_t *user)
+{
+	struct stack_key k = {.addrs = user};
+	enum unwind_result res;
+	struct stack_sample h;
+	int n, ret;
+
+	if (size < sizeof(h))
+		return -EINVAL;
+	memcpy(&h, data, sizeof(h));
+	if (h.stack_len > size - sizeof(h))
+		return -EINVAL;
+	if (!r->unwinder)
+		return -EOPNOTSUPP;
+	if ((ret = record__see(r, h.tgid, h.exec_gen)))
+		return ret;
+	n = unwind_copy(r, &h, data, user, &res);
+	if (n < 0)
+		return n;
+	r->stats.unwound++;
+	r->stats.unwind[res]++;
+	r->stats.stack_bytes += h.stack_len;
+	k.tgid = h.tgid;
+	k.tid = h.pid;
+	k.exec_gen = h.exec_gen;
+	k.nuser = n;
+	if ((ret = record__keep_leaf_caller(r, &k, stack_top_word(&h, data))))
+		return ret;
+	return k.nuser;
 }

@@ -146,6 +146,14 @@ int record__add_to_row(struct record *r, const struct source *s, int64_t idx,
  */
 unsigned int record__read_stack(struct record *r, const struct source *s, int buf, int32_t id,
 				uint64_t *frames);
+/*
+ * Unwind a user stack copy the source reads from a ring of its own (a struct stack_sample and
+ * its stack, as common.bpf.h builds them): the user frames, leaf first, into user (room for
+ * max_depth + 1). For a type that aggregates in the kernel by copy (offcpu: one copy per place
+ * a thread blocks at, many blocks each). The number of frames, or a negative errno
+ * (-EOPNOTSUPP with --unwind fp).
+ */
+int record__unwind_user(struct record *r, const void *data, size_t size, uint64_t *user);
 /* Empty a stack-trace map (ids are bucket indexes, so deleting while walking is safe). */
 void record__clear_stack_map(const struct bpf_map *map);
 /*

@@ -358,3 +358,85 @@ int procmap__map_files_path(const struct procmap *m, pid_t pid, char *buf, size_
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
+
+int procfs__online_cpus(int **out)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	int *cpus = NULL, n = 0, a, b, c;
+	char sep;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		sep = fgetc(f);
+		if (sep == '-') {
+			if (fscanf(f, "%d", &b) != 1)
+				break;
+			sep = fgetc(f);
+		}
+		for (c = a; c <= b; c++) {
+			int *grown = realloc(cpus, (n + 1) * sizeof(*cpus));
+
+			if (!grown) {
+				free(cpus);
+				fclose(f);
+				return -ENOMEM;
+			}
+			cpus = grown;
+			cpus[n++] = c;
+		}
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	if (!n) {
+		free(cpus);
+		return -ENOENT;
+	}
+	*out = cpus;
+	return n;
+}
+
+/* Largest /proc/PID/maps read as an image (a JVM with thousands of mappings stays far below). */
+#define IMAGE_MAPS_MAX (64 << 20)
+
+struct proc_image *proc_image__read(pid_t pid)
+{
+	struct proc_image *img = calloc(1, sizeof(*img));
+	char path[64];
+	ssize_t n;
+
+	if (!img)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	img->maps_text = procfs__read_file(path, IMAGE_MAPS_MAX, &img->maps_len);
+	if (!img->maps_text) {
+		int err = errno == ENOENT ? ESRCH : errno;
+
+		free(img);
+		errno = err;
+		return NULL;
+	}
+	img->maps = procmaps__parse(img->maps_text, img->maps_len);
+	if (!img->maps) {
+		proc_image__free(img);
+		errno = ENOMEM;
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, img->exe, sizeof(img->exe) - 1);
+	img->exe[n > 0 ? n : 0] = '\0';
+	if (n > 10 && !strcmp(img->exe + n - 10, " (deleted)"))
+		img->exe[n - 10] = '\0';
+	return img;
+}
+
+void proc_image__free(struct proc_image *img)
+{
+	if (!img)
+		return;
+	free(img->maps_text);
+	procmaps__free(img->maps);
+	free(img);
+}

@@ -54,6 +54,18 @@ const struct procmap *procmaps__find(const struct procmaps *m, uint64_t addr);
  */
 int procmap__parse_line(const char *line, size_t len, struct procmap *out, size_t *path_len);
 
+/* One read of a process's image. */
+struct proc_image {
+	char *maps_text; /* /proc/PID/maps as read */
+	size_t maps_len;
+	struct procmaps *maps; /* its parse */
+	char exe[4096];	       /* /proc/PID/exe without " (deleted)", "" when unreadable */
+};
+
+/* NULL and errno: ESRCH when the process is gone, EACCES, ENOMEM. */
+struct proc_image *proc_image__read(pid_t pid);
+void proc_image__free(struct proc_image *img);
+
 /* Is this a mapping of a regular file (not anonymous, not [vdso], [heap], memfd…)? */
 bool procmap__is_file(const struct procmap *m);
 /* Is this anonymous memory that may hold JIT code (no file, [anon:…], /memfd:…)? */
@@ -67,6 +79,12 @@ int procmap__map_files_path(const struct procmap *m, pid_t pid, char *buf, size_
  * NUL after the data; *len excludes it. NULL and errno; EFBIG past max bytes.
  */
 char *procfs__read_file(const char *path, size_t max, size_t *len);
+
+/*
+ * The online CPUs (/sys/devices/system/cpu/online, "0-3,6") into a malloc'ed *out: their
+ * number, or -ENOENT, -ENOMEM, another negative errno.
+ */
+int procfs__online_cpus(int **out);
 
 /*
  * The threads of process pid (/proc/PID/task) into a malloc'ed *tids: their number, or

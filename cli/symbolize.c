@@ -95,6 +95,9 @@ struct symbolizer {
 	struct elf_file *vdso;
 	size_t vdso_size;
 	bool vdso_tried;
+
+	int (*refresher)(void *ctx, pid_t pid);
+	void *refresher_ctx;
 };
 
 static const char *basename_of(const char *path)
@@ -228,6 +231,12 @@ static int open_mapped_file(pid_t pid, const struct procmap *m)
 	if (snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, m->path) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * a process gone before its files were opened (its mappings came from mapping events):
+	 * the path as seen from singe's root, checked against the inode like the others
+	 */
+	if (fd < 0 && errno == ENOENT && m->path[0] == '/')
+		fd = open(m->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	/* a different file now at that path would give wrong names; on another device (an
@@ -492,6 +501,12 @@ int symbolizer__refresh_pid(struct symbolizer *s, pid_t pid)
 	return err;
 }
 
+void symbolizer__set_refresher(struct symbolizer *s, int (*fn)(void *ctx, pid_t pid), void *ctx)
+{
+	s->refresher = fn;
+	s->refresher_ctx = ctx;
+}
+
 int symbolizer__set_maps(struct symbolizer *s, pid_t pid, const struct procmaps *maps,
 			 const char *exe)
 {
@@ -574,7 +589,8 @@ static const struct procmap *find_mapping(struct symbolizer *s, struct process *
 	proc->refreshes++;
 	proc->last_refresh_ns = now;
 	s->stats.maps_refreshes++;
-	*err = snapshot(s, proc);
+	/* through the caller's process table when it has one: it also knows gone processes */
+	*err = s->refresher ? s->refresher(s->refresher_ctx, proc->pid) : snapshot(s, proc);
 	if (*err != -ENOMEM)
 		*err = 0; /* a process that is gone keeps the snapshot it had */
 	return proc->maps ? procmaps__find(proc->maps, addr) : NULL;

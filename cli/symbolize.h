@@ -86,6 +86,12 @@ struct procmaps;
 int symbolizer__set_maps(struct symbolizer *s, pid_t pid, const struct procmaps *maps,
 			 const char *exe);
 /*
+ * When an address falls outside pid's snapshot, ask fn to give new maps (through
+ * symbolizer__set_maps) instead of reading /proc/PID/maps: the recording's process table,
+ * which also knows the mappings of processes already gone. fn returns 0 or -ENOMEM.
+ */
+void symbolizer__set_refresher(struct symbolizer *s, int (*fn)(void *ctx, pid_t pid), void *ctx);
+/*
  * Give pid (a forked child gone before its maps could be read, that never exec'd) a copy of
  * parent's snapshot: a child runs its parent's image until it execs. 0 (also when pid has a
  * snapshot of its own), -ESRCH (no snapshot of parent) or -ENOMEM.

@@ -102,6 +102,9 @@ struct unwinder {
 	int failed_at; /* frames produced when the read failed */
 	const struct walk *walk;
 
+	int (*refresher)(void *ctx, pid_t pid);
+	void *refresher_ctx;
+
 	struct unwinder_stats stats;
 	char error[160];
 	char name_buf[256];
@@ -431,6 +434,12 @@ static int proc_set_maps(struct uproc *p, const char *maps, size_t len)
 	return p->fp ? 0 : -ENOMEM;
 }
 
+void unwinder__set_refresher(struct unwinder *u, int (*fn)(void *ctx, pid_t pid), void *ctx)
+{
+	u->refresher = fn;
+	u->refresher_ctx = ctx;
+}
+
 int unwinder__set_maps(struct unwinder *u, pid_t pid, const char *maps, size_t len)
 {
 	struct uproc *p = proc_get(u, pid);
@@ -543,8 +552,10 @@ static Dwfl *refresh_session(struct unwinder *u, struct uproc *p)
 	/* the first refresh at once: a snapshot taken just after exec lacks the libraries */
 	if (p->refreshes && now - p->refreshed_ns < UNWIND_REFRESH_NS)
 		return p->dwfl;
-	if (proc_load_maps(p)) {
-		p->refreshed_ns = now; /* gone: do not try again at once */
+	/* through the caller's process table when it has one: it also knows gone processes */
+	if (u->refresher ? u->refresher(u->refresher_ctx, p->pid) || p->refreshed_ns < now
+			 : proc_load_maps(p)) {
+		p->refreshed_ns = now; /* gone, or nothing new: do not try again at once */
 		return p->dwfl;
 	}
 	p->refreshed = true;

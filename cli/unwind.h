@@ -111,6 +111,12 @@ int unwinder__add_pid(struct unwinder *u, pid_t pid);
  */
 int unwinder__set_maps(struct unwinder *u, pid_t pid, const char *maps, size_t len);
 /*
+ * When a pc falls outside pid's modules, ask fn to give new maps (through
+ * unwinder__set_maps) instead of reading /proc/PID/maps: the recording's process table, which
+ * also knows the mappings of processes already gone. fn returns 0 or a negative errno.
+ */
+void unwinder__set_refresher(struct unwinder *u, int (*fn)(void *ctx, pid_t pid), void *ctx);
+/*
  * Read pid's maps again (the same image, with libraries mapped since); a process that has
  * exited keeps the snapshot it had. 0, -ESRCH, -EACCES, -ENOMEM.
  */

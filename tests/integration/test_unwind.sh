@@ -193,15 +193,9 @@ else
 	grep -Eq 'debug: .* [1-9][0-9]* continued on goroutine stacks' "$TMP/cg.log" &&
 		pass "auto: unwinds of C code continue on the goroutine's stack ($(grep -o '[0-9]* continued on goroutine stacks' "$TMP/cg.log"))" ||
 		fail "auto: unwinds of C code continue on the goroutine's stack" "$(grep -E 'goroutine|unwind' "$TMP/cg.log")"
-	# the cgo call's Go callers, as the program's own profile has them
-	for f in runtime.cgocall main._Cfunc_c_sort_work main.cWork; do
-		read -r mine n1 < <(callers "$TMP/cg.folded" "$f")
-		read -r theirs n2 < <(callers "$TMP/cg-go.folded" "$f")
-		[[ $mine == "$theirs" && $mine != - ]] &&
-			pass "cgonet: $f called by $mine, as in runtime/pprof ($n1 and $n2 samples)" ||
-			fail "cgonet: $f called by the same function as in runtime/pprof" "singe: $mine ($n1), runtime/pprof: $theirs ($n2)"
-	done
-	for f in main.hotGo main.goWork main.worker; do
+	# the Go callers of the hot functions and of the cgo call, as the program's own profile
+	# has them
+	for f in main.hotGo main.goWork main.worker runtime.cgocall main._Cfunc_c_sort_work main.cWork; do
 		read -r mine n1 < <(callers "$TMP/cg.folded" "$f")
 		read -r theirs n2 < <(callers "$TMP/cg-go.folded" "$f")
 		[[ $mine == "$theirs" && $mine != - ]] &&

@@ -170,8 +170,10 @@ static void test_not_go(void **state)
 
 	(void)state;
 	assert_int_equal(go_runtime__read(img, len, &rt), -ENOENT);
+	assert_false(go_runtime__is_go(img, len));
 	free(img);
 	memset(junk, 'x', sizeof(junk));
+	assert_false(go_runtime__is_go(junk, sizeof(junk)));
 	assert_int_equal(go_runtime__read(junk, sizeof(junk), &rt), -ENOEXEC);
 	assert_int_equal(go_runtime__read(junk, 0, &rt), -ENOEXEC);
 }
@@ -214,6 +216,8 @@ static void test_every_toolchain(void **state)
 		unsigned int r;
 
 		print_message("%s\n", t->version);
+		assert_true(go_runtime__is_go(nimg, nlen));
+		assert_true(go_runtime__is_go(simg, slen));
 		assert_int_equal(go_runtime__read(nimg, nlen, &normal), 0);
 		assert_string_equal(normal.version, t->version);
 		assert_int_equal(normal.layout_src, GO_SRC_DWARF);

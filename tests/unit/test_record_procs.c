@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "profile.h"
 #include "record_procs.h"
 #include "sym_procmaps.h"
@@ -161,7 +162,7 @@ static void test_gone_child_inherits(void **state)
 	pid_t self = getpid(), child = gone_child(), orphan = gone_child();
 	uint64_t here = (uint64_t)(uintptr_t)test_gone_child_inherits;
 
-	assert_int_equal(proc_table__fork(f->t, child, self), 0);
+	assert_int_equal(proc_table__fork(f->t, child, self, 0), 0);
 	assert_int_equal(proc_table__see(f->t, child, 0), 0);
 	assert_int_equal(proc_table__stats(f->t)->inherited, 1);
 	assert_int_equal(f->log.missing, 1); /* no image of its own */
@@ -180,15 +181,39 @@ static void test_forks_age(void **state)
 	struct fixture *f = *state;
 	pid_t self = getpid(), a = gone_child(), b = gone_child();
 
-	assert_int_equal(proc_table__fork(f->t, a, self), 0);
+	assert_int_equal(proc_table__fork(f->t, a, self, 0), 0);
 	proc_table__age_forks(f->t);
 	proc_table__age_forks(f->t);
-	assert_int_equal(proc_table__fork(f->t, b, self), 0);
+	assert_int_equal(proc_table__fork(f->t, b, self, 0), 0);
 	proc_table__age_forks(f->t);
 	assert_int_equal(proc_table__see(f->t, a, 0), 0);
 	assert_int_equal(proc_table__see(f->t, b, 0), 0);
 	assert_int_equal(proc_table__stats(f->t)->gone_early, 1);
 	assert_int_equal(proc_table__stats(f->t)->inherited, 1);
+}
+
+/* A pid reused by a new process: the old one's stacks are finished, the new one read anew. */
+static void test_pid_reused(void **state)
+{
+	struct fixture *f = *state;
+	pid_t self = getpid();
+	struct proc *p;
+
+	assert_int_equal(proc_table__see(f->t, self, 3), 0);
+	/* a fork event older than the first sight: the process's own, read late */
+	assert_int_equal(proc_table__fork(f->t, self, 1, 1), 0);
+	assert_int_equal(proc_table__stats(f->t)->reused, 0);
+	/* a fork after it was seen: another process now has the pid */
+	assert_int_equal(proc_table__fork(f->t, self, 1, mono_ns() + 1), 0);
+	assert_int_equal(proc_table__stats(f->t)->reused, 1);
+	assert_int_equal(f->log.old_images, 1);
+	/* its first stack, generation 0 again, takes a new snapshot */
+	assert_int_equal(proc_table__see(f->t, self, 0), 0);
+	p = proc_table__find(f->t, self);
+	assert_int_equal(p->snap_gen, 0);
+	assert_false(p->stale);
+	assert_int_equal(proc_table__stats(f->t)->reads, 2);
+	assert_int_equal(proc_table__stats(f->t)->processes, 1);
 }
 
 static void test_names(void **state)
@@ -223,7 +248,7 @@ static void test_exited(void **state)
 	int gone = 0;
 
 	assert_int_equal(proc_table__see(f->t, getpid(), 0), 0);
-	assert_int_equal(proc_table__fork(f->t, child, getpid()), 0);
+	assert_int_equal(proc_table__fork(f->t, child, getpid(), 0), 0);
 	assert_int_equal(proc_table__see(f->t, child, 0), 0);
 	assert_true(proc_table__find_exited(f->t));
 	assert_true(proc_table__find(f->t, child)->exiting);
@@ -244,6 +269,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_new_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gone_child_inherits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forks_age, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pid_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exited, setup, teardown),
 	};

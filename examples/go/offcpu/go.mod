@@ -1,0 +1,3 @@
+module singe.example/offcpu
+
+go 1.19
