@@ -250,11 +250,14 @@ static __always_inline int read_user_regs(struct task_struct *task, __u64 *regs)
 /*
  * Copy the user stack from sp upwards, a page at a time: a read that touches an unmapped or
  * absent page fails whole, so the copy ends at the first such page instead of being lost.
+ * task: another task's stack, read with bpf_copy_from_user_task() (sleepable programs only);
+ * NULL for the current task's (a constant: the other branch is compiled out).
  */
-static __always_inline void copy_user_stack(struct stack_scratch *sc)
+static __always_inline void copy_user_stack_of(struct stack_scratch *sc, struct task_struct *task)
 {
 	__u64 sp = sc->s.regs[SINGE_REG_SP];
 	__u64 len = 0, want, chunk, limit = setup.stack_size;
+	long err;
 	int i;
 
 	if (limit > SINGE_MAX_STACK_COPY)
@@ -269,13 +272,22 @@ static __always_inline void copy_user_stack(struct stack_scratch *sc)
 			want = chunk;
 		if (want > SINGE_STACK_CHUNK)
 			break;
-		if (bpf_probe_read_user(sc->bytes + len, want, (void *)(sp + len)))
+		if (task)
+			err = bpf_copy_from_user_task(sc->bytes + len, want, (void *)(sp + len), task, 0);
+		else
+			err = bpf_probe_read_user(sc->bytes + len, want, (void *)(sp + len));
+		if (err)
 			break;
 		len += want;
 		chunk = SINGE_STACK_CHUNK;
 	}
 	sc->s.stack_len = len;
 	sc->s.flags = len == limit ? STACK_SAMPLE_COPY_FULL : 0;
+}
+
+static __always_inline void copy_user_stack(struct stack_scratch *sc)
+{
+	copy_user_stack_of(sc, NULL);
 }
 
 /*

@@ -402,36 +402,6 @@ out:
 	return 0;
 }
 
-/*
- * Copy another task's user stack (seed_blocked(): it is not the current one, so
- * bpf_copy_from_user_task(), which may sleep), a page at a time as copy_user_stack() does.
- */
-static __always_inline void copy_task_stack(struct task_struct *task, struct stack_scratch *sc)
-{
-	__u64 sp = sc->s.regs[SINGE_REG_SP];
-	__u64 len = 0, want, chunk, limit = setup.stack_size;
-	int i;
-
-	if (limit > SINGE_MAX_STACK_COPY)
-		limit = SINGE_MAX_STACK_COPY;
-	chunk = SINGE_STACK_CHUNK - (sp & (SINGE_STACK_CHUNK - 1));
-	for (i = 0; i <= SINGE_MAX_STACK_COPY / SINGE_STACK_CHUNK; i++) {
-		if (len >= limit || len > SINGE_MAX_STACK_COPY)
-			break;
-		want = limit - len;
-		if (want > chunk)
-			want = chunk;
-		if (want > SINGE_STACK_CHUNK)
-			break;
-		if (bpf_copy_from_user_task(sc->bytes + len, want, (void *)(sp + len), task, 0))
-			break;
-		len += want;
-		chunk = SINGE_STACK_CHUNK;
-	}
-	sc->s.stack_len = len;
-	sc->s.flags = len == limit ? STACK_SAMPLE_COPY_FULL : 0;
-}
-
 /* A blocked task's user stack as a copy (--unwind dwarf, auto): its id, or < 0. */
 static __always_inline __s32 seed_user_copy(struct task_struct *task, struct stack_scratch *sc,
 					    const struct offcpu_start *s, __u32 tid)
@@ -448,7 +418,8 @@ static __always_inline __s32 seed_user_copy(struct task_struct *task, struct sta
 	sc->s.pid = tid;
 	sc->s.exec_gen = s->exec_gen;
 	sc->s.user_stack_id = id;
-	copy_task_stack(task, sc);
+	/* another task than the current one: seed_blocked() is sleepable */
+	copy_user_stack_of(sc, task);
 	size = sizeof(sc->s) + sc->s.stack_len;
 	if (size > sizeof(*sc))
 		return -EFAULT;

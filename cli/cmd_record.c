@@ -60,8 +60,10 @@ static const char record_usage[] =
 	"options:\n"
 	"  -t, --type TYPE[,TYPE]   what to profile (default cpu): cpu (on-CPU stacks), offcpu\n"
 	"                           (time threads spend switched out: blocked, sleeping,\n"
-	"                           waiting for a CPU); several in one profile: -t cpu,offcpu.\n"
-	"                           Not built yet: goroutine, alloc, pause\n"
+	"                           waiting for a CPU), goroutine (time Go goroutines spend\n"
+	"                           parked, per wait reason), pause (runtime pauses: Go,\n"
+	"                           CPython, JVM, by their cause); several in one profile:\n"
+	"                           -t cpu,offcpu. Not built yet: alloc\n"
 	"  -F, --freq HZ            samples per second on each CPU (default 99, at most 100000)\n"
 	"  -d, --duration SECONDS   stop after this long (fractions allowed; default: until\n"
 	"                           Ctrl-C or until the targets exit)\n"
@@ -134,7 +136,31 @@ static const char record_usage[] =
 	"recording has a wall-clock view: singe flame --sample-type wall draws on-CPU and\n"
 	"off-CPU time in one graph (off-CPU frames cool, on-CPU warm).\n"
 	"\n"
-	"Not built yet: the goroutine, alloc and pause types.\n"
+
+	"-t goroutine: uprobes at the entries of runtime.gopark (each park: goroutine, wait\n"
+	"reason, goid, stack) and runtime.execute (the goroutine runs again) in each Go binary\n"
+	"of the targets (Go 1.19 to 1.23, stripped too; never a uretprobe). Sample types\n"
+	"parks/count and delay/nanoseconds, from the park to the next run, charged to the stack\n"
+	"at park time; parks still in progress at the end count up to it; labels goid and\n"
+	"wait_reason, and in folded and SVG output the wait reason is the leaf frame, above\n"
+	"runtime.gopark ([chan receive], [semacquire], [IO wait], [sleep]...). Parks that began\n"
+	"before the probes went in are not seen. Cost: each uprobe hit traps, ~6 us here; a park\n"
+	"is two hits: the summary prints the park rate and the estimated cost. --duty-cycle is\n"
+	"not built yet: profile busy services briefly (-d).\n"
+	"\n"
+	"-t pause: each pause of a language runtime is one sample, pauses/count and\n"
+	"pause/nanoseconds, with a label reason: Go 1.19-1.23 stop-the-world pauses (normal\n"
+	"or stripped binaries; uprobes on the runtime, never uretprobes), charged to the\n"
+	"goroutine that caused them (a GC cycle's two pauses to the allocation that started\n"
+	"it); CPython collections (USDT gc__start/gc__done, or uprobes on gc_collect_main\n"
+	"where the interpreter has no USDT), charged to the allocating thread, with their\n"
+	"generation and objects collected; JVM safepoints (USDT in libjvm.so), young or full\n"
+	"GC or neither, on the VM thread's stack. The summary gives per runtime and kind the\n"
+	"number of pauses, total, p50/p90/p99/max, pauses per second and the share of wall\n"
+	"time paused, and the probes used; the profile keeps it (singe report shows it).\n"
+	"Not built yet: a --timeline SVG.\n"
+	"\n"
+	"Not built yet: the alloc type.\n"
 	"\n"
 	"examples:\n"
 	"  sudo singe record -p 1234 -d 10 -o cpu.pb.gz -o cpu.svg\n"
@@ -145,7 +171,8 @@ static const char record_usage[] =
 	"  sudo singe record -t offcpu -p 1234 -d 10 -o wait.svg\n"
 	"  sudo singe record -t cpu,offcpu -p 1234 -d 10 -o both.pb.gz\n"
 	"  singe flame --sample-type wall -o wall.svg both.pb.gz\n"
-	"  sudo singe record -t offcpu --wakers -o woken.svg -- ./server\n";
+	"  sudo singe record -t offcpu --wakers -o woken.svg -- ./server\n"
+	"  sudo singe record -t goroutine -p 4242 -d 10 -o block.pb.gz -o block.svg\n";
 
 enum {
 	OPT_UNWIND = 256,
@@ -237,7 +264,7 @@ static const char *known_types(char *buf, size_t size)
 /* -t: types from the table of sources; the designed ones not built yet are named as such. */
 static int parse_types(struct record_opts *opts, const char *list)
 {
-	static const char *const designed[] = {"goroutine", "alloc", "pause"};
+	static const char *const designed[] = {"alloc", "pause"};
 	char *copy = strdup(list), *item, *save = NULL, known[128];
 	int ret = 0;
 	size_t i;
@@ -733,6 +760,31 @@ static void print_unwind_summary(struct record_cmd *cmd, const struct record *r,
 			(unsigned long long)s->stacks_lost, cmd->opts.stack_size);
 }
 
+/* The lines of the types that have one (goroutine: park rate and cost). */
+static void print_source_summaries(const struct record *r)
+{
+	char line[768];
+	const char *text;
+	size_t i;
+
+	for (i = 0; (text = record__summary(r, i, line, sizeof(line))); i++)
+		if (text[0])
+			pr_info("%s", text);
+}
+
+/* -t pause keeps its summary per runtime and kind in the profile's "pause: " comments. */
+static void print_pause_summary(const struct profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->comments.len; i++) {
+		const char *c = profile__str(p, p->comments.data[i]);
+
+		if (!strncmp(c, "pause: ", 7))
+			pr_info("%s", c);
+	}
+}
+
 static void print_summary(struct record_cmd *cmd, const struct record *r,
 			  const struct record_stats *s, const struct profile *p, const char *why)
 {
@@ -769,6 +821,8 @@ static void print_summary(struct record_cmd *cmd, const struct record *r,
 		s->processes == 1 ? "" : "es", (unsigned long long)s->lost,
 		(unsigned long long)s->truncated, (unsigned long long)s->unknown_frames);
 	print_unwind_summary(cmd, r, s);
+	print_source_summaries(r);
+	print_pause_summary(p);
 	pr_info("wrote %s", files);
 }
 

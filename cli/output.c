@@ -298,9 +298,14 @@ static int write_svg(FILE *f, const struct profile *p, const struct write_opts *
 	return svg__write(p, &svg, f, err);
 }
 
+/* Goroutine profiles' label whose value folded and SVG show as a leaf frame. */
+#define WAIT_REASON_LABEL "wait_reason"
+
 /*
  * The profile folded and SVG output show: p itself, or a copy with a root frame per process
- * when p holds several (stacks of different programs must not merge). *copy is what to free.
+ * when p holds several (stacks of different programs must not merge), and a leaf frame
+ * "[chan receive]" above the stacks of samples with a wait_reason label (goroutine profiles:
+ * a graph tells a channel from a mutex). *copy is what to free.
  */
 static int with_process_roots(const struct profile *p, const struct write_opts *opts,
 			      const struct profile **show, struct profile **copy,
@@ -310,16 +315,21 @@ static int with_process_roots(const struct profile *p, const struct write_opts *
 	struct profile *c;
 	int ret;
 
+	bool roots = mode != PROCESS_ROOTS_NONE && profile__has_several_processes(p);
+	bool reasons = profile__has_label(p, WAIT_REASON_LABEL);
+
 	*show = p;
 	*copy = NULL;
-	if (mode == PROCESS_ROOTS_NONE || !profile__has_several_processes(p))
+	if (!roots && !reasons)
 		return 0;
 	c = profile__new();
 	if (!c)
 		return flame_err__set(err, ENOMEM, "out of memory");
 	ret = profile__merge(c, p, err);
-	if (!ret && (ret = profile__add_process_roots(c, mode)))
+	if (!ret && roots && (ret = profile__add_process_roots(c, mode)))
 		flame_err__set(err, -ret, "out of memory adding process roots");
+	if (!ret && reasons && (ret = profile__add_label_leaves(c, WAIT_REASON_LABEL)))
+		flame_err__set(err, -ret, "out of memory adding wait-reason frames");
 	if (ret) {
 		profile__free(c);
 		return ret;

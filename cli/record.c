@@ -373,6 +373,13 @@ const char *record__describe(const struct record *r, char *buf, size_t size)
 int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char *path,
 			  uint64_t offset, int pid, struct flame_err *err)
 {
+	return record__attach_uprobe_cookie(r, prog, path, offset, pid, 0, err);
+}
+
+int record__attach_uprobe_cookie(struct record *r, struct bpf_program *prog, const char *path,
+				 uint64_t offset, int pid, uint64_t cookie, struct flame_err *err)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie);
 	struct uprobe_link u = {.prog = prog, .offset = offset, .pid = pid};
 	struct stat st;
 	size_t i;
@@ -392,12 +399,31 @@ int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char
 	if ((ret = vec_reserve(&r->uprobes, 1)))
 		return flame_err__set(err, -ret, "cannot probe %s: %s", path, strerror(-ret));
 	/* never a uretprobe: it rewrites the return address, which crashes Go programs */
-	u.link = bpf_program__attach_uprobe(prog, false, pid, path, offset);
+	u.link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
 	if (!u.link)
 		return flame_err__set(err, errno, "cannot attach a uprobe to %s+0x%llx: %s", path,
 				      (unsigned long long)offset, strerror(errno));
 	r->uprobes.data[r->uprobes.len++] = u;
 	return 0;
+}
+
+uint64_t record__elapsed_ns(const struct record *r)
+{
+	if (!r->start_ns)
+		return 0;
+	return (r->stop_ns ? r->stop_ns : mono_ns()) - r->start_ns;
+}
+
+const char *record__summary(const struct record *r, size_t i, char *buf, size_t size)
+{
+	struct source *s;
+
+	if (i >= r->sources.len)
+		return NULL;
+	s = r->sources.data[i];
+	if (!s->ops->summary || !size)
+		return size ? (*buf = '\0', buf) : buf;
+	return s->ops->summary(s, buf, size);
 }
 
 size_t record__nr_uprobes(const struct record *r)
@@ -1050,7 +1076,7 @@ int record__tick(struct record *r)
 void record__poll_stats(struct record *r)
 {
 	struct record_stats *s = &r->stats;
-	uint64_t samples = 0, lost = 0, seen, dropped;
+	uint64_t samples = 0, lost = 0, seen, dropped, first;
 	size_t i;
 
 	for (i = 0; i < r->sources.len; i++) {
@@ -1059,6 +1085,10 @@ void record__poll_stats(struct record *r)
 		seen = dropped = 0;
 		if (src->ops->poll)
 			src->ops->poll(src, &seen, &dropped);
+		/* the recording's first sample: the earliest of any type's */
+		first = src->ops->first_sample ? src->ops->first_sample(src) : 0;
+		if (first && (!s->first_sample_ns || first < s->first_sample_ns))
+			s->first_sample_ns = first;
 		samples += seen;
 		lost += dropped;
 	}
@@ -1128,6 +1158,23 @@ static int64_t missing_stack_location(struct profile *p)
 	return profile__intern_location(p, 0, 0, &line, 1);
 }
 
+/* A type's own labels of a label value (its labels op), interned into labels; their number. */
+static int source_labels(struct record *r, struct source *src, uint32_t value, struct label *labels)
+{
+	struct source_label own[SOURCE_MAX_LABELS];
+	int n = src->ops->labels(src, value, own), i, out = 0;
+
+	for (i = 0; i < n && i < SOURCE_MAX_LABELS; i++) {
+		int64_t key = profile__intern_str(r->profile, own[i].key);
+		int64_t str = own[i].str ? profile__intern_str(r->profile, own[i].str) : 0;
+
+		if (key < 0 || str < 0)
+			return -ENOMEM;
+		labels[out++] = (struct label){.key = key, .str = str, .num = str ? 0 : own[i].num};
+	}
+	return out;
+}
+
 /* The label keys every sample has. */
 struct label_keys {
 	int64_t pid, tid, comm, process;
@@ -1155,6 +1202,11 @@ static int sample_labels(struct record *r, const struct label_keys *keys, const 
 	labels[1] = (struct label){.key = keys->tid, .num = s->tid};
 	labels[2] = (struct label){.key = keys->comm, .str = comm_str};
 	labels[3] = (struct label){.key = keys->process, .str = process_str};
+	if (ops->labels && s->label) {
+		int own = source_labels(r, r->sources.data[s->source], s->label, labels + n);
+
+		return own < 0 ? own : n + own;
+	}
 	if (!ops->label_key || !s->label)
 		return n;
 	key = profile__intern_str(p, ops->label_key);
@@ -1250,7 +1302,7 @@ static int add_samples(struct record *r)
 	}
 	for (i = 0; i < stack_table__len(r->stacks) && !ret; i++) {
 		struct stack_key s = stack_table__key(r->stacks, i);
-		struct label labels[5];
+		struct label labels[4 + SOURCE_MAX_LABELS];
 		int nlabels;
 
 		if (part[i])

@@ -147,6 +147,8 @@ int record__attach(struct record *r, struct flame_err *err);
  * The first type's, or "" before attach.
  */
 const char *record__describe(const struct record *r, char *buf, size_t size);
+/* Source i's summary line ("" when it has none), or NULL past the last source. */
+const char *record__summary(const struct record *r, size_t i, char *buf, size_t size);
 
 /*
  * Wait up to timeout_ns for stack samples and exec events, and take them in as they come: the

@@ -335,6 +335,13 @@ static void cpu_poll(struct source *s, uint64_t *samples, uint64_t *lost)
 	*lost = record__read_percpu(s->r, c->skel->maps.stats, CPU_STAT_MAP_FULL);
 }
 
+static uint64_t cpu_first_sample(struct source *s)
+{
+	struct cpu_source *c = cpu_of(s);
+
+	return c->skel && c->skel->bss ? c->skel->bss->first_sample_ns : 0;
+}
+
 static const char *cpu_describe(struct source *s, char *buf, size_t size)
 {
 	struct cpu_source *c = cpu_of(s);
@@ -397,5 +404,6 @@ const struct source_ops cpu_source_ops = {
 	.annotate = cpu_annotate,
 	.describe = cpu_describe,
 	.poll = cpu_poll,
+	.first_sample = cpu_first_sample,
 	.free = cpu_free,
 };

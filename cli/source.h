@@ -51,6 +51,15 @@ struct record_opts;
 struct singe_config;
 struct stack_key;
 
+/* One of a type's own labels (its labels op): a string, or a number when str is NULL. */
+struct source_label {
+	const char *key, *str;
+	int64_t num;
+};
+
+/* Labels of its own a type may give a sample (goroutine: goid and wait_reason). */
+#define SOURCE_MAX_LABELS 2
+
 struct source_sample_type {
 	const char *type, *unit; /* pprof's ValueType: "cpu", "nanoseconds" */
 };
@@ -90,10 +99,19 @@ struct source_ops {
 	int (*annotate)(struct source *s, struct profile *p);
 	/* what it listens to, for the summary: "cpu-clock event at 99 Hz on 2 CPUs" */
 	const char *(*describe)(struct source *s, char *buf, size_t size);
+	/* (optional) one line for the summary at the end: what it saw and cost */
+	const char *(*summary)(struct source *s, char *buf, size_t size);
 	/* the label's string for a value, or NULL for a number label */
 	const char *(*label_str)(uint32_t value);
+	/*
+	 * (optional, instead of label_key and label_str) its labels for a label value, into out
+	 * (SOURCE_MAX_LABELS at most): their number, or a negative errno
+	 */
+	int (*labels)(struct source *s, uint32_t value, struct source_label *out);
 	/* samples its programs saw, and lost in the kernel before any stack (a full map) */
 	void (*poll)(struct source *s, uint64_t *samples, uint64_t *lost);
+	/* CLOCK_MONOTONIC of its first sample, 0 if none yet (optional) */
+	uint64_t (*first_sample)(struct source *s);
 	void (*free)(struct source *s);
 };
 
@@ -164,6 +182,11 @@ void record__clear_stack_map(const struct bpf_map *map);
  */
 int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char *path,
 			  uint64_t offset, int pid, struct flame_err *err);
+/* The same, with a cookie its program reads with bpf_get_attach_cookie(). */
+int record__attach_uprobe_cookie(struct record *r, struct bpf_program *prog, const char *path,
+				 uint64_t offset, int pid, uint64_t cookie, struct flame_err *err);
+/* Nanoseconds recorded so far (to the stop, once stopped). */
+uint64_t record__elapsed_ns(const struct record *r);
 /* Uprobes attached so far, over every source. */
 size_t record__nr_uprobes(const struct record *r);
 /* Sum a per-CPU counter of map at index key (0 when unreadable). */

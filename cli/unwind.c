@@ -444,7 +444,14 @@ int unwinder__set_maps(struct unwinder *u, pid_t pid, const char *maps, size_t l
 {
 	struct uproc *p = proc_get(u, pid);
 
-	return p ? proc_set_maps(p, maps, len) : -ENOMEM;
+	if (!p)
+		return -ENOMEM;
+	/* the same maps again (a refresh that found nothing new): keep the libdwfl session */
+	if (p->maps_text && p->maps_len == len && !memcmp(p->maps_text, maps, len)) {
+		p->refreshed_ns = mono_ns();
+		return 0;
+	}
+	return proc_set_maps(p, maps, len);
 }
 
 static int proc_load_maps(struct uproc *p)

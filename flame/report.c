@@ -580,33 +580,44 @@ static void write_json_table(struct writer *w, const struct report_table *rt,
 	fputs("}", w->out);
 }
 
-/* The recorder's notes on how stacks were unwound ("singe:unwind ...": see cli/record.c). */
+/*
+ * The recorder's notes that a report shows, from the profile's comments: how stacks were
+ * unwound ("singe:unwind ...": see cli/record.c) and the pause summary ("pause: ...": see
+ * cli/record_pause.c). A note is prefix then ' ' or '-'; title and key name it in text and
+ * Markdown, and in JSON.
+ */
 #define UNWIND_COMMENT "singe:unwind"
+#define PAUSE_COMMENT "pause:"
 
-static void unwind_notes(struct writer *w)
+static void recorder_notes(struct writer *w, const char *prefix, const char *title, const char *key)
 {
 	const struct profile *p = w->p;
-	size_t i, n = 0, plen = strlen(UNWIND_COMMENT);
+	size_t i, n = 0, plen = strlen(prefix);
 
 	for (i = 0; i < p->comments.len; i++) {
 		const char *c = profile__str(p, p->comments.data[i]);
 		size_t len = strtab__strlen(&p->strings, p->comments.data[i]);
 
-		if (len <= plen || strncmp(c, UNWIND_COMMENT, plen) ||
-		    (c[plen] != ' ' && c[plen] != '-'))
+		if (len <= plen || strncmp(c, prefix, plen) || (c[plen] != ' ' && c[plen] != '-'))
 			continue;
 		switch (w->o->format) {
 		case REPORT_TEXT:
-			fputs("Unwinding: ", w->out);
+			fprintf(w->out, "%s: ", title);
 			report__text_name(w->out, c, len);
 			putc('\n', w->out);
 			break;
 		case REPORT_MARKDOWN:
-			fputs(n ? ", " : "Unwinding: ", w->out);
+			if (n)
+				fputs(", ", w->out);
+			else
+				fprintf(w->out, "%s: ", title);
 			report__md_code_cell(w->out, c, len);
 			break;
 		case REPORT_JSON:
-			fputs(n ? ", " : "  \"unwind\": [", w->out);
+			if (n)
+				fputs(", ", w->out);
+			else
+				fprintf(w->out, "  \"%s\": [", key);
 			report__json_string(w->out, c, len);
 			break;
 		}
@@ -616,6 +627,12 @@ static void unwind_notes(struct writer *w)
 		fputs(".\n", w->out);
 	if (n && w->o->format == REPORT_JSON)
 		fputs("],\n", w->out);
+}
+
+static void unwind_notes(struct writer *w)
+{
+	recorder_notes(w, UNWIND_COMMENT, "Unwinding", "unwind");
+	recorder_notes(w, PAUSE_COMMENT, "Pauses", "pauses");
 }
 
 static void write_prologue(struct writer *w)

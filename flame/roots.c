@@ -152,8 +152,11 @@ static int root_locations(struct profile *p, enum process_roots mode, uint32_t *
 	return ret;
 }
 
-/* Point the samples at their ids in q, written in sample order with a root each. */
-static void move_samples(struct profile *p, struct profile *q)
+/*
+ * Point the samples at their ids in q, written in sample order with added[i] frames more each
+ * (NULL: one each).
+ */
+static void move_samples(struct profile *p, struct profile *q, const uint8_t *added)
 {
 	const uint8_t *c = q->sample_locs.data;
 	size_t i;
@@ -163,7 +166,7 @@ static void move_samples(struct profile *p, struct profile *q)
 		struct sample *s = &p->samples.data[i];
 
 		s->loc_start = (uint64_t)(c - q->sample_locs.data);
-		s->nlocs++;
+		s->nlocs += added ? added[i] : 1;
 		for (j = 0; j < s->nlocs; j++)
 			while (*c++ & 0x80)
 				;
@@ -208,6 +211,98 @@ int profile__add_process_roots(struct profile *p, enum process_roots mode)
 		return ret;
 	}
 	/* nothing fails from here on: the samples move to the new array in one go */
-	move_samples(p, &locs);
+	move_samples(p, &locs, NULL);
 	return 0;
+}
+
+/* The string of sample i's label key (a string index), or 0 when it has none. */
+static uint32_t sample_label_str(const struct profile *p, size_t i, int64_t key)
+{
+	const struct label *l = profile__sample_labels(p, i);
+	uint32_t k;
+
+	for (k = 0; k < p->samples.data[i].nlabels; k++)
+		if ((int64_t)l[k].key == key && l[k].str)
+			return (uint32_t)l[k].str;
+	return 0;
+}
+
+bool profile__has_label(const struct profile *p, const char *key)
+{
+	int64_t k = strtab__find(&p->strings, key, strlen(key));
+	size_t i;
+
+	for (i = 0; k > 0 && i < p->samples.len; i++)
+		if (sample_label_str(p, i, k))
+			return true;
+	return false;
+}
+
+/* The leaf location named "[value]" for the string at index str. */
+static int64_t label_leaf(struct profile *p, uint32_t str, char **buf, size_t *cap)
+{
+	size_t len = strtab__strlen(&p->strings, str);
+
+	if (len + 3 > *cap) {
+		char *nb = realloc(*buf, len + 3);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = len + 3;
+	}
+	(*buf)[0] = '[';
+	memcpy(*buf + 1, profile__str(p, str), len);
+	(*buf)[len + 1] = ']';
+	(*buf)[len + 2] = '\0';
+	/* a value holding a NUL byte is cut there, as a root's name is */
+	return root_location(p, *buf, strnlen(*buf, len + 2));
+}
+
+int profile__add_label_leaves(struct profile *p, const char *key)
+{
+	struct profile locs = {0}; /* only its sample_locs: the new ids, leaves added */
+	int64_t k = strtab__find(&p->strings, key, strlen(key)), leaf;
+	VEC(uint32_t) ids = {0};
+	uint8_t *added;
+	char *name = NULL;
+	size_t cap = 0, i;
+	int ret = 0;
+
+	if (k <= 0 || !p->samples.len)
+		return 0;
+	added = calloc(p->samples.len, 1);
+	if (!added || vec_reserve(&locs.sample_locs, p->sample_locs.len + 5 * p->samples.len + 5))
+		ret = -ENOMEM;
+	for (i = 0; i < p->samples.len && !ret; i++) {
+		uint32_t n = p->samples.data[i].nlocs, j, str = sample_label_str(p, i, k);
+
+		ids.len = 0;
+		if (vec_reserve(&ids, n) || (ret = profile__sample_locs(p, i, ids.data))) {
+			ret = ret ?: -ENOMEM;
+			break;
+		}
+		if (str && n == UINT32_MAX) {
+			ret = -E2BIG;
+			break;
+		}
+		if (str) {
+			if ((leaf = label_leaf(p, str, &name, &cap)) < 0) {
+				ret = (int)leaf;
+				break;
+			}
+			profile__push_loc(&locs, (uint32_t)leaf); /* leaf first */
+			added[i] = 1;
+		}
+		for (j = 0; j < n; j++)
+			profile__push_loc(&locs, ids.data[j]); /* room was reserved: cannot fail */
+	}
+	free(name);
+	vec_free(&ids);
+	if (!ret)
+		move_samples(p, &locs, added); /* nothing fails from here on */
+	else
+		vec_free(&locs.sample_locs);
+	free(added);
+	return ret;
 }

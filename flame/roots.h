@@ -36,4 +36,14 @@ bool profile__has_several_processes(const struct profile *p);
  */
 int profile__add_process_roots(struct profile *p, enum process_roots mode);
 
+/*
+ * Label frames: a leaf frame "[VALUE]" above every sample that has the string label key, so
+ * that folded and SVG output tell stacks apart by it (goroutine profiles: the wait_reason,
+ * "[chan receive]" above runtime.gopark). Frames without a mapping, like the roots. Samples
+ * without the label are left alone. 0, -ENOMEM or -E2BIG.
+ */
+int profile__add_label_leaves(struct profile *p, const char *key);
+/* Does any sample of p have the string label key? */
+bool profile__has_label(const struct profile *p, const char *key);
+
 #endif /* SINGE_FLAME_ROOTS_H */

@@ -179,9 +179,15 @@ static void test_helpers(void **state)
 	report__text_name(f, "x\x1b[31my\n", 8);
 	/* issue 12, point 8: a right-to-left override is shown in Markdown and text alike */
 	putc(' ', f);
-	report__md_code_cell(f, "a\xe2\x80\xae" "b", 5);
+	report__md_code_cell(f,
+			     "a\xe2\x80\xae"
+			     "b",
+			     5);
 	putc(' ', f);
-	report__text_name(f, "a\xe2\x80\xa8" "b", 5);
+	report__text_name(f,
+			  "a\xe2\x80\xa8"
+			  "b",
+			  5);
 	fclose(f);
 	assert_string_equal(s, "\"a\xef\xbf\xbd\\n\\t\xef\xbf\xbd\\u2028\\u0026\" "
 			       "``` ``a\\|b c ``` x\xef\xbf\xbd[31my? `a\\u202Eb` a\\u2028b");
@@ -220,6 +226,36 @@ static void test_unwind_notes(void **state)
 	profile__free(p);
 }
 
+/* -t pause's summary (pprof comments "pause: ...") is shown after the unwinding notes. */
+static void test_pause_notes(void **state)
+{
+	struct profile *p = fixture_folded("main;churn 3\n");
+	struct report_opts o;
+	char *s;
+
+	(void)state;
+	assert_int_equal(profile__add_comment(p, "singe:unwind auto app=fp"), 0);
+	assert_int_equal(profile__add_comment(p, "pause: go: read mem stats: 3 pauses"), 0);
+	assert_int_equal(profile__add_comment(p, "pauses of my own"), 0);
+	report_opts__init(&o);
+	s = capture(p, &o);
+	assert_non_null(strstr(s, "\nUnwinding: singe:unwind auto app=fp\n"
+				  "Pauses: pause: go: read mem stats: 3 pauses\n"));
+	assert_null(strstr(s, "of my own"));
+	free(s);
+	o.format = REPORT_JSON;
+	s = capture(p, &o);
+	assert_non_null(strstr(s, "  \"unwind\": [\"singe:unwind auto app=fp\"],\n"
+				  "  \"pauses\": [\"pause: go: read mem stats: 3 pauses\"],\n"
+				  "  \"sample_types\": ["));
+	free(s);
+	o.format = REPORT_MARKDOWN;
+	s = capture(p, &o);
+	assert_non_null(strstr(s, "Pauses: `pause: go: read mem stats: 3 pauses`.\n"));
+	free(s);
+	profile__free(p);
+}
+
 /* Issue 12, point 9: totals past INT64_MAX saturate, the same in every format. */
 static void test_totals_saturate(void **state)
 {
@@ -251,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_sample_type_choice),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_unwind_notes),
+		cmocka_unit_test(test_pause_notes),
 		cmocka_unit_test(test_totals_saturate),
 	};
 

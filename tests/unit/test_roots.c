@@ -204,6 +204,49 @@ static void test_roots_name_processes_not_threads(void **state)
 	profile__free(p);
 }
 
+/* A sample main;work of value v with the string label key=value (key NULL: no label). */
+static void add_labelled(struct profile *p, const char *key, const char *value, int64_t v)
+{
+	struct label l = {0};
+	uint64_t locs[2];
+
+	main_work(p, locs);
+	if (key)
+		l = (struct label){.key = (uint32_t)profile__intern_str(p, key),
+				   .str = (uint32_t)profile__intern_str(p, value)};
+	assert_int_equal(profile__add_sample(p, locs, 2, &v, &l, key ? 1 : 0), 0);
+}
+
+/* Goroutine profiles: the wait_reason label becomes a leaf frame; stacks without it stay. */
+static void test_label_leaves(void **state)
+{
+	struct profile *p = new_profile();
+	struct flame_err err = {{0}};
+	char *out;
+
+	(void)state;
+	add_labelled(p, "wait_reason", "chan receive", 3);
+	add_labelled(p, "wait_reason", "semacquire", 2);
+	add_labelled(p, "wait_reason", "chan receive", 4);
+	add_labelled(p, NULL, NULL, 1);
+	add_labelled(p, "other", "x", 5);
+	assert_true(profile__has_label(p, "wait_reason"));
+	assert_false(profile__has_label(p, "goid"));
+	assert_int_equal(profile__add_label_leaves(p, "wait_reason"), 0);
+	assert_int_equal(profile__validate(p, &err), 0);
+	out = folded(p);
+	assert_string_equal(out, "main;work;[chan receive] 7\nmain;work;[semacquire] 2\n"
+				 "main;work 6\n");
+	free(out);
+	/* the labels are kept; a profile without the label is left as it was */
+	assert_int_equal(p->samples.data[0].nlabels, 1);
+	assert_int_equal(p->samples.data[0].nlocs, 3);
+	assert_int_equal(p->samples.data[3].nlocs, 2);
+	assert_int_equal(profile__add_label_leaves(p, "goid"), 0);
+	assert_int_equal(p->samples.data[0].nlocs, 3);
+	profile__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_roots_keep_processes_apart),
 		cmocka_unit_test(test_roots_of_perf_script),
 		cmocka_unit_test(test_roots_name_processes_not_threads),
+		cmocka_unit_test(test_label_leaves),
 	};
 
 	return cmocka_run_group_tests_name("roots", tests, NULL, NULL);

@@ -1,0 +1,3 @@
+module singe.example/pause
+
+go 1.19
