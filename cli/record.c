@@ -1143,10 +1143,10 @@ static int add_sample_types(struct record *r)
 	return 0;
 }
 
-/* A pseudo-frame for samples with neither a kernel nor a user stack, so totals stay right. */
-static int64_t missing_stack_location(struct profile *p)
+/* A frame of its own named name, for what has no address: a location with one line. */
+static int64_t pseudo_location(struct profile *p, const char *what)
 {
-	int64_t name = profile__intern_str(p, "[missing stack]"), fid;
+	int64_t name = profile__intern_str(p, what), fid;
 	struct line line = {0};
 
 	if (name < 0)
@@ -1156,6 +1156,12 @@ static int64_t missing_stack_location(struct profile *p)
 		return fid;
 	line.function_id = fid;
 	return profile__intern_location(p, 0, 0, &line, 1);
+}
+
+/* A pseudo-frame for samples with neither a kernel nor a user stack, so totals stay right. */
+static int64_t missing_stack_location(struct profile *p)
+{
+	return pseudo_location(p, "[missing stack]");
 }
 
 /* A type's own labels of a label value (its labels op), interned into labels; their number. */
@@ -1224,16 +1230,7 @@ static int sample_labels(struct record *r, const struct label_keys *keys, const 
  */
 static int64_t separator_location(struct profile *p)
 {
-	int64_t name = profile__intern_str(p, "--"), fid;
-	struct line line = {0};
-
-	if (name < 0)
-		return name;
-	fid = profile__intern_function(p, &(struct function){.name = name, .system_name = name});
-	if (fid < 0)
-		return fid;
-	line.function_id = fid;
-	return profile__intern_location(p, 0, 0, &line, 1);
+	return pseudo_location(p, "--");
 }
 
 /*
@@ -1272,7 +1269,8 @@ static int sample_locations(struct record *r, size_t i, int64_t *separator, uint
 	const uint64_t *locs = stack_table__locations(r->stacks, i, &n), *above;
 
 	if (!s.above || s.above - 1 >= stack_table__len(r->stacks)) {
-		memcpy(out, locs, n * sizeof(*out));
+		if (n) /* a stack without frames has no location array */
+			memcpy(out, locs, n * sizeof(*out));
 		return (int)n;
 	}
 	above = stack_table__locations(r->stacks, s.above - 1, &nabove);

