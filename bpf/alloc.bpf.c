@@ -15,10 +15,9 @@
  *
  * glibc's allocator calls itself (realloc(NULL, n) calls malloc, reallocarray calls
  * realloc, realloc(p, 0) calls free): a call entered while the thread is inside the
- * allocator, deeper on its stack, is the allocator's own and is not counted. A thread whose
- * outer call's return was never seen (probes attached mid-call) is recognised by its stack
- * pointer: its next call at or above that entry's is an outermost one again (a deeper one
- * in between is taken for nested and missed, which can only happen once per attach).
+ * allocator, as deep on its stack or deeper, is the allocator's own and is not counted. A
+ * thread whose outer call's return was never seen (probes attached or detached mid-call) is
+ * recognised by its stack pointer, a call above that entry, or by the time, 10 ms after it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -110,11 +109,12 @@ static __always_inline struct alloc_thread *thread_of(__u32 tid)
 
 /*
  * Is the thread inside the allocator already (this call is its own)? sp below the outer
- * call's entry: deeper, so nested. At or above it: the outer call returned unseen.
+ * call's entry: deeper, so nested; at the same sp: a tail call (glibc's realloc(NULL, n)
+ * jumps to malloc). Above it, or long after it: the outer call returned unseen.
  */
-static __always_inline bool nested(const struct alloc_thread *th, __u64 sp)
+static __always_inline bool nested(const struct alloc_thread *th, __u64 sp, __u64 now)
 {
-	return th->depth && sp < th->entry_sp;
+	return th->depth && sp <= th->entry_sp && now - th->entry_ns < ALLOC_STALE_NS;
 }
 
 /* A sampled block of the process was freed: forget it and tell user space. */
@@ -150,7 +150,7 @@ static __always_inline __u64 mul_size(__u64 a, __u64 b)
 SEC("uprobe")
 int alloc_entry(struct pt_regs *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid(), size, old = 0, out = 0;
+	__u64 id = bpf_get_current_pid_tgid(), size, old = 0, out = 0, now;
 	__u32 tgid = id >> 32, tid = (__u32)id, func, zero = 0;
 	struct alloc_thread *th;
 	struct alloc_event *e;
@@ -162,13 +162,15 @@ int alloc_entry(struct pt_regs *ctx)
 	th = thread_of(tid);
 	if (!th)
 		return 0;
-	if (nested(th, ctx->sp)) {
+	now = bpf_ktime_get_ns();
+	if (nested(th, ctx->sp, now)) {
 		th->depth++;
 		alloc_stat_add(ALLOC_STAT_NESTED, 1);
 		return 0;
 	}
 	th->depth = 1;
 	th->entry_sp = ctx->sp;
+	th->entry_ns = now;
 	func = (__u32)bpf_get_attach_cookie(ctx);
 	switch (func) {
 	case ALLOC_CALLOC:
@@ -212,7 +214,7 @@ int alloc_entry(struct pt_regs *ctx)
 	e->h.exec_gen = exec_gen_of(tgid);
 	e->h.addr = 0;
 	e->h.size = size;
-	e->h.time_ns = bpf_ktime_get_ns();
+	e->h.time_ns = now;
 	/* at the entry nothing is pushed yet: the word at SP is the return into the caller */
 	e->h.leaf_ret = user_word(ctx->sp);
 	e->h.out = out;
@@ -282,7 +284,7 @@ int free_entry(struct pt_regs *ctx)
 	if (!ptr || !is_target(tgid))
 		return 0;
 	th = bpf_map_lookup_elem(&alloc_threads, &tid);
-	if (th && nested(th, ctx->sp)) {
+	if (th && nested(th, ctx->sp, bpf_ktime_get_ns())) {
 		/* realloc(p, 0) freeing p: its entry has told of it already */
 		alloc_stat_add(ALLOC_STAT_NESTED, 1);
 		return 0;

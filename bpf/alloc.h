@@ -43,7 +43,11 @@ struct alloc_thread {
 	__u32 depth; /* allocator calls entered and not returned (realloc calling malloc: 2) */
 	__u32 pad;
 	__u64 entry_sp; /* the outermost call's stack pointer at its entry */
+	__u64 entry_ns; /* and when it was entered */
 };
+
+/* An outermost call older than this whose return was not seen has ended unseen. */
+#define ALLOC_STALE_NS 10000000ULL
 
 /* Key of the live map: addresses are per process. */
 struct alloc_key {

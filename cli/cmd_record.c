@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -185,6 +186,8 @@ enum {
 	OPT_MIN_BLOCK,
 	OPT_MAX_BLOCK,
 	OPT_WAKERS,
+	OPT_ALLOC_RATE,
+	OPT_LEAKS,
 };
 
 #define MAX_OUTPUTS 16
@@ -210,6 +213,8 @@ static const struct option record_options[] = {
 	{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
 	{"max-block", required_argument, NULL, OPT_MAX_BLOCK},
 	{"wakers", no_argument, NULL, OPT_WAKERS},
+	{"alloc-rate", required_argument, NULL, OPT_ALLOC_RATE},
+	{"leaks", no_argument, NULL, OPT_LEAKS},
 	{"process-roots", required_argument, NULL, OPT_PROCESS_ROOTS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -222,7 +227,8 @@ struct record_cmd {
 	const char *pid_list;
 	char **cmd_argv;
 	bool all;
-	double duration; /* seconds, 0 = unlimited */
+	bool alloc_rate_set; /* --alloc-rate was given */
+	double duration;     /* seconds, 0 = unlimited */
 	const char *outputs[MAX_OUTPUTS];
 	int noutputs;
 	char default_output[64];
@@ -303,6 +309,39 @@ static int parse_uint(const char *opt, const char *arg, long min, long max, unsi
 	return 0;
 }
 
+/* "524288", "512K", "512KiB", "1M": bytes from 1 to 1 GiB; 0 or -EINVAL. */
+static int parse_bytes(const char *arg, uint64_t *out)
+{
+	static const char *const units[] = {"", "K", "M", "G"};
+	char *end;
+	unsigned long long v;
+	unsigned int i;
+
+	errno = 0;
+	if (!arg[0] || arg[0] < '0' || arg[0] > '9')
+		return -EINVAL;
+	v = strtoull(arg, &end, 10);
+	if (errno)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		size_t n = strlen(units[i]);
+
+		if (strncasecmp(end, units[i], n))
+			continue;
+		if (!strcmp(end + n, "") ||
+		    (n && (!strcasecmp(end + n, "B") || !strcasecmp(end + n, "iB")))) {
+			if (v > (1ULL << 30) >> (10 * i))
+				return -EINVAL;
+			v <<= 10 * i;
+			if (!v)
+				return -EINVAL;
+			*out = v;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 /* The option getopt stopped at, for messages (getopt's own are switched off). */
 static const char *optbad = "";
 
@@ -371,6 +410,18 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 	case OPT_WAKERS:
 		cmd->opts.wakers = true;
 		return 0;
+	case OPT_ALLOC_RATE:
+		if (parse_bytes(arg, &cmd->opts.alloc_rate)) {
+			pr_err("--alloc-rate: '%s' is not a number of bytes from 1 to 1G (suffixes "
+			       "K, M, G: 512K)",
+			       arg);
+			return -EINVAL;
+		}
+		cmd->alloc_rate_set = true;
+		return 0;
+	case OPT_LEAKS:
+		cmd->opts.leaks = true;
+		return 0;
 	case OPT_MIN_BLOCK:
 	case OPT_MAX_BLOCK:
 		if (offcpu__parse_duration(arg, c == OPT_MIN_BLOCK ? &cmd->opts.min_block_ns
@@ -401,6 +452,38 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 		pr_err("unknown option '%s'; see 'singe record --help'", optbad);
 		return -EINVAL;
 	}
+}
+
+/* Is type name among those recorded? */
+static bool has_type(const struct record_opts *opts, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < opts->ntypes; i++)
+		if (!strcmp(opts->types[i]->name, name))
+			return true;
+	return false;
+}
+
+/*
+ * --alloc-rate and --leaks are alloc's; and alloc probes every call of the malloc family:
+ * with -a it would slow down every process on the machine.
+ */
+static int check_alloc(const struct record_cmd *cmd)
+{
+	bool alloc = has_type(&cmd->opts, "alloc");
+
+	if (!alloc && (cmd->opts.leaks || cmd->alloc_rate_set)) {
+		pr_err("%s is for the alloc type: add -t alloc",
+		       cmd->opts.leaks ? "--leaks" : "--alloc-rate");
+		return -EINVAL;
+	}
+	if (alloc && cmd->all) {
+		pr_err("-t alloc probes every malloc and free of its targets: give -p PID or -- "
+		       "CMD, not -a (it would slow down every process on the machine)");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* --wakers draws offcpu's blocks: without -t offcpu it would silently do nothing. */
@@ -457,7 +540,7 @@ static int parse_args(struct record_cmd *cmd, int argc, char **argv)
 	cmd->opts.all = cmd->all;
 	cmd->opts.follow_forks = cmd->cmd_argv != NULL;
 	record_opts__resolve(&cmd->opts);
-	return check_wakers(&cmd->opts) ?: check_targets(cmd);
+	return check_wakers(&cmd->opts) ?: check_targets(cmd) ?: check_alloc(cmd);
 }
 
 static int resolve_targets(struct record_cmd *cmd, struct target *t)
@@ -772,7 +855,10 @@ static void print_source_summaries(const struct record *r)
 			pr_info("%s", text);
 }
 
-/* -t pause keeps its summary per runtime and kind in the profile's "pause: " comments. */
+/*
+ * -t pause keeps its summary per runtime and kind in the profile's "pause: " comments, -t
+ * alloc its rates and leaks in "alloc: " ones.
+ */
 static void print_pause_summary(const struct profile *p)
 {
 	size_t i;
@@ -780,7 +866,7 @@ static void print_pause_summary(const struct profile *p)
 	for (i = 0; i < p->comments.len; i++) {
 		const char *c = profile__str(p, p->comments.data[i]);
 
-		if (!strncmp(c, "pause: ", 7))
+		if (!strncmp(c, "pause: ", 7) || !strncmp(c, "alloc: ", 7))
 			pr_info("%s", c);
 	}
 }

@@ -54,6 +54,7 @@ void record_opts__init(struct record_opts *opts)
 	opts->stack_size = SINGE_DEFAULT_STACK_COPY;
 	opts->min_block_ns = 1000;
 	opts->max_block_ns = UINT64_MAX;
+	opts->alloc_rate = 512 * 1024; /* Go's MemProfileRate, tcmalloc's and jemalloc's default */
 }
 
 const char *record__unwind_name(int mode)
@@ -230,6 +231,7 @@ struct uprobe_link {
 	const struct bpf_program *prog;
 	uint64_t dev, ino, offset;
 	int pid;
+	bool retprobe; /* a uretprobe (C code only: see record__attach_uretprobe) */
 	struct bpf_link *link;
 };
 
@@ -376,11 +378,13 @@ int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char
 	return record__attach_uprobe_cookie(r, prog, path, offset, pid, 0, err);
 }
 
-int record__attach_uprobe_cookie(struct record *r, struct bpf_program *prog, const char *path,
-				 uint64_t offset, int pid, uint64_t cookie, struct flame_err *err)
+/* Attach prog at path+offset for pid once: a uprobe, or a uretprobe with retprobe. */
+static int attach_uprobe(struct record *r, struct bpf_program *prog, const char *path,
+			 uint64_t offset, int pid, uint64_t cookie, bool retprobe,
+			 struct flame_err *err)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie);
-	struct uprobe_link u = {.prog = prog, .offset = offset, .pid = pid};
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie, .retprobe = retprobe);
+	struct uprobe_link u = {.prog = prog, .offset = offset, .pid = pid, .retprobe = retprobe};
 	struct stat st;
 	size_t i;
 	int ret;
@@ -398,13 +402,26 @@ int record__attach_uprobe_cookie(struct record *r, struct bpf_program *prog, con
 	}
 	if ((ret = vec_reserve(&r->uprobes, 1)))
 		return flame_err__set(err, -ret, "cannot probe %s: %s", path, strerror(-ret));
-	/* never a uretprobe: it rewrites the return address, which crashes Go programs */
 	u.link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
 	if (!u.link)
-		return flame_err__set(err, errno, "cannot attach a uprobe to %s+0x%llx: %s", path,
+		return flame_err__set(err, errno, "cannot attach a %s to %s+0x%llx: %s",
+				      retprobe ? "uretprobe" : "uprobe", path,
 				      (unsigned long long)offset, strerror(errno));
 	r->uprobes.data[r->uprobes.len++] = u;
 	return 0;
+}
+
+int record__attach_uprobe_cookie(struct record *r, struct bpf_program *prog, const char *path,
+				 uint64_t offset, int pid, uint64_t cookie, struct flame_err *err)
+{
+	/* never a uretprobe here: it rewrites the return address, which crashes Go programs */
+	return attach_uprobe(r, prog, path, offset, pid, cookie, false, err);
+}
+
+int record__attach_uretprobe(struct record *r, struct bpf_program *prog, const char *path,
+			     uint64_t offset, int pid, struct flame_err *err)
+{
+	return attach_uprobe(r, prog, path, offset, pid, 0, true, err);
 }
 
 uint64_t record__elapsed_ns(const struct record *r)
@@ -1322,6 +1339,43 @@ static int add_samples(struct record *r)
 	}
 	free(part);
 	return ret;
+}
+
+const char *record__row_stack(struct record *r, int64_t idx, unsigned int max_frames, char *buf,
+			      size_t size)
+{
+	const struct profile *p = r->profile;
+	const uint64_t *locs;
+	unsigned int shown = 0;
+	uint32_t n, i, j;
+	size_t len = 0;
+
+	if (!size)
+		return buf;
+	buf[0] = '\0';
+	if (!p || idx < 0 || (size_t)idx >= stack_table__len(r->stacks))
+		return buf;
+	locs = stack_table__locations(r->stacks, (size_t)idx, &n);
+	for (i = 0; i < n && shown < max_frames && len < size; i++) {
+		const struct location *loc;
+		const struct line *lines;
+
+		if (!locs[i] || locs[i] > p->locations.len)
+			continue;
+		loc = profile__location(p, locs[i]);
+		lines = profile__location_lines(p, loc);
+		/* inlined frames first, as pprof lists them */
+		for (j = 0; lines && j < loc->nlines && shown < max_frames && len < size; j++) {
+			const struct function *f;
+
+			if (!lines[j].function_id || lines[j].function_id > p->functions.len)
+				continue;
+			f = profile__function(p, lines[j].function_id);
+			len += snprintf(buf + len, size - len, "%s%s", shown++ ? " <- " : "",
+					profile__str(p, f->name));
+		}
+	}
+	return buf;
 }
 
 /*

@@ -58,6 +58,8 @@ struct record_opts {
 	uint64_t min_block_ns;	 /* offcpu: shorter blocks are not counted (--min-block) */
 	uint64_t max_block_ns;	 /* offcpu: nor longer ones (--max-block) */
 	bool wakers;		 /* offcpu: each block's waker's stack above it (--wakers) */
+	uint64_t alloc_rate;	 /* alloc: mean bytes between samples (--alloc-rate) */
+	bool leaks;		 /* alloc: list the blocks still live at the end (--leaks) */
 };
 
 /*

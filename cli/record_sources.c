@@ -12,11 +12,13 @@ extern const struct source_ops cpu_source_ops;
 extern const struct source_ops offcpu_source_ops;
 extern const struct source_ops goroutine_source_ops;
 extern const struct source_ops pause_source_ops;
+extern const struct source_ops alloc_source_ops;
 
 const struct source_ops *const record_sources[] = {
 	&cpu_source_ops,
 	&offcpu_source_ops,
 	&goroutine_source_ops,
+	&alloc_source_ops,
 	&pause_source_ops,
 	NULL,
 };

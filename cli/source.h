@@ -185,6 +185,19 @@ int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char
 /* The same, with a cookie its program reads with bpf_get_attach_cookie(). */
 int record__attach_uprobe_cookie(struct record *r, struct bpf_program *prog, const char *path,
 				 uint64_t offset, int pid, uint64_t cookie, struct flame_err *err);
+/*
+ * The same as a uretprobe, at the function's entry offset: for C code only (libc's malloc),
+ * never Go's, whose stacks move under the return address a uretprobe rewrites.
+ */
+int record__attach_uretprobe(struct record *r, struct bpf_program *prog, const char *path,
+			     uint64_t offset, int pid, struct flame_err *err);
+/*
+ * The function names of stack-table row idx, leaf first, "malloc <- keep_ring <- main" (at
+ * most max_frames), into buf; for the annotate op, once the profile's samples are built.
+ * "" when the row has no symbolized frames.
+ */
+const char *record__row_stack(struct record *r, int64_t idx, unsigned int max_frames, char *buf,
+			      size_t size);
 /* Nanoseconds recorded so far (to the stop, once stopped). */
 uint64_t record__elapsed_ns(const struct record *r);
 /* Uprobes attached so far, over every source. */

@@ -1225,6 +1225,9 @@ int folded__default_sample_type(const struct profile *p)
 
 	if (def < 0 || !strcmp(profile__str(p, p->sample_types.data[def].unit), "count"))
 		return def;
+	/* a type's count comes just before its value: inuse_objects before inuse_space */
+	if (def > 0 && !strcmp(profile__str(p, p->sample_types.data[def - 1].unit), "count"))
+		return def - 1;
 	for (i = 0; i < p->sample_types.len; i++)
 		if (!strcmp(profile__str(p, p->sample_types.data[i].unit), "count"))
 			return (int)i;

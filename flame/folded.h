@@ -80,8 +80,9 @@ int folded__write(const struct profile *p, int vi, int base_vi, FILE *out);
 
 /*
  * The column folded output shows when none is asked for: what its readers assume, a count.
- * The profile's default when it is a count ("samples", "cycles"), else its first count column
- * (a recording's "samples" rather than "cpu" nanoseconds), else the default. -ENOENT when p
+ * The profile's default when it is a count ("samples", "cycles"), else the count column just
+ * before it (its type's count: "samples" rather than "cpu" nanoseconds, "inuse_objects"
+ * rather than "inuse_space"), else its first count column, else the default. -ENOENT when p
  * has no sample types.
  */
 int folded__default_sample_type(const struct profile *p);

@@ -582,12 +582,13 @@ static void write_json_table(struct writer *w, const struct report_table *rt,
 
 /*
  * The recorder's notes that a report shows, from the profile's comments: how stacks were
- * unwound ("singe:unwind ...": see cli/record.c) and the pause summary ("pause: ...": see
- * cli/record_pause.c). A note is prefix then ' ' or '-'; title and key name it in text and
- * Markdown, and in JSON.
+ * unwound ("singe:unwind ...": see cli/record.c), the pause summary ("pause: ...": see
+ * cli/record_pause.c) and the allocation summary and leaks ("alloc: ...": cli/record_alloc.c). A
+ * note is prefix then ' ' or '-'; title and key name it in text and Markdown, and in JSON.
  */
 #define UNWIND_COMMENT "singe:unwind"
 #define PAUSE_COMMENT "pause:"
+#define ALLOC_COMMENT "alloc:"
 
 static void recorder_notes(struct writer *w, const char *prefix, const char *title, const char *key)
 {
@@ -633,6 +634,7 @@ static void unwind_notes(struct writer *w)
 {
 	recorder_notes(w, UNWIND_COMMENT, "Unwinding", "unwind");
 	recorder_notes(w, PAUSE_COMMENT, "Pauses", "pauses");
+	recorder_notes(w, ALLOC_COMMENT, "Allocations", "alloc");
 }
 
 static void write_prologue(struct writer *w)

@@ -1,0 +1,791 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The alloc profile type (-t alloc), native part: where a C/C++ process allocates memory and
+ * what it still holds. bpf/alloc.bpf.c probes the malloc family (malloc, calloc, realloc,
+ * reallocarray, posix_memalign, aligned_alloc, memalign, valloc, pvalloc: a uprobe at the
+ * entry for the size and the stack, a uretprobe for the block) and free, in the allocator
+ * each target maps, and samples by bytes (mean --alloc-rate, 512 KiB by default, as Go and
+ * tcmalloc): only sampled blocks are tracked, and each sample is scaled back by
+ * cli/alloc_blocks.c so that the totals are unbiased estimates.
+ *
+ * Each sampled allocation's stack goes into the stack table with its estimated objects and
+ * bytes (alloc_objects, alloc_space); its block is kept until its free. At the end, the
+ * sampled blocks still live -- at the stop, or when their process exited without freeing
+ * them -- are added to their rows as inuse_objects and inuse_space (the default sample type,
+ * as in Go's heap profiles). --leaks lists them grouped by stack, oldest first.
+ *
+ * The allocator of a process: its executable when it defines malloc (static binaries), else
+ * a mapped library other than libc that does (jemalloc, tcmalloc, preloaded or linked), else
+ * libc. A command just exec'd has not mapped its libraries yet: libc is probed where the
+ * loader will find it, and the process's maps are read again for a few seconds. Go code is
+ * never probed (uretprobes crash Go): Go allocations are the Go part, not built yet.
+ *
+ * Uprobe-based: every call traps (about 6 us an entry, 7.7 us with the uretprobe). The
+ * summary prints the call rates and the estimated cost; --duty-cycle (issue 14, in progress)
+ * applies to this type like to goroutine: its probes all go through the engine.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/types.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "alloc.h"
+#include "alloc.skel.h"
+#include "alloc_blocks.h"
+#include "clock.h"
+#include "go_runtime.h"
+#include "profile.h"
+#include "record.h"
+#include "record_stacks.h"
+#include "source.h"
+#include "sym_procmaps.h"
+#include "uprobe.h"
+
+/* What a hit costs the probed thread here (DESIGN.md: measured). */
+#define UPROBE_HIT_NS 6000.0
+#define URETPROBE_EXTRA_NS 1700.0
+/* Allocator files read, at most. */
+#define MAX_LIBS 256
+/* A command's maps are read again this long after its exec, for the allocator it loads. */
+#define PENDING_NS 3000000000ULL
+/* Leak groups listed in the summary and the profile. */
+#define MAX_LEAKS_SHOWN 10
+/* Processes whose allocation rate is told apart. */
+#define MAX_PROCS 64
+/* Files this large are not read. */
+#define LIB_MAX (1ULL << 30)
+
+static const char *const func_names[ALLOC_NR_FUNCS] = {
+	[ALLOC_MALLOC] = "malloc",
+	[ALLOC_CALLOC] = "calloc",
+	[ALLOC_REALLOC] = "realloc",
+	[ALLOC_REALLOCARRAY] = "reallocarray",
+	[ALLOC_POSIX_MEMALIGN] = "posix_memalign",
+	[ALLOC_ALIGNED_ALLOC] = "aligned_alloc",
+	[ALLOC_MEMALIGN] = "memalign",
+	[ALLOC_VALLOC] = "valloc",
+	[ALLOC_PVALLOC] = "pvalloc",
+};
+
+struct alloc_lib {
+	dev_t dev;
+	ino_t ino;
+	int err; /* 0: an allocator; -ENOENT: no malloc and free; -EMEDIUMTYPE: Go */
+	bool has[ALLOC_NR_FUNCS];
+	uint64_t offs[ALLOC_NR_FUNCS];
+	uint64_t free_off;
+};
+
+struct alloc_pending {
+	uint32_t tgid;
+	uint64_t until_ns;
+};
+
+/* Estimated allocations of one process, from its samples. */
+struct alloc_proc {
+	uint32_t tgid;
+	int64_t objects, bytes;
+	int64_t inuse_objects, inuse_bytes;
+};
+
+struct alloc_source {
+	struct source base;
+	struct alloc_bpf *skel;
+	struct ring_buffer *rb;
+	struct alloc_lib libs[MAX_LIBS];
+	unsigned int nlibs;
+	char allocators[4][256]; /* the files probed (the first few), for the description */
+	unsigned int nallocators;
+	size_t processes;    /* processes probed */
+	size_t go_processes; /* of the targets, Go programs (their Go heap is not seen) */
+	size_t no_allocator; /* targets without an allocator singe can probe */
+	struct alloc_pending pending[256];
+	unsigned int npending;
+	struct alloc_blocks blocks;
+	struct alloc_proc procs[MAX_PROCS];
+	unsigned int nprocs;
+	struct alloc_leak *leaks;
+	ssize_t nleaks;
+	uint64_t leaks_end_ns;
+	uint64_t rate;
+	bool finished;
+	int ret;
+	char first_problem[200];
+	uint64_t frames[SINGE_MAX_STACK_DEPTH + 1];
+};
+
+static struct alloc_source *alloc_of(struct source *s)
+{
+	return (struct alloc_source *)s;
+}
+
+static void note_problem(struct alloc_source *c, const char *fmt, const char *what, const char *why)
+{
+	if (!c->first_problem[0])
+		snprintf(c->first_problem, sizeof(c->first_problem), fmt, what, why);
+}
+
+static struct source *alloc_new(struct record *r)
+{
+	(void)r;
+	return calloc(1, sizeof(struct alloc_source));
+}
+
+static int alloc_open(struct source *s, struct flame_err *err)
+{
+	struct alloc_source *c = alloc_of(s);
+	struct alloc_bpf *skel = alloc_bpf__open();
+
+	if (!skel)
+		return flame_err__set(err, errno, "failed to open the BPF object: %s",
+				      strerror(errno));
+	c->skel = skel;
+	s->obj = skel->obj;
+	c->rate = record__opts(s->r)->alloc_rate;
+	record__bpf_setup(s->r, s, &skel->rodata->setup);
+	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t size);
+
+/* The table of exponential variates of mean rate bytes the programs draw from. */
+static int fill_exp_table(struct alloc_source *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.alloc_exp);
+	uint64_t seed[ALLOC_EXP_TABLE];
+	uint32_t i;
+
+	if (getrandom(seed, sizeof(seed), 0) != sizeof(seed))
+		return -EIO;
+	for (i = 0; i < ALLOC_EXP_TABLE; i++) {
+		/* U in (0, 1]: 53 random bits, never 0 */
+		double u = ((seed[i] >> 11) + 1) * (1.0 / 9007199254740992.0);
+		double v = -log(u) * (double)c->rate;
+		uint64_t bytes = v < 1 ? 1 : v > 1e18 ? (uint64_t)1e18 : (uint64_t)v;
+
+		if (bpf_map_update_elem(fd, &i, &bytes, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int alloc_load(struct source *s)
+{
+	struct alloc_source *c = alloc_of(s);
+	int ret = alloc_bpf__load(c->skel);
+
+	if (ret)
+		return ret;
+	if ((ret = fill_exp_table(c)))
+		return ret;
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.alloc_events), on_event, c, NULL);
+	return c->rb ? 0 : -errno;
+}
+
+/* Read the allocator functions of the file at fd into l. */
+static void read_lib(int fd, size_t size, struct alloc_lib *l)
+{
+	struct uprobe_func f;
+	unsigned int i;
+	void *img;
+
+	l->err = -ENOENT;
+	if (!size || size > LIB_MAX)
+		return;
+	img = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (img == MAP_FAILED)
+		return;
+	if (go_runtime__is_go(img, size)) {
+		l->err = -EMEDIUMTYPE; /* never a uretprobe on Go code */
+	} else if (!uprobe__find_in(img, size, "malloc", &f) &&
+		   !uprobe__find_in(img, size, "free", &f)) {
+		l->free_off = f.offset;
+		for (i = 0; i < ALLOC_NR_FUNCS; i++)
+			if (!uprobe__find_in(img, size, func_names[i], &f)) {
+				l->has[i] = true;
+				l->offs[i] = f.offset;
+			}
+		l->err = 0;
+	}
+	munmap(img, size);
+}
+
+/* The allocator facts of the file at path, read once per (dev, inode); NULL when unreadable. */
+static struct alloc_lib *lib_of(struct alloc_source *c, const char *path)
+{
+	struct alloc_lib *l;
+	struct stat st;
+	unsigned int i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return NULL;
+	}
+	for (i = 0; i < c->nlibs; i++)
+		if (c->libs[i].dev == st.st_dev && c->libs[i].ino == st.st_ino) {
+			close(fd);
+			return &c->libs[i];
+		}
+	if (c->nlibs == MAX_LIBS) {
+		close(fd);
+		return NULL;
+	}
+	l = &c->libs[c->nlibs++];
+	*l = (struct alloc_lib){.dev = st.st_dev, .ino = st.st_ino};
+	read_lib(fd, (size_t)st.st_size, l);
+	close(fd);
+	return l;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+static bool is_libc(const char *path)
+{
+	return !strncmp(base_name(path), "libc.so", 7) || !strncmp(base_name(path), "libc-", 5);
+}
+
+static bool is_loader(const char *path)
+{
+	return !strncmp(base_name(path), "ld-", 3);
+}
+
+/* Probe the allocator l (the file at path) for process pid: the returns first, then free. */
+static int probe_lib(struct alloc_source *c, const char *path, const struct alloc_lib *l, int pid)
+{
+	struct alloc_bpf *skel = c->skel;
+	struct flame_err err = {{0}};
+	unsigned int i, j;
+	int ret = 0;
+
+	/* aligned_alloc and memalign are one function in glibc: probed once */
+	for (i = 0; i < ALLOC_NR_FUNCS && !ret; i++) {
+		for (j = 0; j < i && !(l->has[j] && l->offs[j] == l->offs[i]); j++)
+			;
+		if (!l->has[i] || j < i)
+			continue;
+		ret = record__attach_uretprobe(c->base.r, skel->progs.alloc_return, path,
+					       l->offs[i], pid, &err);
+	}
+	ret = ret
+		      ?: record__attach_uprobe(c->base.r, skel->progs.free_entry, path, l->free_off,
+					       pid, &err);
+	for (i = 0; i < ALLOC_NR_FUNCS && !ret; i++) {
+		for (j = 0; j < i && !(l->has[j] && l->offs[j] == l->offs[i]); j++)
+			;
+		if (!l->has[i] || j < i)
+			continue;
+		ret = record__attach_uprobe_cookie(c->base.r, skel->progs.alloc_entry, path,
+						   l->offs[i], pid, i, &err);
+	}
+	if (ret) {
+		note_problem(c, "%.190s%s", err.msg, "");
+		return ret;
+	}
+	for (i = 0; i < c->nallocators; i++)
+		if (!strcmp(c->allocators[i], path))
+			return 0;
+	if (c->nallocators < sizeof(c->allocators) / sizeof(c->allocators[0]))
+		snprintf(c->allocators[c->nallocators++], sizeof(c->allocators[0]), "%s", path);
+	return 0;
+}
+
+/* Where the loader will find libc for a command that has not mapped it yet. */
+static const char *expected_libc(struct alloc_source *c)
+{
+	static const char *const paths[] = {
+		"/lib/x86_64-linux-gnu/libc.so.6",
+		"/usr/lib/x86_64-linux-gnu/libc.so.6",
+		"/lib64/libc.so.6",
+		"/usr/lib64/libc.so.6",
+		"/lib/aarch64-linux-gnu/libc.so.6",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const struct alloc_lib *l = lib_of(c, paths[i]);
+
+		if (l && !l->err)
+			return paths[i];
+	}
+	return NULL;
+}
+
+/*
+ * The allocator of a process from its image: the executable, another library, libc (see the
+ * top). 1 when one was probed, 0 when none is mapped (yet), or a negative errno.
+ */
+static int probe_process(struct alloc_source *c, uint32_t tgid, const struct proc_image *img,
+			 bool *is_go)
+{
+	const char *libc = NULL, *other = NULL;
+	const struct alloc_lib *l;
+	size_t i;
+
+	*is_go = false;
+	if (img->exe[0] && (l = lib_of(c, img->exe))) {
+		*is_go = l->err == -EMEDIUMTYPE;
+		if (!l->err)
+			return probe_lib(c, img->exe, l, (int)tgid) ?: 1;
+	}
+	for (i = 0; img->maps && i < img->maps->len; i++) {
+		const struct procmap *m = &img->maps->maps[i];
+
+		if (!m->executable || !procmap__is_file(m) || m->deleted || is_loader(m->path) ||
+		    !strcmp(m->path, img->exe) || (libc && !strcmp(m->path, libc)))
+			continue;
+		if (!(l = lib_of(c, m->path)) || l->err)
+			continue;
+		if (!is_libc(m->path) && !other)
+			other = m->path;
+		else if (is_libc(m->path) && !libc)
+			libc = m->path;
+	}
+	if (other || libc)
+		return probe_lib(c, other ? other : libc, lib_of(c, other ? other : libc),
+				 (int)tgid)
+			       ?: 1;
+	return 0;
+}
+
+static void add_pending(struct alloc_source *c, uint32_t tgid)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->npending; i++)
+		if (c->pending[i].tgid == tgid)
+			return;
+	if (c->npending < sizeof(c->pending) / sizeof(c->pending[0]))
+		c->pending[c->npending++] =
+			(struct alloc_pending){.tgid = tgid, .until_ns = mono_ns() + PENDING_NS};
+}
+
+static int alloc_image(struct source *s, uint32_t tgid, const struct proc_image *img)
+{
+	struct alloc_source *c = alloc_of(s);
+	const char *libc;
+	bool is_go;
+	int ret = probe_process(c, tgid, img, &is_go);
+
+	c->go_processes += is_go;
+	if (ret < 0)
+		return 0; /* said in the summary; the other processes are still recorded */
+	if (ret > 0) {
+		c->processes++;
+		return 0;
+	}
+	if (is_go) {
+		/* a cgo program maps libc later, if ever */
+		add_pending(c, tgid);
+		return 0;
+	}
+	/* just exec'd: the loader maps libc next; probe it there now, and look again */
+	libc = expected_libc(c);
+	if (libc && !probe_lib(c, libc, lib_of(c, libc), (int)tgid)) {
+		c->processes++;
+		add_pending(c, tgid);
+		return 0;
+	}
+	c->no_allocator++;
+	note_problem(c, "process %.120s: %s", img->exe[0] ? img->exe : "?",
+		     "no malloc and free found in its executable or libraries");
+	return 0;
+}
+
+/* Commands that had not mapped their allocator when their image was read: look again. */
+static void retry_pending(struct alloc_source *c)
+{
+	uint64_t now = mono_ns();
+	unsigned int i = 0;
+	bool is_go;
+
+	while (i < c->npending) {
+		struct alloc_pending *p = &c->pending[i];
+		struct proc_image img = {.maps = procmaps__load((pid_t)p->tgid)};
+		int ret = img.maps ? probe_process(c, p->tgid, &img, &is_go) : -ESRCH;
+
+		procmaps__free(img.maps);
+		if (ret != 0 || now > p->until_ns)
+			c->pending[i] = c->pending[--c->npending];
+		else
+			i++;
+	}
+}
+
+/*
+ * The probes are per process (the image op). A command has not exec'd yet: its libc is
+ * probed now, where the loader will find it, so that its first allocations are seen (its
+ * image is read only once it runs).
+ */
+static int alloc_attach(struct source *s, struct flame_err *err)
+{
+	struct alloc_source *c = alloc_of(s);
+	const int *pids;
+	size_t n = record__targets(s->r, &pids), i;
+	const char *libc;
+
+	(void)err;
+	if (!record__opts(s->r)->follow_forks || !(libc = expected_libc(c)))
+		return 0;
+	for (i = 0; i < n; i++)
+		probe_lib(c, libc, lib_of(c, libc), pids[i]);
+	return 0;
+}
+
+static struct alloc_proc *proc_of(struct alloc_source *c, uint32_t tgid)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nprocs; i++)
+		if (c->procs[i].tgid == tgid)
+			return &c->procs[i];
+	if (c->nprocs == MAX_PROCS)
+		return NULL;
+	c->procs[c->nprocs] = (struct alloc_proc){.tgid = tgid};
+	return &c->procs[c->nprocs++];
+}
+
+/* A sampled allocation: its stack into the table with its estimate; its block kept. */
+static int take_alloc(struct alloc_source *c, const struct alloc_event *e)
+{
+	int64_t values[4] = {0}, row;
+	struct stack_key k = {
+		.tgid = e->h.tgid,
+		.tid = e->h.tid,
+		.exec_gen = e->h.exec_gen,
+		.addrs = c->frames,
+	};
+	struct alloc_proc *p;
+
+	alloc__values(e->h.size, c->rate, &values[0], &values[1]);
+	k.nuser = e->h.nuser < SINGE_MAX_STACK_DEPTH ? e->h.nuser : SINGE_MAX_STACK_DEPTH;
+	memcpy(c->frames, e->user, k.nuser * sizeof(uint64_t));
+	/*
+	 * At the allocator's first instruction its caller has pushed the return address but the
+	 * allocator no frame yet: the frame-pointer walk goes from malloc to the caller's caller.
+	 * The word at SP is the caller (unless a newer kernel put it there already).
+	 */
+	if (e->h.leaf_ret && k.nuser >= 1 && k.nuser < SINGE_MAX_STACK_DEPTH &&
+	    (k.nuser < 2 || c->frames[1] != e->h.leaf_ret)) {
+		memmove(c->frames + 2, c->frames + 1, (k.nuser - 1) * sizeof(uint64_t));
+		c->frames[1] = e->h.leaf_ret;
+		k.nuser++;
+	}
+	row = record__add_stack_row(c->base.r, &c->base, &k, values, 0, true, 0);
+	if (row < 0)
+		return (int)row;
+	if ((p = proc_of(c, e->h.tgid))) {
+		p->objects += values[0];
+		p->bytes += values[1];
+	}
+	if (e->h.flags & ALLOC_F_UNTRACKED)
+		return 0;
+	return alloc_blocks__add(&c->blocks, &(struct alloc_block){.tgid = e->h.tgid,
+								   .addr = e->h.addr,
+								   .size = e->h.size,
+								   .row = row,
+								   .time_ns = e->h.time_ns});
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct alloc_source *c = ctx;
+	struct alloc_event e;
+	int ret = 0;
+
+	if (size < sizeof(e.h) || c->finished)
+		return 0;
+	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
+	if (e.h.kind == ALLOC_EV_ALLOC && e.h.nuser <= SINGE_MAX_STACK_DEPTH &&
+	    size >= sizeof(e.h) + e.h.nuser * sizeof(uint64_t))
+		ret = take_alloc(c, &e);
+	else if (e.h.kind == ALLOC_EV_FREE)
+		alloc_blocks__remove(&c->blocks, e.h.tgid, e.h.addr, NULL);
+	if (ret && !c->ret)
+		c->ret = ret;
+	return 0;
+}
+
+static int alloc_drain(struct source *s, bool all)
+{
+	struct alloc_source *c = alloc_of(s);
+	int n;
+
+	(void)all;
+	if (c->npending && !c->finished)
+		retry_pending(c);
+	n = ring_buffer__consume(c->rb);
+	if (n < 0)
+		return n;
+	n = c->ret;
+	c->ret = 0;
+	return n;
+}
+
+/*
+ * The sampled blocks still live count in use: held at the stop, or at their process's exit
+ * (what it never freed).
+ */
+static int alloc_finish(struct source *s)
+{
+	struct alloc_source *c = alloc_of(s);
+	size_t i;
+	int ret = alloc_drain(s, true);
+
+	for (i = 0; i < c->blocks.len && !ret; i++) {
+		const struct alloc_block *b = &c->blocks.v[i];
+		int64_t values[4] = {0};
+		struct alloc_proc *p = proc_of(c, b->tgid);
+
+		alloc__values(b->size, c->rate, &values[2], &values[3]);
+		if (p) {
+			p->inuse_objects += values[2];
+			p->inuse_bytes += values[3];
+		}
+		ret = record__add_to_row(s->r, s, b->row, values);
+	}
+	if (!ret && record__opts(s->r)->leaks) {
+		c->nleaks = alloc_blocks__leaks(&c->blocks, c->rate, &c->leaks);
+		if (c->nleaks < 0)
+			ret = (int)c->nleaks;
+	}
+	c->leaks_end_ns = mono_ns();
+	c->finished = true;
+	return ret;
+}
+
+static void alloc_detach(struct source *s)
+{
+	(void)s; /* the engine detaches the probes it attached */
+}
+
+static void alloc_poll(struct source *s, uint64_t *samples, uint64_t *lost)
+{
+	struct alloc_source *c = alloc_of(s);
+	const struct bpf_map *m = c->skel->maps.alloc_stats;
+
+	*samples = record__read_percpu(s->r, m, ALLOC_STAT_SAMPLED);
+	*lost = record__read_percpu(s->r, m, ALLOC_STAT_PENDING_FULL) +
+		record__read_percpu(s->r, m, ALLOC_STAT_EVENTS_LOST);
+}
+
+/* "4.0 MiB" */
+static const char *human_bytes(double v, char *buf, size_t size)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	unsigned int u = 0;
+
+	while (fabs(v) >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return buf;
+}
+
+static const char *alloc_describe(struct source *s, char *buf, size_t size)
+{
+	struct alloc_source *c = alloc_of(s);
+	char rate[32];
+	size_t n;
+	unsigned int i;
+
+	n = snprintf(buf, size,
+		     "uprobes on the malloc family (uretprobes for the blocks) and free, sampled "
+		     "every %s allocated on average, in %zu process%s",
+		     human_bytes((double)c->rate, rate, sizeof(rate)), c->processes,
+		     c->processes == 1 ? "" : "es");
+	for (i = 0; i < c->nallocators && n < size; i++)
+		n += snprintf(buf + n, size - n, "%s%s", i ? ", " : ": ", c->allocators[i]);
+	return buf;
+}
+
+/* The call rates and what the probes cost, for the summary and the profile. */
+static const char *rates_line(struct alloc_source *c, char *buf, size_t size)
+{
+	const struct bpf_map *m = c->skel->maps.alloc_stats;
+	struct record *r = c->base.r;
+	uint64_t calls = record__read_percpu(r, m, ALLOC_STAT_CALLS);
+	uint64_t frees = record__read_percpu(r, m, ALLOC_STAT_FREES);
+	uint64_t bytes = record__read_percpu(r, m, ALLOC_STAT_BYTES);
+	uint64_t sampled = record__read_percpu(r, m, ALLOC_STAT_SAMPLED);
+	uint64_t freed = record__read_percpu(r, m, ALLOC_STAT_FREED);
+	uint64_t nested = record__read_percpu(r, m, ALLOC_STAT_NESTED);
+	uint64_t lost = record__read_percpu(r, m, ALLOC_STAT_PENDING_FULL) +
+			record__read_percpu(r, m, ALLOC_STAT_EVENTS_LOST);
+	uint64_t untracked = record__read_percpu(r, m, ALLOC_STAT_LIVE_FULL);
+	double secs = record__elapsed_ns(r) / 1e9, cost_ms;
+	char b1[32];
+	size_t n;
+
+	if (secs <= 0)
+		secs = 1e-9;
+	/* every call of an allocating function is two hits (entry and return), a free one */
+	cost_ms =
+		((calls + nested) * (UPROBE_HIT_NS + URETPROBE_EXTRA_NS) + frees * UPROBE_HIT_NS) /
+		1e6;
+	n = snprintf(buf, size,
+		     "alloc: %llu allocation calls (%.0f/s, %s/s asked for), %llu frees (%.0f/s); "
+		     "%llu sampled, %llu of them freed, %zu live at the end; estimated cost of "
+		     "the probes %.1f ms of the programs' CPU time (%.2f%% of one CPU), at ~7.7 us "
+		     "an allocation and ~6 us a free",
+		     (unsigned long long)calls, calls / secs,
+		     human_bytes(bytes / secs, b1, sizeof(b1)), (unsigned long long)frees,
+		     frees / secs, (unsigned long long)sampled, (unsigned long long)freed,
+		     c->blocks.len, cost_ms, cost_ms / 10 / secs);
+	if (n < size && getenv("SINGE_ALLOC_DEBUG"))
+		n += snprintf(buf + n, size - n, " [hits %llu nested %llu failed %llu]",
+			      (unsigned long long)record__read_percpu(r, m, ALLOC_STAT_HITS),
+			      (unsigned long long)nested,
+			      (unsigned long long)record__read_percpu(r, m, ALLOC_STAT_FAILED));
+	if (n < size && (lost || untracked))
+		n += snprintf(buf + n, size - n,
+			      "; %llu samples lost (full maps or ring), %llu blocks not tracked "
+			      "to their free (live map full)",
+			      (unsigned long long)lost, (unsigned long long)untracked);
+	return buf;
+}
+
+static int add_comment(struct profile *p, const char *text)
+{
+	return profile__add_comment(p, text);
+}
+
+/* Per process: the estimated allocation rate and what it still held. */
+static int add_process_lines(struct alloc_source *c, struct profile *p)
+{
+	double secs = record__elapsed_ns(c->base.r) / 1e9;
+	char text[256], b1[32], b2[32];
+	unsigned int i;
+	int ret = 0;
+
+	if (secs <= 0)
+		secs = 1e-9;
+	for (i = 0; i < c->nprocs && !ret; i++) {
+		const struct alloc_proc *q = &c->procs[i];
+
+		snprintf(text, sizeof(text),
+			 "alloc: process %u: %s/s and %.0f objects/s allocated (estimated from the "
+			 "samples); in use at the end: %s in %lld objects",
+			 q->tgid, human_bytes(q->bytes / secs, b1, sizeof(b1)), q->objects / secs,
+			 human_bytes((double)q->inuse_bytes, b2, sizeof(b2)),
+			 (long long)q->inuse_objects);
+		ret = add_comment(p, text);
+	}
+	return ret;
+}
+
+/* --leaks: the live blocks by stack, oldest first. */
+static int add_leak_lines(struct alloc_source *c, struct profile *p)
+{
+	char text[768], stack[512], b1[32];
+	ssize_t i;
+	int ret = 0;
+
+	if (!record__opts(c->base.r)->leaks)
+		return 0;
+	if (!c->nleaks)
+		return add_comment(p, "alloc: leaks: no sampled block was still live at the end");
+	snprintf(text, sizeof(text),
+		 "alloc: leaks: %zd stack%s with sampled blocks still live at the end (held at "
+		 "the stop, or at their process's exit), oldest first%s",
+		 c->nleaks, c->nleaks == 1 ? "" : "s",
+		 c->nleaks > MAX_LEAKS_SHOWN ? " (the first 10)" : "");
+	ret = add_comment(p, text);
+	for (i = 0; i < c->nleaks && i < MAX_LEAKS_SHOWN && !ret; i++) {
+		const struct alloc_leak *l = &c->leaks[i];
+		double age =
+			c->leaks_end_ns > l->oldest_ns ? (c->leaks_end_ns - l->oldest_ns) / 1e9 : 0;
+
+		record__row_stack(c->base.r, l->row, 6, stack, sizeof(stack));
+		snprintf(
+			text, sizeof(text),
+			"alloc: leak: process %u: %s in %lld objects (%llu sampled blocks), oldest "
+			"%.1f s old, allocated at %s",
+			l->tgid, human_bytes((double)l->bytes, b1, sizeof(b1)),
+			(long long)l->objects, (unsigned long long)l->blocks, age,
+			stack[0] ? stack : "[unknown]");
+		ret = add_comment(p, text);
+	}
+	return ret;
+}
+
+/* Every line starts "alloc: ": singe record prints them, singe report shows them. */
+static int alloc_annotate(struct source *s, struct profile *p)
+{
+	struct alloc_source *c = alloc_of(s);
+	char text[1024], what[600];
+	int ret;
+
+	snprintf(text, sizeof(text), "alloc: probes: %s", alloc_describe(s, what, sizeof(what)));
+	ret = add_comment(p, text);
+	ret = ret ?: add_comment(p, rates_line(c, text, sizeof(text)));
+	if (!ret && (c->go_processes || c->no_allocator || c->first_problem[0])) {
+		snprintf(text, sizeof(text),
+			 "alloc: not seen: %zu Go process%s (Go's own allocations are not built "
+			 "yet), %zu process%s without an allocator singe can probe%s%s",
+			 c->go_processes, c->go_processes == 1 ? "" : "es", c->no_allocator,
+			 c->no_allocator == 1 ? "" : "es", c->first_problem[0] ? "; " : "",
+			 c->first_problem);
+		ret = add_comment(p, text);
+	}
+	ret = ret ?: add_process_lines(c, p);
+	return ret ?: add_leak_lines(c, p);
+}
+
+static void alloc_free(struct source *s)
+{
+	struct alloc_source *c = alloc_of(s);
+
+	ring_buffer__free(c->rb);
+	alloc_bpf__destroy(c->skel);
+	alloc_blocks__free(&c->blocks);
+	free(c->leaks);
+	free(c);
+}
+
+/* inuse_space is the default (profile__natural_sample_type), as in Go's heap profiles */
+static const struct source_sample_type alloc_types[] = {
+	{"alloc_objects", "count"},
+	{"alloc_space", "bytes"},
+	{"inuse_objects", "count"},
+	{"inuse_space", "bytes"},
+};
+
+/* uprobe-based: --duty-cycle (being built in the engine) applies to it */
+const struct source_ops alloc_source_ops = {
+	.name = "alloc",
+	.about = "where native code allocates memory (malloc family) and what it still holds",
+	.nvalues = 4,
+	.types = alloc_types,
+	.new = alloc_new,
+	.open = alloc_open,
+	.load = alloc_load,
+	.attach = alloc_attach,
+	.image = alloc_image,
+	.drain = alloc_drain,
+	.finish = alloc_finish,
+	.detach = alloc_detach,
+	.annotate = alloc_annotate,
+	.describe = alloc_describe,
+	.poll = alloc_poll,
+	.free = alloc_free,
+};
