@@ -34,4 +34,8 @@ mkdir -p .output/bench
 		echo
 		if ((EUID == 0)); then bash bench/pause_overhead.sh; else echo "pause benchmarks need root: skipped"; fi
 	fi
+	if [[ -f bench/alloc_overhead.sh ]]; then
+		echo
+		if ((EUID == 0)); then bash bench/alloc_overhead.sh; else echo "alloc benchmarks need root: skipped"; fi
+	fi
 } | tee .output/bench/results.md

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# singe record -t alloc benchmark (root): what the malloc-family probes cost an
+# allocation-heavy program. examples/c/alloc reports its own rounds per second (10 allocation
+# calls and 9 frees a round) after a warm-up in which the profiler attaches by PID; each run
+# is one of:
+#   none       no profiler
+#   singe      singe record -t alloc -p PID (default --alloc-rate 512K)
+#   bpftrace   a bpftrace one-liner counting the same probes (entries of malloc, calloc,
+#              realloc and free, returns of the first three): the floor for any uprobe tool
+# in turn (none, singe, bpftrace, none, ...); each profiled run is compared with the
+# unprofiled run just before it; the table gives the median of those ratios and their range,
+# and singe's call rate and estimated cost from its summary. Prints a Markdown table.
+#
+#   PAIRS=5 SECONDS_RUN=6 bash bench/alloc_overhead.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SINGE=${SINGE:-./singe}
+PAIRS=${PAIRS:-5}
+RUN=${SECONDS_RUN:-6}
+WARM=2
+if ((EUID != 0)); then
+	echo "bench/alloc_overhead.sh: needs root to load BPF programs" >&2
+	exit 2
+fi
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/singe-bench-alloc.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+examples/c/build.sh >/dev/null
+ALLOC=.output/examples/alloc
+LIBC=$(ldd "$ALLOC" | awk '/libc.so/ { print $3 }')
+BPFTRACE=$(command -v bpftrace || true)
+
+# run SIDE: the example's rounds/s after the warm-up, with SIDE attached by PID
+run() {
+	local side=$1 pid prof=
+	"$ALLOC" -d $RUN -w $WARM >/dev/null 2>"$TMP/rate" &
+	pid=$!
+	case $side in
+	singe)
+		"$SINGE" record -t alloc -p $pid -o "$TMP/a.pb.gz" >/dev/null 2>"$TMP/singe.err" &
+		prof=$!
+		;;
+	bpftrace)
+		"$BPFTRACE" -p $pid -e "uprobe:$LIBC:malloc,uprobe:$LIBC:calloc,uprobe:$LIBC:realloc,
+			uprobe:$LIBC:free,uretprobe:$LIBC:malloc,uretprobe:$LIBC:calloc,
+			uretprobe:$LIBC:realloc { @hits = count(); }" >"$TMP/bt.out" 2>&1 &
+		prof=$!
+		;;
+	esac
+	wait $pid
+	[[ -n $prof ]] && { kill -INT $prof 2>/dev/null; wait $prof || true; }
+	awk '/rounds\/s/ { print $2 }' "$TMP/rate"
+}
+
+sides=(singe)
+[[ -n $BPFTRACE ]] && sides+=(bpftrace)
+for side in "${sides[@]}"; do : >"$TMP/ratios-$side"; done
+: >"$TMP/base"
+for ((i = 0; i < PAIRS; i++)); do
+	for side in "${sides[@]}"; do
+		base=$(run none)
+		with=$(run "$side")
+		echo "$base" >>"$TMP/base"
+		awk -v b="$base" -v w="$with" 'BEGIN { printf "%.4f\n", w / b }' >>"$TMP/ratios-$side"
+	done
+done
+calls=$(sed -n 's/.*alloc: [0-9]* allocation calls (\([0-9]*\)\/s.*, [0-9]* frees (\([0-9]*\)\/s).*/\1 allocations\/s, \2 frees\/s/p' "$TMP/singe.err")
+cost=$(sed -n 's/.*(\([0-9.]*%\) of one CPU).*/\1/p' "$TMP/singe.err")
+hits=$(awk '/@hits/ { print $2 }' "$TMP/bt.out" 2>/dev/null || true)
+
+echo "### Allocation profiling (\`singe record -t alloc\`, root)"
+echo
+echo "examples/c/alloc (10 allocation calls and 9 frees a round), rounds/s after a ${WARM}s warm-up"
+echo "in which the profiler attaches by PID, ${RUN}s runs, $PAIRS pairs per row (unprofiled run just"
+echo "before each profiled one); kept = rounds/s with / without."
+echo
+echo "| profiler | rounds/s without | kept: median (range) |"
+echo "|---|---|---|"
+median_base=$(sort -n "$TMP/base" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+for side in "${sides[@]}"; do
+	case $side in
+	singe) what="singe -t alloc (--alloc-rate 512K; last run: ${calls:-?}, estimated cost ${cost:-?} of one CPU)" ;;
+	bpftrace) what="bpftrace: the same 4 uprobes + 3 uretprobes, counting only (last run: ${hits:-?} hits)" ;;
+	esac
+	sort -n "$TMP/ratios-$side" | awk -v name="$what" -v b="$median_base" '
+		{ v[NR] = $1 } END { printf "| %s | %.0f | **%.2f%%** (%.2f … %.2f) |\n",
+			name, b, v[int((NR + 1) / 2)] * 100, v[1] * 100, v[NR] * 100 }'
+done
+[[ -z $BPFTRACE ]] && echo "| bpftrace | not installed here: no floor measured | |"
+exit 0
