@@ -294,4 +294,76 @@ int free_entry(struct pt_regs *ctx)
 	return 0;
 }
 
+/*
+ * Go: the runtime's own sampler (one hit per MemProfileRate bytes on average), so nothing is
+ * sampled here. Go's register ABI: runtime.profilealloc(mp AX, x BX, size CX), the
+ * allocating goroutine's stack from its frame pointers. Never a uretprobe on Go code.
+ */
+SEC("uprobe")
+int go_profilealloc(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, zero = 0;
+	struct alloc_event *e;
+	__u64 size;
+	long n;
+
+	alloc_stat_add(ALLOC_STAT_HITS, 1);
+	if (!is_target(tgid))
+		return 0;
+	e = bpf_map_lookup_elem(&alloc_scratch, &zero);
+	if (!e)
+		return 0;
+	e->h.kind = ALLOC_EV_GO_ALLOC;
+	e->h.tgid = tgid;
+	e->h.tid = (__u32)id;
+	e->h.exec_gen = exec_gen_of(tgid);
+	e->h.addr = ctx->bx;
+	e->h.size = ctx->cx;
+	e->h.time_ns = bpf_ktime_get_ns();
+	e->h.leaf_ret = user_word(ctx->sp); /* profilealloc's caller, mallocgc */
+	e->h.out = 0;
+	e->h.func = 0;
+	e->h.flags = 0;
+	e->h.pad = 0;
+	n = bpf_get_stack(ctx, e->user, sizeof(e->user), BPF_F_USER_STACK);
+	e->h.nuser = n > 0 ? n / sizeof(__u64) : 0;
+	size = sizeof(e->h) + (__u64)e->h.nuser * sizeof(__u64);
+	if (size > sizeof(*e) || bpf_ringbuf_output(&alloc_events, e, size, BPF_RB_NO_WAKEUP)) {
+		alloc_stat_add(ALLOC_STAT_EVENTS_LOST, 1);
+		return 0;
+	}
+	alloc_stat_add(ALLOC_STAT_GO_SAMPLED, 1);
+	remember_comm(bpf_get_current_task_btf(), tgid, (__u32)id);
+	return 0;
+}
+
+/*
+ * runtime.freeSpecial(s AX, p BX, size CX): the sweeper frees a special record of the dead
+ * object p; a profile special (kind, in the cookie: 2 before Go 1.23, 3 since) means a
+ * sampled object died. The kind is the byte after special.next and special.offset.
+ */
+SEC("uprobe")
+int go_free_special(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct alloc_head e = {.kind = ALLOC_EV_GO_FREE, .tgid = id >> 32, .tid = (__u32)id};
+	__u8 kind = 0;
+
+	alloc_stat_add(ALLOC_STAT_HITS, 1);
+	if (!is_target(e.tgid))
+		return 0;
+	if (bpf_probe_read_user(&kind, 1, (void *)(ctx->ax + 10)) ||
+	    kind != (__u8)bpf_get_attach_cookie(ctx))
+		return 0;
+	e.addr = ctx->bx;
+	e.size = ctx->cx;
+	e.time_ns = bpf_ktime_get_ns();
+	if (bpf_ringbuf_output(&alloc_events, &e, sizeof(e), BPF_RB_NO_WAKEUP))
+		alloc_stat_add(ALLOC_STAT_EVENTS_LOST, 1);
+	else
+		alloc_stat_add(ALLOC_STAT_GO_FREED, 1);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -20,8 +20,11 @@
 #define ALLOC_MAX_LIVE 262144
 /* Sampled calls between their entry and their return (one per thread at most). */
 #define ALLOC_MAX_PENDING 16384
-/* Allocation and free records in flight between two drains, in bytes. */
-#define ALLOC_EVENTS_SIZE (8 * 1024 * 1024)
+/*
+ * Allocation and free records in flight between two drains (a second), in bytes: a Go
+ * program sampled at MemProfileRate 4096 sends ~100,000 samples a second of ~150 bytes.
+ */
+#define ALLOC_EVENTS_SIZE (32 * 1024 * 1024)
 
 /* The functions probed: the cookie of each probe. */
 enum alloc_func {
@@ -59,6 +62,13 @@ struct alloc_key {
 enum alloc_event_kind {
 	ALLOC_EV_ALLOC = 1, /* a sampled allocation: its block, size and stack */
 	ALLOC_EV_FREE = 2,  /* a sampled block was freed (free, or realloc of it) */
+	/*
+	 * Go: the runtime samples its own allocations (runtime.profilealloc: addr, size,
+	 * stack); the sweeper frees a sampled object's profile record when it dies
+	 * (runtime.freeSpecial: addr, size).
+	 */
+	ALLOC_EV_GO_ALLOC = 3,
+	ALLOC_EV_GO_FREE = 4,
 };
 
 enum alloc_event_flags {
@@ -100,6 +110,8 @@ enum alloc_stat {
 	ALLOC_STAT_PENDING_FULL, /* sampled calls lost: the pending map was full */
 	ALLOC_STAT_LIVE_FULL,	 /* sampled blocks whose free cannot be seen: live map full */
 	ALLOC_STAT_EVENTS_LOST,	 /* records dropped: the ring buffer was full */
+	ALLOC_STAT_GO_SAMPLED,	 /* Go: runtime.profilealloc hits of targets (sent) */
+	ALLOC_STAT_GO_FREED,	 /* Go: sampled objects swept (freeSpecial) */
 	ALLOC_STAT_NR,
 };
 

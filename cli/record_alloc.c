@@ -85,7 +85,26 @@ struct alloc_lib {
 	bool has[ALLOC_NR_FUNCS];
 	uint64_t offs[ALLOC_NR_FUNCS];
 	uint64_t free_off;
+	/* a Go executable: the runtime's sampler */
+	bool go_probe;	       /* runtime.profilealloc and runtime.freeSpecial found */
+	bool go_profiling_off; /* the linker switched memory profiling off */
+	uint8_t special_kind;  /* _KindSpecialProfile of its Go version */
+	bool has_rate;	       /* runtime.MemProfileRate in .symtab (not stripped) */
+	bool pie;
+	uint64_t go_alloc_off, go_free_off, rate_vaddr, base_vaddr;
+	char go_version[32];
 };
+
+/* A Go process probed: where its runtime.MemProfileRate is, and its value. */
+struct alloc_go_proc {
+	uint32_t tgid;
+	uint64_t rate_addr; /* 0: unknown (a stripped binary) */
+	int64_t rate;	    /* last read; 0 until read */
+};
+
+/* Go's default runtime.MemProfileRate, assumed where it cannot be read. */
+#define GO_DEFAULT_RATE (512 * 1024)
+#define MAX_GO_PROCS 64
 
 struct alloc_pending {
 	uint32_t tgid;
@@ -107,8 +126,15 @@ struct alloc_source {
 	unsigned int nlibs;
 	char allocators[4][256]; /* the files probed (the first few), for the description */
 	unsigned int nallocators;
-	size_t processes;    /* processes probed */
-	size_t go_processes; /* of the targets, Go programs (their Go heap is not seen) */
+	size_t processes;      /* processes probed */
+	size_t go_processes;   /* of the targets, Go programs */
+	size_t go_probed;      /* of those, probed (runtime.profilealloc) */
+	size_t go_off;	       /* of those, built with memory profiling off */
+	char go_off_line[400]; /* the first one's line */
+	char go_versions[128];
+	struct alloc_go_proc go_procs[MAX_GO_PROCS];
+	unsigned int ngo_procs;
+	bool rate_assumed;   /* a Go process whose MemProfileRate could not be read */
 	size_t no_allocator; /* targets without an allocator singe can probe */
 	struct alloc_pending pending[256];
 	unsigned int npending;
@@ -121,7 +147,7 @@ struct alloc_source {
 	uint64_t rate;
 	bool finished;
 	int ret;
-	char first_problem[200];
+	char first_problem[256];
 	uint64_t frames[SINGE_MAX_STACK_DEPTH + 1];
 };
 
@@ -193,6 +219,38 @@ static int alloc_load(struct source *s)
 	return c->rb ? 0 : -errno;
 }
 
+/*
+ * The Go runtime's sampler in the Go executable img: where to probe, and whether the linker
+ * switched memory profiling off (it does when nothing reaches runtime.MemProfile, or
+ * runtime.memProfileInternal since Go 1.23: no runtime/pprof import).
+ */
+static void read_go(const void *img, size_t size, struct alloc_lib *l)
+{
+	static struct go_runtime rt; /* large; the engine is single-threaded */
+	struct uprobe_func a, f;
+
+	if (go_runtime__read(img, size, &rt) || (rt.major == 1 && rt.minor < 19))
+		return;
+	snprintf(l->go_version, sizeof(l->go_version), "%.31s", rt.version);
+	if (uprobe__find_in(img, size, "runtime.profilealloc", &a) ||
+	    uprobe__find_in(img, size, "runtime.freeSpecial", &f))
+		return;
+	l->go_alloc_off = a.offset;
+	l->go_free_off = f.offset;
+	/* runtime/mheap.go: _KindSpecialProfile, 2 until Go 1.22, 3 since Go 1.23 */
+	l->special_kind = rt.major > 1 || rt.minor >= 23 ? 3 : 2;
+	l->go_profiling_off = uprobe__find_in(img, size, "runtime.MemProfile", &a) &&
+			      uprobe__find_in(img, size, "runtime.memProfileInternal", &a);
+	/* in .noptrbss, set at start-up: found by its vaddr, moved by a PIE's load bias */
+	if (!uprobe__find_object_in(img, size, "runtime.MemProfileRate", &a)) {
+		l->has_rate = true;
+		l->rate_vaddr = a.vaddr;
+		l->pie = rt.pie;
+		l->base_vaddr = rt.base_vaddr;
+	}
+	l->go_probe = true;
+}
+
 /* Read the allocator functions of the file at fd into l. */
 static void read_lib(int fd, size_t size, struct alloc_lib *l)
 {
@@ -208,6 +266,7 @@ static void read_lib(int fd, size_t size, struct alloc_lib *l)
 		return;
 	if (go_runtime__is_go(img, size)) {
 		l->err = -EMEDIUMTYPE; /* never a uretprobe on Go code */
+		read_go(img, size, l);
 	} else if (!uprobe__find_in(img, size, "malloc", &f) &&
 		   !uprobe__find_in(img, size, "free", &f)) {
 		l->free_off = f.offset;
@@ -378,12 +437,122 @@ static void add_pending(struct alloc_source *c, uint32_t tgid)
 			(struct alloc_pending){.tgid = tgid, .until_ns = mono_ns() + PENDING_NS};
 }
 
+/* Where runtime.MemProfileRate of the Go executable is in process memory; 0 if unknown. */
+static uint64_t rate_address(const struct proc_image *img, const struct alloc_lib *l)
+{
+	size_t i;
+
+	if (!l->has_rate)
+		return 0;
+	if (!l->pie)
+		return l->rate_vaddr;
+	/* a PIE moves by where file offset 0 is mapped, minus its vaddr */
+	for (i = 0; img->maps && i < img->maps->len; i++) {
+		const struct procmap *m = &img->maps->maps[i];
+
+		if (!strcmp(m->path, img->exe) && m->offset == 0)
+			return m->start - l->base_vaddr + l->rate_vaddr;
+	}
+	return 0;
+}
+
+static void add_go_version(struct alloc_source *c, const char *v)
+{
+	size_t n = strlen(c->go_versions);
+
+	if (!strstr(c->go_versions, v) && n + strlen(v) + 3 < sizeof(c->go_versions))
+		snprintf(c->go_versions + n, sizeof(c->go_versions) - n, "%s%s", n ? ", " : "", v);
+}
+
+/* A Go executable: the runtime's own sampler (entry probes only: never a uretprobe on Go). */
+static void probe_go(struct alloc_source *c, uint32_t tgid, const struct proc_image *img,
+		     const struct alloc_lib *l)
+{
+	struct flame_err err = {{0}};
+	int ret;
+
+	if (!l->go_probe) {
+		note_problem(c, "%.100s: %s", img->exe,
+			     "a Go binary singe cannot probe (Go older than 1.19, or runtime "
+			     "functions not found)");
+		return;
+	}
+	if (l->go_profiling_off) {
+		c->go_off++;
+		if (!c->go_off_line[0])
+			snprintf(c->go_off_line, sizeof(c->go_off_line),
+				 "alloc: process %u (%.120s): Go memory profiling is off in this "
+				 "binary (it does not import runtime/pprof, so the linker set "
+				 "runtime.MemProfileRate to 0): its Go allocations are never "
+				 "sampled; "
+				 "import runtime/pprof (or net/http/pprof) to profile them",
+				 tgid, img->exe);
+		return;
+	}
+	ret = record__attach_uprobe_cookie(c->base.r, c->skel->progs.go_free_special, img->exe,
+					   l->go_free_off, (int)tgid, l->special_kind, &err);
+	ret = ret
+		      ?: record__attach_uprobe(c->base.r, c->skel->progs.go_profilealloc, img->exe,
+					       l->go_alloc_off, (int)tgid, &err);
+	if (ret) {
+		note_problem(c, "%.190s%s", err.msg, "");
+		return;
+	}
+	c->go_probed++;
+	add_go_version(c, l->go_version);
+	if (c->ngo_procs < MAX_GO_PROCS)
+		c->go_procs[c->ngo_procs++] =
+			(struct alloc_go_proc){.tgid = tgid, .rate_addr = rate_address(img, l)};
+}
+
+/* Read each Go process's runtime.MemProfileRate (a program may change it). */
+static void read_go_rates(struct alloc_source *c)
+{
+	char path[64];
+	unsigned int i;
+
+	for (i = 0; i < c->ngo_procs; i++) {
+		struct alloc_go_proc *g = &c->go_procs[i];
+		int64_t rate = 0;
+		int fd;
+
+		if (!g->rate_addr)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/mem", g->tgid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (pread(fd, &rate, sizeof(rate), (off_t)g->rate_addr) == sizeof(rate) && rate > 0)
+			g->rate = rate;
+		close(fd);
+	}
+}
+
+/* The sampling rate of Go process tgid: read, or Go's default (said in the summary). */
+static uint64_t go_rate_of(struct alloc_source *c, uint32_t tgid)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->ngo_procs; i++)
+		if (c->go_procs[i].tgid == tgid && c->go_procs[i].rate > 0)
+			return (uint64_t)c->go_procs[i].rate;
+	c->rate_assumed = true;
+	return GO_DEFAULT_RATE;
+}
+
 static int alloc_image(struct source *s, uint32_t tgid, const struct proc_image *img)
 {
 	struct alloc_source *c = alloc_of(s);
+	const struct alloc_lib *exe = img->exe[0] ? lib_of(c, img->exe) : NULL;
 	const char *libc;
 	bool is_go;
-	int ret = probe_process(c, tgid, img, &is_go);
+	int ret;
+
+	if (exe && exe->err == -EMEDIUMTYPE) {
+		probe_go(c, tgid, img, exe);
+		read_go_rates(c);
+	}
+	ret = probe_process(c, tgid, img, &is_go);
 
 	c->go_processes += is_go;
 	if (ret < 0)
@@ -463,6 +632,23 @@ static struct alloc_proc *proc_of(struct alloc_source *c, uint32_t tgid)
 	return &c->procs[c->nprocs++];
 }
 
+/*
+ * A native allocation's stack: at the allocator's first instruction its caller has pushed the
+ * return address but the allocator no frame yet, so the frame-pointer walk goes from malloc
+ * to the caller's caller. The word at SP is the caller (unless a newer kernel put it there).
+ */
+static int64_t add_native_stack(struct alloc_source *c, struct stack_key *k,
+				const struct alloc_event *e, const int64_t *values)
+{
+	if (e->h.leaf_ret && k->nuser >= 1 && k->nuser < SINGE_MAX_STACK_DEPTH &&
+	    (k->nuser < 2 || c->frames[1] != e->h.leaf_ret)) {
+		memmove(c->frames + 2, c->frames + 1, (k->nuser - 1) * sizeof(uint64_t));
+		c->frames[1] = e->h.leaf_ret;
+		k->nuser++;
+	}
+	return record__add_stack_row(c->base.r, &c->base, k, values, 0, true, 0);
+}
+
 /* A sampled allocation: its stack into the table with its estimate; its block kept. */
 static int take_alloc(struct alloc_source *c, const struct alloc_event *e)
 {
@@ -473,23 +659,18 @@ static int take_alloc(struct alloc_source *c, const struct alloc_event *e)
 		.exec_gen = e->h.exec_gen,
 		.addrs = c->frames,
 	};
+	bool go = e->h.kind == ALLOC_EV_GO_ALLOC;
+	uint64_t rate = go ? go_rate_of(c, e->h.tgid) : c->rate;
 	struct alloc_proc *p;
 
-	alloc__values(e->h.size, c->rate, &values[0], &values[1]);
+	alloc__values(e->h.size, rate, &values[0], &values[1]);
 	k.nuser = e->h.nuser < SINGE_MAX_STACK_DEPTH ? e->h.nuser : SINGE_MAX_STACK_DEPTH;
 	memcpy(c->frames, e->user, k.nuser * sizeof(uint64_t));
-	/*
-	 * At the allocator's first instruction its caller has pushed the return address but the
-	 * allocator no frame yet: the frame-pointer walk goes from malloc to the caller's caller.
-	 * The word at SP is the caller (unless a newer kernel put it there already).
-	 */
-	if (e->h.leaf_ret && k.nuser >= 1 && k.nuser < SINGE_MAX_STACK_DEPTH &&
-	    (k.nuser < 2 || c->frames[1] != e->h.leaf_ret)) {
-		memmove(c->frames + 2, c->frames + 1, (k.nuser - 1) * sizeof(uint64_t));
-		c->frames[1] = e->h.leaf_ret;
-		k.nuser++;
-	}
-	row = record__add_stack_row(c->base.r, &c->base, &k, values, 0, true, 0);
+	if (go) /* the engine puts a Go leaf's caller back, from the binary's tables */
+		row = record__add_stack_row(c->base.r, &c->base, &k, values, 0, true,
+					    e->h.leaf_ret);
+	else
+		row = add_native_stack(c, &k, e, values);
 	if (row < 0)
 		return (int)row;
 	if ((p = proc_of(c, e->h.tgid))) {
@@ -514,10 +695,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(e.h) || c->finished)
 		return 0;
 	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
-	if (e.h.kind == ALLOC_EV_ALLOC && e.h.nuser <= SINGE_MAX_STACK_DEPTH &&
+	if ((e.h.kind == ALLOC_EV_ALLOC || e.h.kind == ALLOC_EV_GO_ALLOC) &&
+	    e.h.nuser <= SINGE_MAX_STACK_DEPTH &&
 	    size >= sizeof(e.h) + e.h.nuser * sizeof(uint64_t))
 		ret = take_alloc(c, &e);
-	else if (e.h.kind == ALLOC_EV_FREE)
+	else if (e.h.kind == ALLOC_EV_FREE || e.h.kind == ALLOC_EV_GO_FREE)
 		alloc_blocks__remove(&c->blocks, e.h.tgid, e.h.addr, NULL);
 	if (ret && !c->ret)
 		c->ret = ret;
@@ -532,12 +714,25 @@ static int alloc_drain(struct source *s, bool all)
 	(void)all;
 	if (c->npending && !c->finished)
 		retry_pending(c);
+	if (!c->finished)
+		read_go_rates(c);
 	n = ring_buffer__consume(c->rb);
 	if (n < 0)
 		return n;
 	n = c->ret;
 	c->ret = 0;
 	return n;
+}
+
+/* The rate a process's blocks were sampled at: Go's own, or --alloc-rate. */
+static uint64_t block_rate(struct alloc_source *c, uint32_t tgid)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->ngo_procs; i++)
+		if (c->go_procs[i].tgid == tgid)
+			return go_rate_of(c, tgid);
+	return c->rate;
 }
 
 /*
@@ -555,7 +750,7 @@ static int alloc_finish(struct source *s)
 		int64_t values[4] = {0};
 		struct alloc_proc *p = proc_of(c, b->tgid);
 
-		alloc__values(b->size, c->rate, &values[2], &values[3]);
+		alloc__values(b->size, block_rate(c, b->tgid), &values[2], &values[3]);
 		if (p) {
 			p->inuse_objects += values[2];
 			p->inuse_bytes += values[3];
@@ -608,13 +803,22 @@ static const char *alloc_describe(struct source *s, char *buf, size_t size)
 	size_t n;
 	unsigned int i;
 
-	n = snprintf(buf, size,
-		     "uprobes on the malloc family (uretprobes for the blocks) and free, sampled "
-		     "every %s allocated on average, in %zu process%s",
-		     human_bytes((double)c->rate, rate, sizeof(rate)), c->processes,
-		     c->processes == 1 ? "" : "es");
-	for (i = 0; i < c->nallocators && n < size; i++)
+	if (c->go_probed && !c->processes)
+		n = snprintf(buf, size,
+			     "uprobes on runtime.profilealloc (Go's own sampler) and "
+			     "runtime.freeSpecial in %zu Go process%s (%s)",
+			     c->go_probed, c->go_probed == 1 ? "" : "es", c->go_versions);
+	else
+		n = snprintf(buf, size,
+			     "uprobes on the malloc family (uretprobes for the blocks) and free, "
+			     "sampled every %s allocated on average, in %zu process%s",
+			     human_bytes((double)c->rate, rate, sizeof(rate)), c->processes,
+			     c->processes == 1 ? "" : "es");
+	for (i = 0; c->processes && i < c->nallocators && n < size; i++)
 		n += snprintf(buf + n, size - n, "%s%s", i ? ", " : ": ", c->allocators[i]);
+	if (c->go_probed && c->processes && n < size)
+		snprintf(buf + n, size - n, "; and Go's own sampler in %zu Go process%s",
+			 c->go_probed, c->go_probed == 1 ? "" : "es");
 	return buf;
 }
 
@@ -661,6 +865,33 @@ static const char *rates_line(struct alloc_source *c, char *buf, size_t size)
 			      "; %llu samples lost (full maps or ring), %llu blocks not tracked "
 			      "to their free (live map full)",
 			      (unsigned long long)lost, (unsigned long long)untracked);
+	return buf;
+}
+
+/* Go: what was probed and seen. */
+static const char *go_line(struct alloc_source *c, char *buf, size_t size)
+{
+	const struct bpf_map *m = c->skel->maps.alloc_stats;
+	uint64_t sampled = record__read_percpu(c->base.r, m, ALLOC_STAT_GO_SAMPLED);
+	uint64_t swept = record__read_percpu(c->base.r, m, ALLOC_STAT_GO_FREED);
+	char rates[128] = "";
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < c->ngo_procs && n < sizeof(rates); i++)
+		n += snprintf(
+			rates + n, sizeof(rates) - n, "%s%lld", i ? ", " : "",
+			(long long)(c->go_procs[i].rate ? c->go_procs[i].rate : GO_DEFAULT_RATE));
+	snprintf(buf, size,
+		 "alloc: Go: %zu process%s (%s) probed at runtime.profilealloc, the runtime's own "
+		 "sampler (one hit per runtime.MemProfileRate bytes on average: %s), and "
+		 "runtime.freeSpecial for the sampled objects the sweeper frees; %llu sampled, "
+		 "%llu swept%s",
+		 c->go_probed, c->go_probed == 1 ? "" : "es", c->go_versions, rates,
+		 (unsigned long long)sampled, (unsigned long long)swept,
+		 c->rate_assumed ? "; runtime.MemProfileRate could not be read (a stripped "
+				   "binary): Go's default, 524288, assumed"
+				 : "");
 	return buf;
 }
 
@@ -737,14 +968,18 @@ static int alloc_annotate(struct source *s, struct profile *p)
 
 	snprintf(text, sizeof(text), "alloc: probes: %s", alloc_describe(s, what, sizeof(what)));
 	ret = add_comment(p, text);
-	ret = ret ?: add_comment(p, rates_line(c, text, sizeof(text)));
-	if (!ret && (c->go_processes || c->no_allocator || c->first_problem[0])) {
+	if (c->processes || !c->go_probed)
+		ret = ret ?: add_comment(p, rates_line(c, text, sizeof(text)));
+	if (!ret && c->go_probed)
+		ret = add_comment(p, go_line(c, text, sizeof(text)));
+	if (!ret && c->go_off_line[0])
+		ret = add_comment(p, c->go_off_line);
+	if (!ret && (c->no_allocator || c->first_problem[0])) {
 		snprintf(text, sizeof(text),
-			 "alloc: not seen: %zu Go process%s (Go's own allocations are not built "
-			 "yet), %zu process%s without an allocator singe can probe%s%s",
-			 c->go_processes, c->go_processes == 1 ? "" : "es", c->no_allocator,
-			 c->no_allocator == 1 ? "" : "es", c->first_problem[0] ? "; " : "",
-			 c->first_problem);
+			 "alloc: not probed: %zu process%s without an allocator singe can "
+			 "probe%s%s",
+			 c->no_allocator, c->no_allocator == 1 ? "" : "es",
+			 c->first_problem[0] ? "; " : "", c->first_problem);
 		ret = add_comment(p, text);
 	}
 	ret = ret ?: add_process_lines(c, p);

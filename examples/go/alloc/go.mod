@@ -1,0 +1,3 @@
+module singe/examples/alloc
+
+go 1.19

@@ -1,0 +1,3 @@
+module singe/examples/allocnoprof
+
+go 1.19
