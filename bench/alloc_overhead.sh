@@ -87,4 +87,34 @@ for side in "${sides[@]}"; do
 			name, b, v[int((NR + 1) / 2)] * 100, v[1] * 100, v[NR] * 100 }'
 done
 [[ -z $BPFTRACE ]] && echo "| bpftrace | not installed here: no floor measured | |"
+
+# Go: the runtime's own sampler is probed (one hit per MemProfileRate bytes, 512 KiB by
+# default), so the cost should be small. examples/go/alloc, singe attached by PID during its
+# settle time; rounds/s of its work.
+NOPIE=1 examples/go/build.sh "$TMP/go" alloc >/dev/null
+go_run() {
+	local with=$1 pid prof=
+	"$TMP/go/alloc" -settle 1.5s -duration $((RUN - WARM))s >/dev/null 2>"$TMP/gorate" &
+	pid=$!
+	if ((with)); then
+		"$SINGE" record -t alloc -p $pid -o "$TMP/g.pb.gz" >/dev/null 2>"$TMP/gosinge.err" &
+		prof=$!
+	fi
+	wait $pid
+	[[ -n $prof ]] && { wait $prof || true; }
+	awk '/rounds\/s/ { print $2 }' "$TMP/gorate"
+}
+: >"$TMP/goratios"
+: >"$TMP/gobase"
+for ((i = 0; i < PAIRS; i++)); do
+	base=$(go_run 0)
+	with=$(go_run 1)
+	echo "$base" >>"$TMP/gobase"
+	awk -v b="$base" -v w="$with" 'BEGIN { printf "%.4f\n", w / b }' >>"$TMP/goratios"
+done
+gosampled=$(sed -n 's/.*alloc: Go: .* \([0-9]*\) sampled, \([0-9]*\) swept.*/\1 samples, \2 swept/p' "$TMP/gosinge.err")
+gob=$(sort -n "$TMP/gobase" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+sort -n "$TMP/goratios" | awk -v b="$gob" -v what="examples/go/alloc (Go 1.19, MemProfileRate 512 KiB): singe -t alloc, Go's own sampler (last run: ${gosampled:-?})" '
+	{ v[NR] = $1 } END { printf "| %s | %.0f | **%.2f%%** (%.2f … %.2f) |\n",
+		what, b, v[int((NR + 1) / 2)] * 100, v[1] * 100, v[NR] * 100 }'
 exit 0

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * The alloc profile type (-t alloc), native part: where a C/C++ process allocates memory and
- * what it still holds. bpf/alloc.bpf.c probes the malloc family (malloc, calloc, realloc,
- * reallocarray, posix_memalign, aligned_alloc, memalign, valloc, pvalloc: a uprobe at the
- * entry for the size and the stack, a uretprobe for the block) and free, in the allocator
- * each target maps, and samples by bytes (mean --alloc-rate, 512 KiB by default, as Go and
- * tcmalloc): only sampled blocks are tracked, and each sample is scaled back by
- * cli/alloc_blocks.c so that the totals are unbiased estimates.
+ * The alloc profile type (-t alloc): where a process allocates memory and what it still
+ * holds, native code (the malloc family) and Go (the runtime's own sampler). bpf/alloc.bpf.c probes
+ * the malloc family (malloc, calloc, realloc, reallocarray, posix_memalign, aligned_alloc,
+ * memalign, valloc, pvalloc: a uprobe at the entry for the size and the stack, a uretprobe for the
+ * block) and free, in the allocator each target maps, and samples by bytes (mean --alloc-rate, 512
+ * KiB by default, as Go and tcmalloc): only sampled blocks are tracked, and each sample is scaled
+ * back by cli/alloc_blocks.c so that the totals are unbiased estimates.
  *
  * Each sampled allocation's stack goes into the stack table with its estimated objects and
  * bytes (alloc_objects, alloc_space); its block is kept until its free. At the end, the
@@ -17,8 +17,16 @@
  * The allocator of a process: its executable when it defines malloc (static binaries), else
  * a mapped library other than libc that does (jemalloc, tcmalloc, preloaded or linked), else
  * libc. A command just exec'd has not mapped its libraries yet: libc is probed where the
- * loader will find it, and the process's maps are read again for a few seconds. Go code is
- * never probed (uretprobes crash Go): Go allocations are the Go part, not built yet.
+ * loader will find it, and the process's maps are read again for a few seconds.
+ *
+ * Go: uretprobes crash Go, and its allocator is not malloc. The runtime samples its own
+ * allocations (runtime.MemProfileRate, 512 KiB by default): a uprobe at the entry of
+ * runtime.profilealloc takes each sampled object (address, size, goroutine stack), and one
+ * at runtime.freeSpecial its death (the sweeper frees the object's profile record). The rate
+ * is read from the process (runtime.MemProfileRate in .symtab; a stripped binary's is
+ * assumed to be Go's default). A binary that does not import runtime/pprof has memory
+ * profiling switched off by the linker (no runtime.MemProfile, or memProfileInternal since
+ * Go 1.23): nothing to ride on, which the summary says in one line.
  *
  * Uprobe-based: every call traps (about 6 us an entry, 7.7 us with the uretprobe). The
  * summary prints the call rates and the estimated cost; --duty-cycle (issue 14, in progress)
@@ -1008,7 +1016,7 @@ static const struct source_sample_type alloc_types[] = {
 /* uprobe-based: --duty-cycle (being built in the engine) applies to it */
 const struct source_ops alloc_source_ops = {
 	.name = "alloc",
-	.about = "where native code allocates memory (malloc family) and what it still holds",
+	.about = "where code allocates memory (malloc family, Go's sampler) and what it holds",
 	.nvalues = 4,
 	.types = alloc_types,
 	.new = alloc_new,
