@@ -822,6 +822,43 @@ static void test_unit_header_round_trip(void **state)
 	profile__free(q);
 }
 
+/*
+ * A heap profile's default is inuse_space: folded shows its own count, inuse_objects, not the
+ * first count column (alloc_objects); a cpu,offcpu profile whose default is offcpu shows
+ * switches.
+ */
+static void test_default_is_the_types_own_count(void **state)
+{
+	static const char *const heap[][2] = {{"alloc_objects", "count"},
+					      {"alloc_space", "bytes"},
+					      {"inuse_objects", "count"},
+					      {"inuse_space", "bytes"}};
+	struct profile *p = profile__new(), *q = profile__new();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(profile__add_sample_type(p, heap[i][0], heap[i][1]), (int)i);
+	p->default_sample_type = p->sample_types.data[3].type;
+	assert_int_equal(folded__default_sample_type(p), 2);
+	/* the count itself as the default stays */
+	p->default_sample_type = p->sample_types.data[0].type;
+	assert_int_equal(folded__default_sample_type(p), 0);
+	/* a bytes default after a bytes column: the first count */
+	p->default_sample_type = p->sample_types.data[1].type;
+	assert_int_equal(folded__default_sample_type(p), 0);
+	assert_int_equal(profile__add_sample_type(q, "samples", "count"), 0);
+	assert_int_equal(profile__add_sample_type(q, "cpu", "nanoseconds"), 1);
+	assert_int_equal(profile__add_sample_type(q, "switches", "count"), 2);
+	assert_int_equal(profile__add_sample_type(q, "offcpu", "nanoseconds"), 3);
+	q->default_sample_type = q->sample_types.data[3].type;
+	assert_int_equal(folded__default_sample_type(q), 2);
+	q->default_sample_type = q->sample_types.data[1].type;
+	assert_int_equal(folded__default_sample_type(q), 0);
+	profile__free(p);
+	profile__free(q);
+}
+
 /* Only singe's exact header is one: other comment lines stay bad lines, as before. */
 static void test_unit_header_is_exact(void **state)
 {
@@ -993,6 +1030,7 @@ int main(void)
 		cmocka_unit_test(test_write_matches_naive_merge),
 		cmocka_unit_test(test_write_merges_empty_stacks),
 		cmocka_unit_test(test_unit_header_round_trip),
+		cmocka_unit_test(test_default_is_the_types_own_count),
 		cmocka_unit_test(test_unit_header_is_exact),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_write_empty_profile),
