@@ -133,6 +133,7 @@ struct alloc_source {
 	struct alloc_lib libs[MAX_LIBS];
 	unsigned int nlibs;
 	char allocators[4][256]; /* the files probed (the first few), for the description */
+	const struct alloc_lib *allocator_libs[4];
 	unsigned int nallocators;
 	size_t processes;      /* processes probed */
 	size_t go_processes;   /* of the targets, Go programs */
@@ -149,6 +150,8 @@ struct alloc_source {
 	struct alloc_blocks blocks;
 	struct alloc_proc procs[MAX_PROCS];
 	unsigned int nprocs;
+	int64_t *row_bytes; /* alloc_space per stack-table row, for the top sites */
+	size_t nrow_bytes;
 	struct alloc_leak *leaks;
 	ssize_t nleaks;
 	uint64_t leaks_end_ns;
@@ -367,11 +370,14 @@ static int probe_lib(struct alloc_source *c, const char *path, const struct allo
 		note_problem(c, "%.190s%s", err.msg, "");
 		return ret;
 	}
+	/* one file by two paths (/lib is /usr/lib): named once */
 	for (i = 0; i < c->nallocators; i++)
-		if (!strcmp(c->allocators[i], path))
+		if (c->allocator_libs[i] == l)
 			return 0;
-	if (c->nallocators < sizeof(c->allocators) / sizeof(c->allocators[0]))
+	if (c->nallocators < sizeof(c->allocators) / sizeof(c->allocators[0])) {
+		c->allocator_libs[c->nallocators] = l;
 		snprintf(c->allocators[c->nallocators++], sizeof(c->allocators[0]), "%s", path);
+	}
 	return 0;
 }
 
@@ -657,6 +663,26 @@ static int64_t add_native_stack(struct alloc_source *c, struct stack_key *k,
 	return record__add_stack_row(c->base.r, &c->base, k, values, 0, true, 0);
 }
 
+/* Count bytes for the top sites of the summary. 0 or -ENOMEM. */
+static int add_row_bytes(struct alloc_source *c, int64_t row, int64_t bytes)
+{
+	if ((size_t)row >= c->nrow_bytes) {
+		size_t n = c->nrow_bytes ? c->nrow_bytes : 1024;
+		int64_t *v;
+
+		while (n <= (size_t)row)
+			n *= 2;
+		v = realloc(c->row_bytes, n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		memset(v + c->nrow_bytes, 0, (n - c->nrow_bytes) * sizeof(*v));
+		c->row_bytes = v;
+		c->nrow_bytes = n;
+	}
+	c->row_bytes[row] += bytes;
+	return 0;
+}
+
 /* A sampled allocation: its stack into the table with its estimate; its block kept. */
 static int take_alloc(struct alloc_source *c, const struct alloc_event *e)
 {
@@ -685,6 +711,8 @@ static int take_alloc(struct alloc_source *c, const struct alloc_event *e)
 		p->objects += values[0];
 		p->bytes += values[1];
 	}
+	if (add_row_bytes(c, row, values[1]))
+		return -ENOMEM;
 	if (e->h.flags & ALLOC_F_UNTRACKED)
 		return 0;
 	return alloc_blocks__add(&c->blocks, &(struct alloc_block){.tgid = e->h.tgid,
@@ -932,6 +960,76 @@ static int add_process_lines(struct alloc_source *c, struct profile *p)
 	return ret;
 }
 
+struct alloc_site {
+	char *name;
+	int64_t bytes;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct alloc_site *)a)->name, ((const struct alloc_site *)b)->name);
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct alloc_site *x = a, *y = b;
+
+	return (x->bytes < y->bytes) - (x->bytes > y->bytes);
+}
+
+/*
+ * The top allocation sites by estimated bytes: the rows' stacks by name (rows differ by thread
+ * too), merged. 0 or -ENOMEM.
+ */
+static int add_top_sites(struct alloc_source *c, struct profile *p)
+{
+	struct alloc_site *sites = NULL;
+	size_t i, n = 0, m;
+	int64_t total = 0;
+	char name[512], text[768], b1[32];
+	int ret = 0;
+
+	for (i = 0; i < c->nrow_bytes; i++)
+		n += c->row_bytes[i] > 0;
+	if (!n)
+		return 0;
+	if (!(sites = calloc(n, sizeof(*sites))))
+		return -ENOMEM;
+	for (i = 0, n = 0; i < c->nrow_bytes && !ret; i++) {
+		if (c->row_bytes[i] <= 0)
+			continue;
+		record__row_stack(c->base.r, (int64_t)i, 6, name, sizeof(name));
+		sites[n].bytes = c->row_bytes[i];
+		total += c->row_bytes[i];
+		if (!(sites[n++].name = strdup(name[0] ? name : "[unknown]")))
+			ret = -ENOMEM;
+	}
+	if (!ret) {
+		qsort(sites, n, sizeof(*sites), by_name);
+		for (i = 1, m = 1; i < n; i++) {
+			if (!strcmp(sites[i].name, sites[m - 1].name)) {
+				sites[m - 1].bytes += sites[i].bytes;
+				free(sites[i].name);
+			} else {
+				sites[m++] = sites[i];
+			}
+		}
+		n = m;
+		qsort(sites, m, sizeof(*sites), by_bytes);
+		for (i = 0; i < m && i < 5 && !ret; i++) {
+			snprintf(text, sizeof(text), "alloc: top site %zu: %.1f%% (%s) at %s",
+				 i + 1, total ? 100.0 * sites[i].bytes / total : 0.0,
+				 human_bytes((double)sites[i].bytes, b1, sizeof(b1)),
+				 sites[i].name);
+			ret = add_comment(p, text);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(sites[i].name);
+	free(sites);
+	return ret;
+}
+
 /* --leaks: the live blocks by stack, oldest first. */
 static int add_leak_lines(struct alloc_source *c, struct profile *p)
 {
@@ -991,6 +1089,7 @@ static int alloc_annotate(struct source *s, struct profile *p)
 		ret = add_comment(p, text);
 	}
 	ret = ret ?: add_process_lines(c, p);
+	ret = ret ?: add_top_sites(c, p);
 	return ret ?: add_leak_lines(c, p);
 }
 
@@ -1001,6 +1100,7 @@ static void alloc_free(struct source *s)
 	ring_buffer__free(c->rb);
 	alloc_bpf__destroy(c->skel);
 	alloc_blocks__free(&c->blocks);
+	free(c->row_bytes);
 	free(c->leaks);
 	free(c);
 }

@@ -223,9 +223,9 @@ fi
 expect_exit "no such process exits 2" 2 "$SINGE" record -p 2147483646 -o "$TMP/x.pb.gz"
 stderr_one_line "no such process message" '^singe: no such process: 2147483646$'
 expect_exit "unknown -t exits 2" 2 "$SINGE" record -t bogus -a
-stderr_one_line "unknown -t message" "^singe: unknown profile type 'bogus'; use one of: cpu, offcpu, goroutine, pause$"
-expect_exit "not-built -t exits 2" 2 "$SINGE" record -t cpu,alloc -a
-stderr_one_line "not-built -t message" "^singe: profile type 'alloc' is not built yet; use one of: cpu, offcpu, goroutine, pause$"
+stderr_one_line "unknown -t message" "^singe: unknown profile type 'bogus'; use one of: cpu, offcpu, goroutine, alloc, pause$"
+expect_exit "-t alloc with -a exits 2" 2 "$SINGE" record -t cpu,alloc -a
+stderr_one_line "-t alloc with -a message" "^singe: -t alloc probes every malloc and free of its targets: give -p PID or -- CMD, not -a"
 expect_exit "--unwind with an unknown mode exits 2" 2 "$SINGE" record --unwind lbr -a
 stderr_one_line "--unwind unknown mode message" "^singe: --unwind: unknown mode 'lbr'; use fp, dwarf or auto"
 expect_exit "bad -F exits 2" 2 "$SINGE" record -F 0 -a
