@@ -57,8 +57,9 @@ struct source_label {
 	int64_t num;
 };
 
-/* Labels of its own a type may give a sample (goroutine: goid and wait_reason). */
-#define SOURCE_MAX_LABELS 2
+/* Labels of its own a type may give a sample (goroutine: goid and wait_reason; pause: runtime,
+ * reason, gc_generation or gc_cycle). */
+#define SOURCE_MAX_LABELS 3
 
 struct source_sample_type {
 	const char *type, *unit; /* pprof's ValueType: "cpu", "nanoseconds" */

@@ -182,14 +182,20 @@ else
 	fail "jvm: build examples/java/Pause.java" "$(head -c 300 "$TMP/javac.log")"
 fi
 
-# pprof readers see the sample types and the reason label
+# pprof readers see the labels: runtime, reason, and gc_cycle as a number, one per GC cycle
+# (the cycle's two pauses share it; ReadMemStats's pauses have none)
 v=${versions[0]}
 if [[ -f $TMP/$v/pause.pb.gz ]]; then
 	"${gos[0]}" tool pprof -tags "$TMP/$v/pause.pb.gz" >"$TMP/tags" 2>&1
-	if grep -q 'go: GC mark termination' "$TMP/tags" && grep -q 'go: read mem stats' "$TMP/tags"; then
-		pass "go tool pprof reads the reason label"
+	# the values listed under one key of -tags: "  1.2ms (12%): VALUE" lines after "KEY: Total"
+	tag_values() { awk -v k="$1" '/^ [a-z_]+: Total/ { on = ($1 == k ":") } on && /%\): / { sub(/.*%\): /, ""); print }' "$TMP/tags"; }
+	cycles=$(tag_values gc_cycle | grep -c '^[0-9][0-9]*$')
+	mark=$(summary_count "$TMP/$v/pause.err" "GC mark termination")
+	if [[ $(tag_values runtime) == go ]] && tag_values reason | grep -qx 'GC mark termination' &&
+		tag_values reason | grep -qx 'read mem stats' && ((cycles > 10 && (cycles == mark || cycles == mark + 1))); then
+		pass "go tool pprof reads the labels runtime, reason and gc_cycle ($cycles cycles, $mark mark terminations)"
 	else
-		fail "go tool pprof -tags" "$(head -c 300 "$TMP/tags")"
+		fail "go tool pprof -tags" "runtime '$(tag_values runtime)', reasons '$(tag_values reason | tr '\n' ,)', $cycles gc_cycle values, $mark mark terminations"
 	fi
 fi
 
