@@ -185,6 +185,7 @@ enum {
 	OPT_MIN_BLOCK,
 	OPT_MAX_BLOCK,
 	OPT_WAKERS,
+	OPT_TIMELINE,
 };
 
 #define MAX_OUTPUTS 16
@@ -210,6 +211,7 @@ static const struct option record_options[] = {
 	{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
 	{"max-block", required_argument, NULL, OPT_MAX_BLOCK},
 	{"wakers", no_argument, NULL, OPT_WAKERS},
+	{"timeline", required_argument, NULL, OPT_TIMELINE},
 	{"process-roots", required_argument, NULL, OPT_PROCESS_ROOTS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -228,6 +230,7 @@ struct record_cmd {
 	char default_output[64];
 	enum process_roots roots; /* folded/SVG of several processes: a root frame each */
 	uint64_t start_ns;	  /* CLOCK_MONOTONIC when the command started */
+	const char *timeline;	  /* --timeline FILE.svg, or NULL */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -371,6 +374,9 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 	case OPT_WAKERS:
 		cmd->opts.wakers = true;
 		return 0;
+	case OPT_TIMELINE:
+		cmd->timeline = arg;
+		return 0;
 	case OPT_MIN_BLOCK:
 	case OPT_MAX_BLOCK:
 		if (offcpu__parse_duration(arg, c == OPT_MIN_BLOCK ? &cmd->opts.min_block_ns
@@ -417,6 +423,24 @@ static int check_wakers(const struct record_opts *opts)
 	return -EINVAL;
 }
 
+/* --timeline draws the pauses: without -t pause there is nothing to draw; and it is an SVG. */
+static int check_timeline(const struct record_cmd *cmd)
+{
+	size_t len = cmd->timeline ? strlen(cmd->timeline) : 0;
+
+	if (!cmd->timeline)
+		return 0;
+	if (!record_opts__has_timeline(&cmd->opts)) {
+		pr_err("--timeline draws the pauses of -t pause: add -t pause");
+		return -EINVAL;
+	}
+	if (len < 5 || strcmp(cmd->timeline + len - 4, ".svg")) {
+		pr_err("--timeline '%s': the timeline is an SVG; name it FILE.svg", cmd->timeline);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_targets(struct record_cmd *cmd)
 {
 	int n = !!cmd->pid_list + cmd->all + !!cmd->cmd_argv;
@@ -457,7 +481,7 @@ static int parse_args(struct record_cmd *cmd, int argc, char **argv)
 	cmd->opts.all = cmd->all;
 	cmd->opts.follow_forks = cmd->cmd_argv != NULL;
 	record_opts__resolve(&cmd->opts);
-	return check_wakers(&cmd->opts) ?: check_targets(cmd);
+	return check_wakers(&cmd->opts) ?: check_timeline(cmd) ?: check_targets(cmd);
 }
 
 static int resolve_targets(struct record_cmd *cmd, struct target *t)
@@ -520,7 +544,10 @@ static int check_outputs(struct record_cmd *cmd, const struct target *t)
 			return ret;
 		}
 	}
-	return 0;
+	ret = cmd->timeline ? output__check_writable(cmd->timeline) : 0;
+	if (ret)
+		pr_err("cannot write the timeline '%s': %s", cmd->timeline, strerror(-ret));
+	return ret;
 }
 
 static void install_signals(void)
@@ -815,6 +842,8 @@ static void print_summary(struct record_cmd *cmd, const struct record *r,
 			(unsigned long long)s->events_lost);
 	for (i = 0; i < cmd->noutputs && n < sizeof(files); i++)
 		n += snprintf(files + n, sizeof(files) - n, "%s%s", i ? ", " : "", cmd->outputs[i]);
+	if (cmd->timeline && n < sizeof(files))
+		snprintf(files + n, sizeof(files) - n, ", the timeline %s", cmd->timeline);
 	pr_info("%s after %.1f s: %llu samples from %zu process%s; lost %llu, truncated %llu, "
 		"unknown frames %llu",
 		why, p->duration_nanos / 1e9, (unsigned long long)s->drained, s->processes,
@@ -881,6 +910,11 @@ static int finish_recording(struct record_cmd *cmd, struct record *r, const char
 	t1 = mono_ns();
 	profile__set_natural_default(p); /* else pprof readers open the last sample type */
 	ret = write_outputs(cmd, r, p);
+	if (!ret && cmd->timeline) {
+		ret = record__write_timeline(r, cmd->timeline, &err);
+		if (ret)
+			pr_err("%s", err.msg);
+	}
 	if (!ret) {
 		print_summary(cmd, r, record__stats(r), p, why);
 		debug_timings(cmd, record__stats(r), t0, t1, mono_ns());

@@ -407,6 +407,29 @@ int record__attach_uprobe_cookie(struct record *r, struct bpf_program *prog, con
 	return 0;
 }
 
+bool record_opts__has_timeline(const struct record_opts *opts)
+{
+	unsigned int i;
+
+	for (i = 0; i < opts->ntypes; i++)
+		if (opts->types[i]->timeline)
+			return true;
+	return false;
+}
+
+int record__write_timeline(struct record *r, const char *path, struct flame_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < r->sources.len; i++) {
+		struct source *s = r->sources.data[i];
+
+		if (s->ops->timeline)
+			return s->ops->timeline(s, path, err);
+	}
+	return flame_err__set(err, EINVAL, "--timeline: no type recorded draws one; add -t pause");
+}
+
 uint64_t record__elapsed_ns(const struct record *r)
 {
 	if (!r->start_ns)

@@ -129,6 +129,13 @@ struct record_unwind_choice {
 
 /* NULL and errno on failure. */
 struct record *record__new(const struct record_opts *opts);
+/* A type of opts draws a timeline (--timeline): its source has the timeline op. */
+bool record_opts__has_timeline(const struct record_opts *opts);
+/*
+ * After record__finish: the timeline SVG of the first type that draws one, at path. 0, or a
+ * negative errno with err set.
+ */
+int record__write_timeline(struct record *r, const char *path, struct flame_err *err);
 /* NULL is fine. Detaches whatever is still attached. */
 void record__free(struct record *r);
 

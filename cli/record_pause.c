@@ -37,6 +37,7 @@
 #include "pause.skel.h"
 #include "pause_labels.h"
 #include "pause_stats.h"
+#include "output.h"
 #include "profile.h"
 #include "record.h"
 #include "record_procs.h"
@@ -44,6 +45,7 @@
 #include "source.h"
 #include "sym_gopclntab.h"
 #include "sym_procmaps.h"
+#include "timeline.h"
 #include "uprobe.h"
 #include "vec.h"
 
@@ -491,6 +493,7 @@ static int on_pause(void *ctx, void *data, size_t size)
 	rec = (struct pause_rec){
 		.kind = pause_label(ev.runtime, reason, 0),
 		.cycle = ev.cycle,
+		.tgid = ev.tgid,
 		.start_ns = ev.start_ns,
 		.dur_ns = ev.end_ns - ev.start_ns,
 		.collected = ev.collected,
@@ -694,6 +697,61 @@ static int pause_annotate(struct source *s, struct profile *p)
 	return ret ?: add_summary(ps, p);
 }
 
+/* The pauses as the timeline draws them: times from the recording's start, names spelled out. */
+static struct timeline_pause *timeline_pauses(const struct pause_source *ps, char (*names)[32])
+{
+	struct timeline_pause *tp = calloc(ps->pauses.len ?: 1, sizeof(*tp));
+	size_t i;
+
+	if (!tp)
+		return NULL;
+	for (i = 0; i < ps->pauses.len; i++) {
+		const struct pause_rec *rec = &ps->pauses.data[i];
+		bool python = pause_label_kind(rec->kind) >> 8 == PAUSE_RT_PYTHON;
+
+		tp[i] = (struct timeline_pause){
+			.start_ns = rec->start_ns > ps->start_ns ? rec->start_ns - ps->start_ns : 0,
+			.dur_ns = rec->dur_ns,
+			.runtime = pause_label_runtime(rec->kind) ?: "unknown",
+			.reason = pause_label_reason_str(rec->kind, names[i], sizeof(names[i])),
+			.pid = rec->tgid,
+			.gc_cycle = rec->cycle,
+			.gc_generation = python ? (int)pause_label_reason(rec->kind) : -1,
+		};
+	}
+	return tp;
+}
+
+/* --timeline: every pause kept, drawn by flame/timeline.c; through a temporary file. */
+static int pause_timeline(struct source *s, const char *path, struct flame_err *err)
+{
+	struct pause_source *ps = pause_of(s);
+	char(*names)[32] = calloc(ps->pauses.len ?: 1, sizeof(*names));
+	struct timeline_pause *tp = names ? timeline_pauses(ps, names) : NULL;
+	struct timeline_opts o;
+	struct output out = {0};
+	int ret;
+
+	if (!tp) {
+		free(names);
+		return flame_err__set(err, ENOMEM, "--timeline: out of memory");
+	}
+	timeline_opts__init(&o);
+	o.span_ns = ps->end_ns > ps->start_ns ? ps->end_ns - ps->start_ns : 0;
+	ret = output__open(&out, path);
+	if (!ret) {
+		ret = timeline__write(out.f, tp, ps->pauses.len, &o);
+		ret = ret ?: output__commit(&out);
+		output__abort(&out);
+	}
+	free(tp);
+	free(names);
+	if (ret)
+		return flame_err__set(err, -ret, "cannot write the timeline '%s': %s", path,
+				      strerror(-ret));
+	return 0;
+}
+
 static void pause_free(struct source *s)
 {
 	struct pause_source *ps = pause_of(s);
@@ -730,6 +788,7 @@ const struct source_ops pause_source_ops = {
 	.annotate = pause_annotate,
 	.describe = pause_describe,
 	.labels = pause_source_labels,
+	.timeline = pause_timeline,
 	.poll = pause_poll,
 	.free = pause_free,
 };

@@ -111,6 +111,11 @@ struct source_ops {
 	int (*labels)(struct source *s, uint32_t value, struct source_label *out);
 	/* samples its programs saw, and lost in the kernel before any stack (a full map) */
 	void (*poll)(struct source *s, uint64_t *samples, uint64_t *lost);
+	/*
+	 * (optional) after the recording, draw its events on a time axis: an SVG at path
+	 * (--timeline), written whole or not at all. 0, or a negative errno with err set.
+	 */
+	int (*timeline)(struct source *s, const char *path, struct flame_err *err);
 	/* CLOCK_MONOTONIC of its first sample, 0 if none yet (optional) */
 	uint64_t (*first_sample)(struct source *s);
 	void (*free)(struct source *s);
