@@ -108,6 +108,12 @@ static void put_str(FILE *out, const char *s)
 	escape__xml_text(out, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* A name from the target on one line: a newline in it cannot fake another line of a title. */
+static void put_name(FILE *out, const char *s)
+{
+	escape__xml_line(out, s ? s : "", s ? strlen(s) : 0);
+}
+
 /* "850 ns", "85.3 us", "2.75 ms", "1.20 s" */
 static void fmt_dur(char *buf, size_t size, double ns)
 {
@@ -198,6 +204,12 @@ static size_t collect_kinds(const struct timeline_pause *p, size_t n, struct kin
 	return nkinds;
 }
 
+/* Where a pause ends; times near 2^64 ns (585 years) stop there rather than wrap. */
+static uint64_t end_of(const struct timeline_pause *p)
+{
+	return p->start_ns + p->dur_ns < p->start_ns ? UINT64_MAX : p->start_ns + p->dur_ns;
+}
+
 static double x_of(const struct layout *l, double ns)
 {
 	double x = ns / l->span_ns * l->plot_w;
@@ -226,9 +238,9 @@ static void write_pause_title(FILE *out, const struct timeline_pause *p)
 
 	fmt_dur(dur, sizeof(dur), (double)p->dur_ns);
 	fputs("<title>", out);
-	put_str(out, p->runtime);
+	put_name(out, p->runtime);
 	fputs(": ", out);
-	put_str(out, p->reason);
+	put_name(out, p->reason);
 	fputs("\nstart ", out);
 	put_seconds(out, p->start_ns);
 	fprintf(out, ", duration %s", dur);
@@ -291,8 +303,8 @@ static void write_cycles(const struct layout *l, const struct timeline_pause **v
 		first = v[i]->start_ns;
 		for (j = i; j < n && v[j]->pid == v[i]->pid && v[j]->gc_cycle == v[i]->gc_cycle;
 		     j++)
-			if (v[j]->start_ns + v[j]->dur_ns > last)
-				last = v[j]->start_ns + v[j]->dur_ns;
+			if (end_of(v[j]) > last)
+				last = end_of(v[j]);
 		x = x_of(l, (double)first);
 		w = x_of(l, (double)last) - x;
 		if (w < MIN_MARK_WIDTH)
@@ -504,9 +516,9 @@ static void write_legend(FILE *out, const struct kind *kinds, size_t nkinds, int
 			"<rect class=\"legend\" x=\"%.1f\" y=\"%d\" width=\"10\" height=\"10\" "
 			"fill=\"#%06x\"/>\n<text x=\"%.1f\" y=\"%d\">",
 			x, y - 9, kinds[i].color, x + 14, y);
-		put_str(out, kinds[i].runtime);
+		put_name(out, kinds[i].runtime);
 		fputs(": ", out);
-		put_str(out, kinds[i].reason);
+		put_name(out, kinds[i].reason);
 		fprintf(out, " (%zu)</text>\n", kinds[i].count);
 		/* room for the text: an estimate, names are short */
 		x += 24 + 7.0 * (escape__count(kinds[i].runtime, strlen(kinds[i].runtime)) +
@@ -521,11 +533,12 @@ static void setup_layout(struct layout *l, const struct timeline_opts *o,
 			 const struct timeline_pause **by_dur, size_t n, size_t drawn)
 {
 	uint64_t end = 0, min = UINT64_MAX, max = by_dur[0]->dur_ns;
+	double seconds;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (by_dur[i]->start_ns + by_dur[i]->dur_ns > end)
-			end = by_dur[i]->start_ns + by_dur[i]->dur_ns;
+		if (end_of(by_dur[i]) > end)
+			end = end_of(by_dur[i]);
 		if (i < drawn && by_dur[i]->dur_ns < min)
 			min = by_dur[i]->dur_ns;
 	}
@@ -542,12 +555,14 @@ static void setup_layout(struct layout *l, const struct timeline_opts *o,
 		l->log_hi = 6;
 	l->strip_y = MARKS_TOP + MARKS_HEIGHT + 4;
 	l->axis_y = l->strip_y + STRIP_HEIGHT + 2;
+	/* seconds, or whole seconds each when that makes more than TIMELINE_MAX_COLUMNS */
+	seconds = ceil(l->span_ns / 1e9);
 	l->col_ns = 1000000000ULL;
-	l->ncols = (unsigned int)ceil(l->span_ns / 1e9);
-	if (l->ncols > TIMELINE_MAX_COLUMNS) {
-		l->col_ns *= (l->ncols + TIMELINE_MAX_COLUMNS - 1) / TIMELINE_MAX_COLUMNS;
-		l->ncols = (unsigned int)ceil(l->span_ns / l->col_ns);
-	}
+	if (seconds > TIMELINE_MAX_COLUMNS)
+		l->col_ns *= (uint64_t)ceil(seconds / TIMELINE_MAX_COLUMNS);
+	l->ncols = (unsigned int)ceil(l->span_ns / (double)l->col_ns);
+	if (l->ncols > TIMELINE_MAX_COLUMNS)
+		l->ncols = TIMELINE_MAX_COLUMNS;
 	if (!l->ncols)
 		l->ncols = 1;
 	l->lo_bucket = NBUCKETS;

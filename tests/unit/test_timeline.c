@@ -159,6 +159,11 @@ static void test_hostile(void **state)
 		 .runtime = "go",
 		 .reason = "gnp\xe2\x80\xae.exe \xff\xfe bad\x01",
 		 .gc_generation = -1},
+		{.start_ns = 9,
+		 .dur_ns = 3000,
+		 .runtime = "go",
+		 .reason = "fake\ngc cycle 1",
+		 .gc_generation = -1},
 	};
 	struct timeline_opts o;
 	struct out out;
@@ -166,7 +171,7 @@ static void test_hostile(void **state)
 	(void)state;
 	timeline_opts__init(&o);
 	o.title = "]]><script>alert(3)</script>";
-	render(&out, p, 2, &o);
+	render(&out, p, 3, &o);
 	assert_document(out.buf);
 	assert_null(strstr(out.buf, "<script>alert"));
 	assert_null(strstr(out.buf, "<svg onload"));
@@ -177,6 +182,9 @@ static void test_hostile(void **state)
 	/* the bidi override shown, not applied; invalid bytes and controls replaced */
 	assert_non_null(strstr(out.buf, "gnp\\u202E.exe \xef\xbf\xbd\xef\xbf\xbd bad\xef\xbf\xbd"));
 	assert_null(strstr(out.buf, "\xe2\x80\xae"));
+	/* a newline in a name cannot fake a line of the hover text */
+	assert_non_null(strstr(out.buf, "<title>go: fake gc cycle 1\nstart"));
+	assert_null(strstr(out.buf, "fake\n"));
 	/* the only script is the fixed one */
 	assert_int_equal(count(out.buf, "<script"), 1);
 	free(out.buf);
