@@ -32,7 +32,10 @@ static const uint32_t kind_colors[] = {
 /* The script: hover shows an element's <title> in the details line. No data in it. */
 static const char timeline_script[] =
 	"(function () {\n"
-	"\tvar details = document.getElementById(\"details\");\n"
+	"\t/* the details line comes after the script: looked up when needed */\n"
+	"\tfunction details() {\n"
+	"\t\treturn document.getElementById(\"details\") || { textContent: \"\" };\n"
+	"\t}\n"
 	"\tfunction hoverable(t) {\n"
 	"\t\treturn t && t.getAttribute && /^(mark|cycle|cell)$/.test(t.getAttribute(\"class\") "
 	"|| \"\");\n"
@@ -41,11 +44,11 @@ static const char timeline_script[] =
 	"\t\tif (!hoverable(e.target))\n"
 	"\t\t\treturn;\n"
 	"\t\tvar t = e.target.querySelector(\"title\");\n"
-	"\t\tdetails.textContent = t ? t.textContent.replace(/\\n/g, \" \\u00b7 \") : \" \";\n"
+	"\t\tdetails().textContent = t ? t.textContent.replace(/\\n/g, \" \\u00b7 \") : \" \";\n"
 	"\t});\n"
 	"\tdocument.addEventListener(\"mouseout\", function (e) {\n"
 	"\t\tif (hoverable(e.target))\n"
-	"\t\t\tdetails.textContent = \" \";\n"
+	"\t\t\tdetails().textContent = \" \";\n"
 	"\t});\n"
 	"})();\n";
 
