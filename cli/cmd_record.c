@@ -106,6 +106,8 @@ static const char record_usage[] =
 	"                           bcc offwaketime's layout); a waker in another target process\n"
 	"                           is symbolized against its own, a non-target's shows its\n"
 	"                           kernel frames only, an interrupt's its entry\n"
+	"      --timeline FILE.svg  pause: the pauses on a time axis, GC cycles and a latency\n"
+	"                           heatmap, as an SVG (see -t pause below)\n"
 	"  -q, --quiet              no status line and no summary; errors only\n"
 	"  -v, --verbose            the event used, timings, libbpf's log\n"
 	"  -h, --help               this help\n"
@@ -149,8 +151,9 @@ static const char record_usage[] =
 	"not built yet: profile busy services briefly (-d).\n"
 	"\n"
 	"-t pause: each pause of a language runtime is one sample, pauses/count and\n"
-	"pause/nanoseconds, with a label reason: Go 1.19-1.23 stop-the-world pauses (normal\n"
-	"or stripped binaries; uprobes on the runtime, never uretprobes), charged to the\n"
+	"pause/nanoseconds, with labels runtime, reason, and gc_cycle (Go) or gc_generation\n"
+	"(CPython) as numbers: Go 1.19-1.23 stop-the-world pauses (normal or stripped\n"
+	"binaries; uprobes on the runtime, never uretprobes), charged to the\n"
 	"goroutine that caused them (a GC cycle's two pauses to the allocation that started\n"
 	"it); CPython collections (USDT gc__start/gc__done, or uprobes on gc_collect_main\n"
 	"where the interpreter has no USDT), charged to the allocating thread, with their\n"
@@ -158,7 +161,11 @@ static const char record_usage[] =
 	"GC or neither, on the VM thread's stack. The summary gives per runtime and kind the\n"
 	"number of pauses, total, p50/p90/p99/max, pauses per second and the share of wall\n"
 	"time paused, and the probes used; the profile keeps it (singe report shows it).\n"
-	"Not built yet: a --timeline SVG.\n"
+	"--timeline FILE.svg (with -t pause) also writes the pauses on a time axis: a mark per\n"
+	"pause (width: its length, height: its duration, log scale), a bar per Go GC cycle, and\n"
+	"a heatmap of pause durations per second (rows: 1-2-5 duration buckets, colour: count);\n"
+	"hover shows each pause's runtime, reason, start, duration and GC cycle. At most the\n"
+	"10,000 longest pauses are drawn as marks; the heatmap counts every one.\n"
 	"\n"
 	"Not built yet: the alloc type.\n"
 	"\n"
@@ -172,7 +179,8 @@ static const char record_usage[] =
 	"  sudo singe record -t cpu,offcpu -p 1234 -d 10 -o both.pb.gz\n"
 	"  singe flame --sample-type wall -o wall.svg both.pb.gz\n"
 	"  sudo singe record -t offcpu --wakers -o woken.svg -- ./server\n"
-	"  sudo singe record -t goroutine -p 4242 -d 10 -o block.pb.gz -o block.svg\n";
+	"  sudo singe record -t goroutine -p 4242 -d 10 -o block.pb.gz -o block.svg\n"
+	"  sudo singe record -t pause --timeline pauses.svg -o pauses.pb.gz -- ./server\n";
 
 enum {
 	OPT_UNWIND = 256,
