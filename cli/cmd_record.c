@@ -49,7 +49,7 @@ static const char record_usage[] =
 	"\n"
 	"targets (exactly one):\n"
 	"  -p, --pid PID[,PID...]   running processes, all their threads, including threads\n"
-	"                           started during the recording\n"
+	"                           started during the recording, and the children they fork\n"
 	"  -a, --all                every process on the machine (labelled by pid and comm),\n"
 	"                           singe itself left out unless --include-self\n"
 	"  -- CMD [ARG...]          start CMD, profile it and the children it forks; singe exits\n"
@@ -487,7 +487,8 @@ static int parse_args(struct record_cmd *cmd, int argc, char **argv)
 	if (optind < argc)
 		cmd->cmd_argv = argv + optind;
 	cmd->opts.all = cmd->all;
-	cmd->opts.follow_forks = cmd->cmd_argv != NULL;
+	/* as perf record -p does: the children a target forks are recorded too */
+	cmd->opts.follow_forks = !cmd->all;
 	record_opts__resolve(&cmd->opts);
 	return check_wakers(&cmd->opts) ?: check_timeline(cmd) ?: check_targets(cmd);
 }
@@ -730,6 +731,17 @@ static int write_outputs(struct record_cmd *cmd, const struct record *r, const s
 	return 0;
 }
 
+/* singe's own CPU time so far (user and system, its threads included), in milliseconds */
+static long own_cpu_ms(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return -1;
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L;
+}
+
 static long peak_rss_kb(void)
 {
 	FILE *f = fopen("/proc/self/status", "re");
@@ -897,10 +909,11 @@ static void debug_timings(struct record_cmd *cmd, const struct record_stats *s, 
 		s->mapping_events_error ? strerror(-s->mapping_events_error) : "",
 		(unsigned long long)s->reused);
 	pr_debug("stacks kept in the overflow map %llu, lost to collisions %llu, without user "
-		 "frames %llu, without kernel frames %llu; forks followed %llu; peak RSS %ld kB",
+		 "frames %llu, without kernel frames %llu; forks followed %llu; peak RSS %ld kB, "
+		 "own CPU %ld ms",
 		 (unsigned long long)s->overflows, (unsigned long long)s->collisions,
 		 (unsigned long long)s->no_user_stack, (unsigned long long)s->no_kern_stack,
-		 (unsigned long long)s->forks, peak_rss_kb());
+		 (unsigned long long)s->forks, peak_rss_kb(), own_cpu_ms());
 }
 
 static int finish_recording(struct record_cmd *cmd, struct record *r, const char *why)

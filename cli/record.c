@@ -154,9 +154,14 @@ static struct proc_image *gone_image(void *ctx, uint32_t tgid, uint32_t gen)
 {
 	struct record *r = ctx;
 
-	/* the records of its last milliseconds may still wait in the buffers */
+	struct proc_image *img;
+
+	/* the records of its last milliseconds may still wait in the buffers, or be held */
 	if (!r->mmaps || mmap_events__read(r->mmaps))
 		return NULL;
+	img = mmap_events__image(r->mmaps, tgid, gen);
+	if (img || errno != ENOENT || mmap_events__flush(r->mmaps))
+		return img;
 	return mmap_events__image(r->mmaps, tgid, gen);
 }
 

@@ -45,7 +45,7 @@ struct record_opts {
 	const struct source_ops *types[RECORD_MAX_TYPES]; /* -t, in order; none: cpu */
 	unsigned int ntypes;
 	bool all;		       /* every process (-a); otherwise only added targets */
-	bool follow_forks;	       /* children forked by a target become targets (-- CMD) */
+	bool follow_forks;	       /* children forked by a target become targets (-p, -- CMD) */
 	bool include_self;	       /* -a samples singe itself too (--include-self) */
 	int freq;		       /* cpu: samples per second per CPU (-F) */
 	unsigned int stack_storage;    /* stack-trace map entries per buffer; 0 = from freq, CPUs */
