@@ -20,6 +20,7 @@
 #include "builtin.h"
 #include "clock.h"
 #include "cpu.h"
+#include "duty_cycle.h"
 #include "log.h"
 #include "output.h"
 #include "preflight.h"
@@ -185,6 +186,7 @@ enum {
 	OPT_MIN_BLOCK,
 	OPT_MAX_BLOCK,
 	OPT_WAKERS,
+	OPT_DUTY_CYCLE,
 };
 
 #define MAX_OUTPUTS 16
@@ -210,6 +212,7 @@ static const struct option record_options[] = {
 	{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
 	{"max-block", required_argument, NULL, OPT_MAX_BLOCK},
 	{"wakers", no_argument, NULL, OPT_WAKERS},
+	{"duty-cycle", required_argument, NULL, OPT_DUTY_CYCLE},
 	{"process-roots", required_argument, NULL, OPT_PROCESS_ROOTS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -371,6 +374,15 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 	case OPT_WAKERS:
 		cmd->opts.wakers = true;
 		return 0;
+	case OPT_DUTY_CYCLE:
+		if (duty_cycle__parse(arg, &cmd->opts.duty_cycle)) {
+			pr_err("--duty-cycle: '%s' is not a whole percentage from 1 to 100 (the "
+			       "share "
+			       "of each second the uprobes are attached)",
+			       arg);
+			return -EINVAL;
+		}
+		return 0;
 	case OPT_MIN_BLOCK:
 	case OPT_MAX_BLOCK:
 		if (offcpu__parse_duration(arg, c == OPT_MIN_BLOCK ? &cmd->opts.min_block_ns
@@ -417,6 +429,38 @@ static int check_wakers(const struct record_opts *opts)
 	return -EINVAL;
 }
 
+/* "goroutine": the types --duty-cycle can detach, for messages. */
+static const char *duty_cycle_types(char *buf, size_t size)
+{
+	size_t n = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; record_sources[i] && n < size; i++)
+		if (record_sources[i]->duty_cycle)
+			n += snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
+				      record_sources[i]->name);
+	return buf;
+}
+
+/* --duty-cycle detaches uprobes: every type recorded must take its events from them alone. */
+static int check_duty_cycle(const struct record_opts *opts)
+{
+	char types[128];
+	unsigned int i;
+
+	for (i = 0; opts->duty_cycle && i < opts->ntypes; i++) {
+		if (opts->types[i]->duty_cycle)
+			continue;
+		pr_err("--duty-cycle works with -t %s only (types whose every event comes through "
+		       "uprobes it can detach); -t %s cannot be duty-cycled: drop --duty-cycle or "
+		       "record %s separately",
+		       duty_cycle_types(types, sizeof(types)), opts->types[i]->name,
+		       opts->types[i]->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_targets(struct record_cmd *cmd)
 {
 	int n = !!cmd->pid_list + cmd->all + !!cmd->cmd_argv;
@@ -457,7 +501,7 @@ static int parse_args(struct record_cmd *cmd, int argc, char **argv)
 	cmd->opts.all = cmd->all;
 	cmd->opts.follow_forks = cmd->cmd_argv != NULL;
 	record_opts__resolve(&cmd->opts);
-	return check_wakers(&cmd->opts) ?: check_targets(cmd);
+	return check_wakers(&cmd->opts) ?: check_duty_cycle(&cmd->opts) ?: check_targets(cmd);
 }
 
 static int resolve_targets(struct record_cmd *cmd, struct target *t)
@@ -629,9 +673,13 @@ static const char *record_loop(struct record_cmd *cmd, struct record *r, struct 
 		/* short ticks in the first second until a sample comes, to measure its latency */
 		bool early = !record__stats(r)->first_sample_ns && now - start < 1000000000ULL;
 		uint64_t tick = early ? TICK_FIRST_NS : TICK_NS;
+		uint64_t duty = record__duty_next_ns(r);
 
 		if (end - now < tick)
 			tick = end - now;
+		/* --duty-cycle: tick when the uprobes are due to go out or in */
+		if (duty > now && duty - now < tick)
+			tick = duty - now;
 		wait_until(r, now + tick);
 		now = mono_ns();
 		if (stop_signal)
@@ -788,7 +836,7 @@ static void print_pause_summary(const struct profile *p)
 static void print_summary(struct record_cmd *cmd, const struct record *r,
 			  const struct record_stats *s, const struct profile *p, const char *why)
 {
-	char files[512] = "";
+	char files[512] = "", duty[512];
 	size_t n = 0;
 	int i;
 
@@ -821,6 +869,8 @@ static void print_summary(struct record_cmd *cmd, const struct record *r,
 		s->processes == 1 ? "" : "es", (unsigned long long)s->lost,
 		(unsigned long long)s->truncated, (unsigned long long)s->unknown_frames);
 	print_unwind_summary(cmd, r, s);
+	if (record__duty_summary(r, duty, sizeof(duty)))
+		pr_info("%s", duty);
 	print_source_summaries(r);
 	print_pause_summary(p);
 	pr_info("wrote %s", files);
