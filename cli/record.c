@@ -458,9 +458,9 @@ void record__detach_uprobes(struct record *r)
 }
 
 /*
- * A uprobe whose file is no longer the one it was attached to (a pid reused, a binary
- * replaced), or whose process is gone, stays out: counted, not an error, as when a target
- * exits during a recording.
+ * In the order they were first attached. A uprobe whose file is no longer the one it was
+ * attached to (a pid reused, a binary replaced), or whose process is gone, stays out:
+ * counted, not an error, as when a target exits during a recording.
  */
 void record__reattach_uprobes(struct record *r)
 {

@@ -7,8 +7,8 @@
  * millisecond), and the values of the profile are scaled by elapsed / attached time when it
  * is built.
  *
- * At a detach the sources end what is in progress (a parked goroutine's park ends then: its
- * wake would be missed); what begins while detached is not seen.
+ * What is in progress at a detach ends then (a parked goroutine's park: its wake would be
+ * missed); what begins while detached is not seen.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,9 +26,11 @@ int record_duty__start(struct record *r)
 }
 
 /*
- * The uprobes go out at the start of their detach (the kernel then waits a grace period,
- * about 0.1 s, which the programs still running finish in), and come in one by one over their
- * attach (a few ms each): the middle of it is taken.
+ * The sources stop taking events (their programs read a flag) just before the uprobes go out,
+ * and start again once they are all back in: those are the times measured. The uprobes'
+ * breakpoints go out at the start of their detach (the kernel then waits a grace period, about
+ * 0.1 s, in which the programs still running finish) and come back one by one over the attach,
+ * a few ms each.
  */
 static int pause_sources(struct record *r)
 {
@@ -36,25 +38,25 @@ static int pause_sources(struct record *r)
 	size_t i;
 	int ret = 0;
 
-	record__detach_uprobes(r);
-	duty_cycle__detached(&r->duty, at);
 	for (i = 0; i < r->sources.len && !ret; i++) {
 		struct source *s = r->sources.data[i];
 
 		if (s->ops->pause)
 			ret = s->ops->pause(s, at);
 	}
+	record__detach_uprobes(r);
+	duty_cycle__detached(&r->duty, at);
 	return ret;
 }
 
 static int resume_sources(struct record *r)
 {
-	uint64_t t0 = mono_ns(), at;
+	uint64_t at;
 	size_t i;
 	int ret = 0;
 
 	record__reattach_uprobes(r);
-	at = t0 + (mono_ns() - t0) / 2;
+	at = mono_ns();
 	duty_cycle__attached(&r->duty, at);
 	for (i = 0; i < r->sources.len && !ret; i++) {
 		struct source *s = r->sources.data[i];

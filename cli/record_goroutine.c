@@ -82,7 +82,8 @@ struct goroutine_source {
 	bool finished; /* events read after finish are of no park that counts */
 	int ret;       /* the first error of an event callback */
 	uint64_t in_progress, not_go, no_funcs;
-	uint64_t cut; /* --duty-cycle: parks in progress at a detach, ended there */
+	uint64_t cut;	    /* --duty-cycle: parks in progress at a detach, ended there */
+	uint64_t paused_at; /* --duty-cycle: when the probes went out; 0 while they are in */
 	char first_problem[160];
 	uint64_t frames[SINGE_MAX_STACK_DEPTH + 1];
 };
@@ -228,11 +229,16 @@ static int probe_binary(struct goroutine_source *c, const char *path, int pid)
 	if (!b || !b->probed)
 		return 0;
 	cookie = GOROUTINE_COOKIE(b - c->bins, b->goid_off);
-	ret = record__attach_uprobe_cookie(c->base.r, c->skel->progs.go_park, path, b->park_off,
-					   pid, cookie, &err);
+	/*
+	 * The end of a park first, its start after (the engine attaches them again in this order
+	 * under --duty-cycle): a park seen before its wake could be would stay in the kernel's
+	 * map, and the goroutine's next parks would be taken for gopark entered twice.
+	 */
+	ret = record__attach_uprobe_cookie(c->base.r, c->skel->progs.go_execute, path,
+					   b->execute_off, pid, cookie, &err);
 	ret = ret
-		      ?: record__attach_uprobe_cookie(c->base.r, c->skel->progs.go_execute, path,
-						      b->execute_off, pid, cookie, &err);
+		      ?: record__attach_uprobe_cookie(c->base.r, c->skel->progs.go_park, path,
+						      b->park_off, pid, cookie, &err);
 	if (ret)
 		note_problem(c, "%s", err.msg);
 	/* one process that cannot be probed does not stop the recording of the others */
@@ -337,6 +343,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(e.h) || c->finished)
 		return 0;
 	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
+	/* a wake in the moments the probes take to go out ends its park at the detach too */
+	if (c->paused_at && e.h.time_ns > c->paused_at)
+		e.h.time_ns = c->paused_at;
 	if (e.h.kind == GOROUTINE_PARK && size >= sizeof(e.h) + e.h.nuser * sizeof(uint64_t))
 		ret = take_park(c, &e);
 	else if (e.h.kind == GOROUTINE_WAKE &&
@@ -386,13 +395,19 @@ static int end_open_parks(struct goroutine_source *c, uint64_t end_ns, uint64_t 
 	return ret;
 }
 
-/* Parks still open count up to now, the end of the recording. */
+/*
+ * Parks still open count up to now, the end of the recording; or, when --duty-cycle has the
+ * probes out, up to when they went out.
+ */
 static int goroutine_finish(struct source *s)
 {
 	struct goroutine_source *c = go_of(s);
 	int ret = goroutine_drain(s, true);
 
-	ret = ret ?: end_open_parks(c, mono_ns(), &c->in_progress);
+	if (c->paused_at)
+		ret = ret ?: end_open_parks(c, c->paused_at, &c->cut);
+	else
+		ret = ret ?: end_open_parks(c, mono_ns(), &c->in_progress);
 	c->finished = true;
 	return ret;
 }
@@ -416,19 +431,33 @@ static int forget_kernel_parks(struct goroutine_source *c)
 	return ret;
 }
 
-/*
- * --duty-cycle detached the probes at at: the parks in progress end then (their delay up to
- * the detach), and the kernel forgets them, so that a goroutine parked again after the probes
- * are back is a new park, not a second entry of the same one.
- */
+/* --duty-cycle takes the probes out now (at): no park is taken from here on. */
 static int goroutine_pause(struct source *s, uint64_t at)
+{
+	struct goroutine_source *c = go_of(s);
+
+	c->paused_at = at;
+	__atomic_store_n(&c->skel->bss->parks_paused, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/*
+ * The probes are back: the parks in progress when they went out end then (their delay up to
+ * the detach), and the kernel forgets them, so that a goroutine parked again is a new park,
+ * not gopark entered twice. Then parks are taken again.
+ */
+static int goroutine_resume(struct source *s, uint64_t at)
 {
 	struct goroutine_source *c = go_of(s);
 	int ret = goroutine_drain(s, false);
 
-	ret = ret ?: end_open_parks(c, at, &c->cut);
+	(void)at;
+	ret = ret ?: end_open_parks(c, c->paused_at, &c->cut);
 	go_pair_map__free(&c->parks);
-	return ret ?: forget_kernel_parks(c);
+	ret = ret ?: forget_kernel_parks(c);
+	c->paused_at = 0;
+	__atomic_store_n(&c->skel->bss->parks_paused, 0, __ATOMIC_SEQ_CST);
+	return ret;
 }
 
 static void goroutine_detach(struct source *s)
@@ -588,6 +617,7 @@ const struct source_ops goroutine_source_ops = {
 	.image = goroutine_image,
 	.drain = goroutine_drain,
 	.pause = goroutine_pause,
+	.resume = goroutine_resume,
 	.finish = goroutine_finish,
 	.detach = goroutine_detach,
 	.annotate = goroutine_annotate,

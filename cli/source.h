@@ -20,9 +20,10 @@
  *   flip     (optional) point its programs at the other buffer of its in-kernel aggregation
  *   drain    (optional) read its in-kernel aggregation: record__add_stack() per entry; the
  *            buffer flipped away from, or every buffer at the end (all), when nothing writes
- *   pause    (optional, --duty-cycle) the engine has just detached every uprobe, at a time
- *            given: what is in progress ends then (its events would be missed)
- *   resume   (optional, --duty-cycle) the engine has attached them again
+ *   pause    (optional, --duty-cycle) the engine detaches every uprobe right after, at the
+ *            time given: stop taking events (a flag the programs read); what is in progress
+ *            ends then, as its end will not be seen
+ *   resume   (optional, --duty-cycle) every uprobe is back: take events again
  *   finish   (optional) at the end, before detach: what is still in progress (a block, a
  *            parked goroutine) counts up to now
  *   detach   stop its events
