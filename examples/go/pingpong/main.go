@@ -19,7 +19,7 @@ import (
 
 var (
 	seconds = flag.Float64("d", 3, "how long to measure, in seconds")
-	settle   = flag.Duration("settle", time.Second, "wait this long before starting")
+	settle  = flag.Duration("settle", time.Second, "wait this long before starting")
 )
 
 // pong sends back every value it receives, until in is closed.
