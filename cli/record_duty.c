@@ -27,10 +27,11 @@ int record_duty__start(struct record *r)
 
 /*
  * The sources stop taking events (their programs read a flag) just before the uprobes go out,
- * and start again once they are all back in: those are the times measured. The uprobes'
- * breakpoints go out at the start of their detach (the kernel then waits a grace period, about
- * 0.1 s, in which the programs still running finish) and come back one by one over the attach,
- * a few ms each.
+ * and start again once they are all back in: those are the times measured, and scaled by. The
+ * breakpoints come back one by one over the attach, a few ms each, but leave only at the end
+ * of the detach: the kernel first takes the programs off them and waits a grace period (0.1 to
+ * 0.25 s here), in which the program still traps at each hit though nothing runs. That time is
+ * measured too: the summary says how much of the time the program paid the traps.
  */
 static int pause_sources(struct record *r)
 {
@@ -46,6 +47,8 @@ static int pause_sources(struct record *r)
 	}
 	record__detach_uprobes(r);
 	duty_cycle__detached(&r->duty, at);
+	r->detach_ns += mono_ns() - at;
+	r->detaches++;
 	return ret;
 }
 
@@ -132,6 +135,12 @@ const char *record__duty_summary(const struct record *r, char *buf, size_t size)
 		     r->opts.duty_cycle, scale_factor(r),
 		     elapsed ? 100.0 * attached / elapsed : 0.0, attached / 1e9, elapsed / 1e9,
 		     (unsigned long long)r->duty.windows);
+	if (n < size && r->detaches && elapsed)
+		n += snprintf(buf + n, size - n,
+			      "; a detach took %.0f ms on average (the kernel's grace period, the "
+			      "program still trapping): traps about %.0f%% of the time",
+			      r->detach_ns / 1e6 / r->detaches,
+			      100.0 * (attached + r->detach_ns) / elapsed);
 	if (n < size && r->reattach_failed)
 		snprintf(buf + n, size - n,
 			 "; %llu uprobes not attached again (their process or "

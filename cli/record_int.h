@@ -69,7 +69,8 @@ struct record {
 	struct duty_cycle duty;
 	bool duty_on;
 	bool uprobes_detached;
-	uint64_t reattach_failed; /* uprobes that could not go in again (their process went) */
+	uint64_t reattach_failed;     /* uprobes that could not go in again (their process went) */
+	uint64_t detach_ns, detaches; /* time the detaches took (the traps go on meanwhile) */
 	int64_t time_nanos;
 	uint64_t start_ns, stop_ns;
 	uint64_t last_drain_ns; /* CLOCK_MONOTONIC of the last drain */
