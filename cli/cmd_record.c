@@ -21,6 +21,7 @@
 #include "builtin.h"
 #include "clock.h"
 #include "cpu.h"
+#include "duty_cycle.h"
 #include "log.h"
 #include "output.h"
 #include "preflight.h"
@@ -50,7 +51,7 @@ static const char record_usage[] =
 	"\n"
 	"targets (exactly one):\n"
 	"  -p, --pid PID[,PID...]   running processes, all their threads, including threads\n"
-	"                           started during the recording\n"
+	"                           started during the recording, and the children they fork\n"
 	"  -a, --all                every process on the machine (labelled by pid and comm),\n"
 	"                           singe itself left out unless --include-self\n"
 	"  -- CMD [ARG...]          start CMD, profile it and the children it forks; singe exits\n"
@@ -112,6 +113,13 @@ static const char record_usage[] =
 	"                           bcc offwaketime's layout); a waker in another target process\n"
 	"                           is symbolized against its own, a non-target's shows its\n"
 	"                           kernel frames only, an interrupt's its entry\n"
+	"      --timeline FILE.svg  pause: the pauses on a time axis, GC cycles and a latency\n"
+	"                           heatmap, as an SVG (see -t pause below)\n"
+	"      --duty-cycle PCT     goroutine: keep the uprobes in for the first PCT%% (1-100)\n"
+	"                           of each second and out for the rest, so a busy program\n"
+	"                           pays their cost only that share of the time; the values\n"
+	"                           are scaled by elapsed / attached time, and the profile\n"
+	"                           says so\n"
 	"  -q, --quiet              no status line and no summary; errors only\n"
 	"  -v, --verbose            the event used, timings, libbpf's log\n"
 	"  -h, --help               this help\n"
@@ -151,12 +159,20 @@ static const char record_usage[] =
 	"wait_reason, and in folded and SVG output the wait reason is the leaf frame, above\n"
 	"runtime.gopark ([chan receive], [semacquire], [IO wait], [sleep]...). Parks that began\n"
 	"before the probes went in are not seen. Cost: each uprobe hit traps, ~6 us here; a park\n"
-	"is two hits: the summary prints the park rate and the estimated cost. --duty-cycle is\n"
-	"not built yet: profile busy services briefly (-d).\n"
+	"is two hits: the summary prints the park rate and the estimated cost (hits x 6 us of\n"
+	"CPU). A program whose latency is the exchanges loses far more throughput than that: a\n"
+	"channel ping-pong parking 30,000 times a second kept about 1%% of its round trips.\n"
+	"On a busy program use -d of a few seconds, or --duty-cycle PCT: the probes are in for\n"
+	"PCT%% of each second (10: a tenth of the traps; the ping-pong kept about 60%%), parks in\n"
+	"progress when they go out end then, parks begun while they are out are not seen, and\n"
+	"parks and delay are scaled by elapsed / attached time: the summary and the profile's\n"
+	"comments say 'scaled by X (attached N%% of the time)'. Waits longer than the attached\n"
+	"part of a second are cut at each detach, so the scaled profile under-counts them.\n"
 	"\n"
 	"-t pause: each pause of a language runtime is one sample, pauses/count and\n"
-	"pause/nanoseconds, with a label reason: Go 1.19-1.23 stop-the-world pauses (normal\n"
-	"or stripped binaries; uprobes on the runtime, never uretprobes), charged to the\n"
+	"pause/nanoseconds, with labels runtime, reason, and gc_cycle (Go) or gc_generation\n"
+	"(CPython) as numbers: Go 1.19-1.23 stop-the-world pauses (normal or stripped\n"
+	"binaries; uprobes on the runtime, never uretprobes), charged to the\n"
 	"goroutine that caused them (a GC cycle's two pauses to the allocation that started\n"
 	"it); CPython collections (USDT gc__start/gc__done, or uprobes on gc_collect_main\n"
 	"where the interpreter has no USDT), charged to the allocating thread, with their\n"
@@ -164,7 +180,11 @@ static const char record_usage[] =
 	"GC or neither, on the VM thread's stack. The summary gives per runtime and kind the\n"
 	"number of pauses, total, p50/p90/p99/max, pauses per second and the share of wall\n"
 	"time paused, and the probes used; the profile keeps it (singe report shows it).\n"
-	"Not built yet: a --timeline SVG.\n"
+	"--timeline FILE.svg (with -t pause) also writes the pauses on a time axis: a mark per\n"
+	"pause (width: its length, height: its duration, log scale), a bar per Go GC cycle, and\n"
+	"a heatmap of pause durations per second (rows: 1-2-5 duration buckets, colour: count);\n"
+	"hover shows each pause's runtime, reason, start, duration and GC cycle. At most the\n"
+	"10,000 longest pauses are drawn as marks; the heatmap counts every one.\n"
 	"\n"
 	"-t alloc: where code allocates memory and what it still holds. Native code: uprobes\n"
 	"on the entries of malloc, calloc, realloc, reallocarray, posix_memalign,\n"
@@ -200,7 +220,9 @@ static const char record_usage[] =
 	"  sudo singe record -t offcpu --wakers -o woken.svg -- ./server\n"
 	"  sudo singe record -t goroutine -p 4242 -d 10 -o block.pb.gz -o block.svg\n"
 	"  sudo singe record -t alloc --leaks -p 4242 -d 5 -o heap.pb.gz\n"
-	"  singe flame --sample-type alloc_space -o allocs.svg heap.pb.gz\n";
+	"  singe flame --sample-type alloc_space -o allocs.svg heap.pb.gz\n"
+	"  sudo singe record -t pause --timeline pauses.svg -o pauses.pb.gz -- ./server\n"
+	"  sudo singe record -t goroutine --duty-cycle 10 -p 4242 -d 60 -o block.pb.gz\n";
 
 enum {
 	OPT_UNWIND = 256,
@@ -215,6 +237,8 @@ enum {
 	OPT_WAKERS,
 	OPT_ALLOC_RATE,
 	OPT_LEAKS,
+	OPT_TIMELINE,
+	OPT_DUTY_CYCLE,
 };
 
 #define MAX_OUTPUTS 16
@@ -242,6 +266,8 @@ static const struct option record_options[] = {
 	{"wakers", no_argument, NULL, OPT_WAKERS},
 	{"alloc-rate", required_argument, NULL, OPT_ALLOC_RATE},
 	{"leaks", no_argument, NULL, OPT_LEAKS},
+	{"timeline", required_argument, NULL, OPT_TIMELINE},
+	{"duty-cycle", required_argument, NULL, OPT_DUTY_CYCLE},
 	{"process-roots", required_argument, NULL, OPT_PROCESS_ROOTS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -261,6 +287,7 @@ struct record_cmd {
 	char default_output[64];
 	enum process_roots roots; /* folded/SVG of several processes: a root frame each */
 	uint64_t start_ns;	  /* CLOCK_MONOTONIC when the command started */
+	const char *timeline;	  /* --timeline FILE.svg, or NULL */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -449,6 +476,18 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 	case OPT_LEAKS:
 		cmd->opts.leaks = true;
 		return 0;
+	case OPT_TIMELINE:
+		cmd->timeline = arg;
+		return 0;
+	case OPT_DUTY_CYCLE:
+		if (duty_cycle__parse(arg, &cmd->opts.duty_cycle)) {
+			pr_err("--duty-cycle: '%s' is not a whole percentage from 1 to 100 (the "
+			       "share "
+			       "of each second the uprobes are attached)",
+			       arg);
+			return -EINVAL;
+		}
+		return 0;
 	case OPT_MIN_BLOCK:
 	case OPT_MAX_BLOCK:
 		if (offcpu__parse_duration(arg, c == OPT_MIN_BLOCK ? &cmd->opts.min_block_ns
@@ -527,6 +566,56 @@ static int check_wakers(const struct record_opts *opts)
 	return -EINVAL;
 }
 
+/* --timeline draws the pauses: without -t pause there is nothing to draw; and it is an SVG. */
+static int check_timeline(const struct record_cmd *cmd)
+{
+	size_t len = cmd->timeline ? strlen(cmd->timeline) : 0;
+
+	if (!cmd->timeline)
+		return 0;
+	if (!record_opts__has_timeline(&cmd->opts)) {
+		pr_err("--timeline draws the pauses of -t pause: add -t pause");
+		return -EINVAL;
+	}
+	if (len < 5 || strcmp(cmd->timeline + len - 4, ".svg")) {
+		pr_err("--timeline '%s': the timeline is an SVG; name it FILE.svg", cmd->timeline);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* "goroutine": the types --duty-cycle can detach, for messages. */
+static const char *duty_cycle_types(char *buf, size_t size)
+{
+	size_t n = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; record_sources[i] && n < size; i++)
+		if (record_sources[i]->duty_cycle)
+			n += snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
+				      record_sources[i]->name);
+	return buf;
+}
+
+/* --duty-cycle detaches uprobes: every type recorded must take its events from them alone. */
+static int check_duty_cycle(const struct record_opts *opts)
+{
+	char types[128];
+	unsigned int i;
+
+	for (i = 0; opts->duty_cycle && i < opts->ntypes; i++) {
+		if (opts->types[i]->duty_cycle)
+			continue;
+		pr_err("--duty-cycle works with -t %s only (types whose every event comes through "
+		       "uprobes it can detach); -t %s cannot be duty-cycled: drop --duty-cycle or "
+		       "record %s separately",
+		       duty_cycle_types(types, sizeof(types)), opts->types[i]->name,
+		       opts->types[i]->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_targets(struct record_cmd *cmd)
 {
 	int n = !!cmd->pid_list + cmd->all + !!cmd->cmd_argv;
@@ -565,9 +654,11 @@ static int parse_args(struct record_cmd *cmd, int argc, char **argv)
 	if (optind < argc)
 		cmd->cmd_argv = argv + optind;
 	cmd->opts.all = cmd->all;
-	cmd->opts.follow_forks = cmd->cmd_argv != NULL;
+	/* as perf record -p does: the children a target forks are recorded too */
+	cmd->opts.follow_forks = !cmd->all;
 	record_opts__resolve(&cmd->opts);
-	return check_wakers(&cmd->opts) ?: check_targets(cmd) ?: check_alloc(cmd);
+	return check_wakers(&cmd->opts) ?: check_timeline(cmd) ?: check_duty_cycle(&cmd->opts) ?:
+	       check_targets(cmd) ?: check_alloc(cmd);
 }
 
 static int resolve_targets(struct record_cmd *cmd, struct target *t)
@@ -630,7 +721,10 @@ static int check_outputs(struct record_cmd *cmd, const struct target *t)
 			return ret;
 		}
 	}
-	return 0;
+	ret = cmd->timeline ? output__check_writable(cmd->timeline) : 0;
+	if (ret)
+		pr_err("cannot write the timeline '%s': %s", cmd->timeline, strerror(-ret));
+	return ret;
 }
 
 static void install_signals(void)
@@ -739,9 +833,13 @@ static const char *record_loop(struct record_cmd *cmd, struct record *r, struct 
 		/* short ticks in the first second until a sample comes, to measure its latency */
 		bool early = !record__stats(r)->first_sample_ns && now - start < 1000000000ULL;
 		uint64_t tick = early ? TICK_FIRST_NS : TICK_NS;
+		uint64_t duty = record__duty_next_ns(r);
 
 		if (end - now < tick)
 			tick = end - now;
+		/* --duty-cycle: tick when the uprobes are due to go out or in */
+		if (duty > now && duty - now < tick)
+			tick = duty - now;
 		wait_until(r, now + tick);
 		now = mono_ns();
 		if (stop_signal)
@@ -803,6 +901,17 @@ static int write_outputs(struct record_cmd *cmd, const struct record *r, const s
 		}
 	}
 	return 0;
+}
+
+/* singe's own CPU time so far (user and system, its threads included), in milliseconds */
+static long own_cpu_ms(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return -1;
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L;
 }
 
 static long peak_rss_kb(void)
@@ -901,7 +1010,7 @@ static void print_pause_summary(const struct profile *p)
 static void print_summary(struct record_cmd *cmd, const struct record *r,
 			  const struct record_stats *s, const struct profile *p, const char *why)
 {
-	char files[512] = "";
+	char files[512] = "", duty[512];
 	size_t n = 0;
 	int i;
 
@@ -928,12 +1037,16 @@ static void print_summary(struct record_cmd *cmd, const struct record *r,
 			(unsigned long long)s->events_lost);
 	for (i = 0; i < cmd->noutputs && n < sizeof(files); i++)
 		n += snprintf(files + n, sizeof(files) - n, "%s%s", i ? ", " : "", cmd->outputs[i]);
+	if (cmd->timeline && n < sizeof(files))
+		snprintf(files + n, sizeof(files) - n, ", the timeline %s", cmd->timeline);
 	pr_info("%s after %.1f s: %llu samples from %zu process%s; lost %llu, truncated %llu, "
 		"unknown frames %llu",
 		why, p->duration_nanos / 1e9, (unsigned long long)s->drained, s->processes,
 		s->processes == 1 ? "" : "es", (unsigned long long)s->lost,
 		(unsigned long long)s->truncated, (unsigned long long)s->unknown_frames);
 	print_unwind_summary(cmd, r, s);
+	if (record__duty_summary(r, duty, sizeof(duty)))
+		pr_info("%s", duty);
 	print_source_summaries(r);
 	print_pause_summary(p);
 	pr_info("wrote %s", files);
@@ -973,10 +1086,11 @@ static void debug_timings(struct record_cmd *cmd, const struct record_stats *s, 
 		s->mapping_events_error ? strerror(-s->mapping_events_error) : "",
 		(unsigned long long)s->reused);
 	pr_debug("stacks kept in the overflow map %llu, lost to collisions %llu, without user "
-		 "frames %llu, without kernel frames %llu; forks followed %llu; peak RSS %ld kB",
+		 "frames %llu, without kernel frames %llu; forks followed %llu; peak RSS %ld kB, "
+		 "own CPU %ld ms",
 		 (unsigned long long)s->overflows, (unsigned long long)s->collisions,
 		 (unsigned long long)s->no_user_stack, (unsigned long long)s->no_kern_stack,
-		 (unsigned long long)s->forks, peak_rss_kb());
+		 (unsigned long long)s->forks, peak_rss_kb(), own_cpu_ms());
 }
 
 static int finish_recording(struct record_cmd *cmd, struct record *r, const char *why)
@@ -994,6 +1108,11 @@ static int finish_recording(struct record_cmd *cmd, struct record *r, const char
 	t1 = mono_ns();
 	profile__set_natural_default(p); /* else pprof readers open the last sample type */
 	ret = write_outputs(cmd, r, p);
+	if (!ret && cmd->timeline) {
+		ret = record__write_timeline(r, cmd->timeline, &err);
+		if (ret)
+			pr_err("%s", err.msg);
+	}
 	if (!ret) {
 		print_summary(cmd, r, record__stats(r), p, why);
 		debug_timings(cmd, record__stats(r), t0, t1, mono_ns());

@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <linux/types.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,9 +156,14 @@ static struct proc_image *gone_image(void *ctx, uint32_t tgid, uint32_t gen)
 {
 	struct record *r = ctx;
 
-	/* the records of its last milliseconds may still wait in the buffers */
+	struct proc_image *img;
+
+	/* the records of its last milliseconds may still wait in the buffers, or be held */
 	if (!r->mmaps || mmap_events__read(r->mmaps))
 		return NULL;
+	img = mmap_events__image(r->mmaps, tgid, gen);
+	if (img || errno != ENOENT || mmap_events__flush(r->mmaps))
+		return img;
 	return mmap_events__image(r->mmaps, tgid, gen);
 }
 
@@ -226,21 +232,51 @@ fail:
 	return NULL;
 }
 
-/* A uprobe attached for a source: each (program, file, offset, pid) once. */
-struct uprobe_link {
-	const struct bpf_program *prog;
-	uint64_t dev, ino, offset;
-	int pid;
-	bool retprobe; /* a uretprobe (C code only: see record__attach_uretprobe) */
-	struct bpf_link *link;
-};
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/* Threads that destroy uprobe links at once, at most. */
+#define DETACH_THREADS 64
+
+/*
+ * Destroy every uprobe's link. The kernel takes a uprobe's breakpoints out at once, then
+ * waits for a grace period (about 0.1 s here) before the close returns: one after the other,
+ * a goroutine recording's two probes took 0.2-0.27 s and the second stayed in for the first's
+ * wait. In threads of their own they go out together and the waits overlap.
+ */
+static void destroy_uprobe_links(struct record *r)
+{
+	pthread_t threads[DETACH_THREADS];
+	bool started[DETACH_THREADS];
+	size_t i, j, n;
+
+	for (i = 0; i < r->uprobes.len; i += n) {
+		n = r->uprobes.len - i < DETACH_THREADS ? r->uprobes.len - i : DETACH_THREADS;
+		for (j = 0; j < n; j++) {
+			struct bpf_link *link = r->uprobes.data[i + j].link;
+
+			started[j] = link && !pthread_create(&threads[j], NULL, destroy_link, link);
+			if (!started[j])
+				bpf_link__destroy(link); /* no thread: here, then */
+		}
+		for (j = 0; j < n; j++)
+			if (started[j])
+				pthread_join(threads[j], NULL);
+		for (j = 0; j < n; j++)
+			r->uprobes.data[i + j].link = NULL;
+	}
+}
 
 static void detach(struct record *r)
 {
 	size_t i;
 
+	destroy_uprobe_links(r);
 	for (i = 0; i < r->uprobes.len; i++)
-		bpf_link__destroy(r->uprobes.data[i].link);
+		free(r->uprobes.data[i].path);
 	vec_free(&r->uprobes);
 	for (i = 0; i < r->sources.len; i++)
 		r->sources.data[i]->ops->detach(r->sources.data[i]);
@@ -378,13 +414,22 @@ int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char
 	return record__attach_uprobe_cookie(r, prog, path, offset, pid, 0, err);
 }
 
+/* Attach u's program as it says; NULL and errno when it cannot. */
+static struct bpf_link *attach_link(const struct uprobe_link *u)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = u->cookie, .retprobe = u->retprobe);
+
+	/* a uretprobe only where the source asked (C code): it crashes Go programs */
+	return bpf_program__attach_uprobe_opts(u->prog, u->pid, u->path, u->offset, &opts);
+}
+
 /* Attach prog at path+offset for pid once: a uprobe, or a uretprobe with retprobe. */
 static int attach_uprobe(struct record *r, struct bpf_program *prog, const char *path,
 			 uint64_t offset, int pid, uint64_t cookie, bool retprobe,
 			 struct flame_err *err)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie, .retprobe = retprobe);
-	struct uprobe_link u = {.prog = prog, .offset = offset, .pid = pid, .retprobe = retprobe};
+	struct uprobe_link u = {
+		.prog = prog, .offset = offset, .cookie = cookie, .pid = pid, .retprobe = retprobe};
 	struct stat st;
 	size_t i;
 	int ret;
@@ -400,13 +445,18 @@ static int attach_uprobe(struct record *r, struct bpf_program *prog, const char 
 		    k->pid == pid)
 			return 0;
 	}
-	if ((ret = vec_reserve(&r->uprobes, 1)))
+	if ((ret = vec_reserve(&r->uprobes, 1)) || !(u.path = strdup(path))) {
+		ret = ret ?: -ENOMEM;
 		return flame_err__set(err, -ret, "cannot probe %s: %s", path, strerror(-ret));
-	u.link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
-	if (!u.link)
-		return flame_err__set(err, errno, "cannot attach a %s to %s+0x%llx: %s",
+	}
+	/* --duty-cycle has the uprobes out: this one goes in with the others */
+	if (!r->uprobes_detached && !(u.link = attach_link(&u))) {
+		ret = errno;
+		free(u.path);
+		return flame_err__set(err, ret, "cannot attach a %s to %s+0x%llx: %s",
 				      retprobe ? "uretprobe" : "uprobe", path,
-				      (unsigned long long)offset, strerror(errno));
+				      (unsigned long long)offset, strerror(ret));
+	}
 	r->uprobes.data[r->uprobes.len++] = u;
 	return 0;
 }
@@ -424,11 +474,71 @@ int record__attach_uretprobe(struct record *r, struct bpf_program *prog, const c
 	return attach_uprobe(r, prog, path, offset, pid, 0, true, err);
 }
 
+bool record_opts__has_timeline(const struct record_opts *opts)
+{
+	unsigned int i;
+
+	for (i = 0; i < opts->ntypes; i++)
+		if (opts->types[i]->timeline)
+			return true;
+	return false;
+}
+
+int record__write_timeline(struct record *r, const char *path, struct flame_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < r->sources.len; i++) {
+		struct source *s = r->sources.data[i];
+
+		if (s->ops->timeline)
+			return s->ops->timeline(s, path, err);
+	}
+	return flame_err__set(err, EINVAL, "--timeline: no type recorded draws one; add -t pause");
+}
+
+void record__detach_uprobes(struct record *r)
+{
+	destroy_uprobe_links(r);
+	r->uprobes_detached = true;
+}
+
+/*
+ * In the order they were first attached. A uprobe whose file is no longer the one it was
+ * attached to (a pid reused, a binary replaced), or whose process is gone, stays out:
+ * counted, not an error, as when a target exits during a recording.
+ */
+void record__reattach_uprobes(struct record *r)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < r->uprobes.len; i++) {
+		struct uprobe_link *u = &r->uprobes.data[i];
+
+		if (u->link || u->gone)
+			continue;
+		if (stat(u->path, &st) || (uint64_t)st.st_dev != u->dev ||
+		    (uint64_t)st.st_ino != u->ino || !(u->link = attach_link(u))) {
+			u->gone = true;
+			r->reattach_failed++;
+		}
+	}
+	r->uprobes_detached = false;
+}
+
 uint64_t record__elapsed_ns(const struct record *r)
 {
 	if (!r->start_ns)
 		return 0;
 	return (r->stop_ns ? r->stop_ns : mono_ns()) - r->start_ns;
+}
+
+uint64_t record__attached_ns(const struct record *r)
+{
+	if (!r->duty_on || !r->start_ns)
+		return record__elapsed_ns(r);
+	return duty_cycle__attached_ns(&r->duty, r->stop_ns ? r->stop_ns : mono_ns());
 }
 
 const char *record__summary(const struct record *r, size_t i, char *buf, size_t size)
@@ -678,6 +788,7 @@ int record__attach(struct record *r, struct flame_err *err)
 	open_mapping_events(r);
 	r->time_nanos = clock_ns(CLOCK_REALTIME);
 	r->start_ns = mono_ns();
+	ret = record_duty__start(r);
 	for (i = 0; i < r->sources.len && !ret; i++)
 		ret = r->sources.data[i]->ops->attach(r->sources.data[i], err);
 	if (ret)
@@ -1084,7 +1195,8 @@ int record__tick(struct record *r)
 	int ret;
 
 	record__poll_stats(r);
-	ret = record__handle_execs(r);
+	ret = record_duty__step(r);
+	ret = ret ?: record__handle_execs(r);
 	if (!ret && mono_ns() - last >= RECORD_DRAIN_INTERVAL_NS)
 		ret = record__drain(r);
 	return ret > 0 ? 0 : ret; /* a drain put off is tried again at the next tick */
@@ -1306,7 +1418,7 @@ static int add_samples(struct record *r)
 		.process = profile__intern_str(p, "process"),
 	};
 	uint64_t locs[2 * (2 * SINGE_MAX_STACK_DEPTH + 1) + 1];
-	int64_t missing = 0, separator = 0;
+	int64_t missing = 0, separator = 0, scaled[RECORD_MAX_VALUES];
 	bool *part = parts_only(r);
 	size_t i;
 	int ret = 0, nlocs;
@@ -1334,8 +1446,10 @@ static int add_samples(struct record *r)
 		}
 		if (!nlocs)
 			locs[nlocs++] = (uint64_t)missing;
-		ret = profile__add_sample(p, locs, (size_t)nlocs, stack_table__values(r->stacks, i),
-					  labels, nlabels);
+		ret = profile__add_sample(
+			p, locs, (size_t)nlocs,
+			record_duty__scale_row(r, stack_table__values(r->stacks, i), scaled),
+			labels, nlabels);
 	}
 	free(part);
 	return ret;
@@ -1422,6 +1536,7 @@ static int add_comments(struct record *r)
 		if (s->ops->annotate)
 			ret = s->ops->annotate(s, r->profile);
 	}
+	ret = ret ?: record_duty__annotate(r);
 	ret = ret ?: add_unwind_comments(r);
 	if (ret || !(r->stats.collisions || r->stats.no_user_stack))
 		return ret;
@@ -1458,6 +1573,7 @@ int record__finish(struct record *r, struct profile **out, struct flame_err *err
 		return flame_err__set(err, EINVAL, "recording already finished");
 	r->finished = true;
 	r->stop_ns = mono_ns();
+	record_duty__stop(r);
 	ret = finish_sources(r);
 	detach(r);
 	nanosleep(&(struct timespec){0, 1000000}, NULL); /* programs still running finish */

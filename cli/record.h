@@ -45,7 +45,7 @@ struct record_opts {
 	const struct source_ops *types[RECORD_MAX_TYPES]; /* -t, in order; none: cpu */
 	unsigned int ntypes;
 	bool all;		       /* every process (-a); otherwise only added targets */
-	bool follow_forks;	       /* children forked by a target become targets (-- CMD) */
+	bool follow_forks;	       /* children forked by a target become targets (-p, -- CMD) */
 	bool include_self;	       /* -a samples singe itself too (--include-self) */
 	int freq;		       /* cpu: samples per second per CPU (-F) */
 	unsigned int stack_storage;    /* stack-trace map entries per buffer; 0 = from freq, CPUs */
@@ -60,6 +60,12 @@ struct record_opts {
 	bool wakers;		 /* offcpu: each block's waker's stack above it (--wakers) */
 	uint64_t alloc_rate;	 /* alloc: mean bytes between samples (--alloc-rate) */
 	bool leaks;		 /* alloc: list the blocks still live at the end (--leaks) */
+	/*
+	 * --duty-cycle PCT: the uprobes of the types that allow it (source_ops.duty_cycle) are
+	 * attached for PCT% of each second, and their values scaled to the whole recording;
+	 * 0: attached all along
+	 */
+	unsigned int duty_cycle;
 };
 
 /*
@@ -131,6 +137,13 @@ struct record_unwind_choice {
 
 /* NULL and errno on failure. */
 struct record *record__new(const struct record_opts *opts);
+/* A type of opts draws a timeline (--timeline): its source has the timeline op. */
+bool record_opts__has_timeline(const struct record_opts *opts);
+/*
+ * After record__finish: the timeline SVG of the first type that draws one, at path. 0, or a
+ * negative errno with err set.
+ */
+int record__write_timeline(struct record *r, const char *path, struct flame_err *err);
 /* NULL is fine. Detaches whatever is still attached. */
 void record__free(struct record *r);
 
@@ -151,6 +164,17 @@ int record__attach(struct record *r, struct flame_err *err);
 const char *record__describe(const struct record *r, char *buf, size_t size);
 /* Source i's summary line ("" when it has none), or NULL past the last source. */
 const char *record__summary(const struct record *r, size_t i, char *buf, size_t size);
+
+/*
+ * --duty-cycle: when the uprobes are next due to be detached or attached again (CLOCK_MONOTONIC),
+ * so that the loop ticks then; UINT64_MAX without one.
+ */
+uint64_t record__duty_next_ns(const struct record *r);
+/*
+ * --duty-cycle: "duty cycle 10%: values scaled by 9.85 (attached 10.2% of the time: ...)",
+ * after record__finish; NULL without one.
+ */
+const char *record__duty_summary(const struct record *r, char *buf, size_t size);
 
 /*
  * Wait up to timeout_ns for stack samples and exec events, and take them in as they come: the

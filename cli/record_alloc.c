@@ -613,6 +613,21 @@ static void retry_pending(struct alloc_source *c)
 	}
 }
 
+/* Is pid a command singe forked that has not exec'd yet (it still runs singe)? */
+static bool not_execd(int pid)
+{
+	char link[64], exe[4096], self[4096];
+	ssize_t n, m;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	m = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0 || m <= 0)
+		return false;
+	exe[n] = self[m] = '\0';
+	return !strcmp(exe, self);
+}
+
 /*
  * The probes are per process (the image op). A command has not exec'd yet: its libc is
  * probed now, where the loader will find it, so that its first allocations are seen (its
@@ -626,10 +641,11 @@ static int alloc_attach(struct source *s, struct flame_err *err)
 	const char *libc;
 
 	(void)err;
-	if (!record__opts(s->r)->follow_forks || !(libc = expected_libc(c)))
+	if (!(libc = expected_libc(c)))
 		return 0;
 	for (i = 0; i < n; i++)
-		probe_lib(c, libc, lib_of(c, libc), pids[i]);
+		if (not_execd(pids[i]))
+			probe_lib(c, libc, lib_of(c, libc), pids[i]);
 	return 0;
 }
 

@@ -20,6 +20,10 @@
  *   flip     (optional) point its programs at the other buffer of its in-kernel aggregation
  *   drain    (optional) read its in-kernel aggregation: record__add_stack() per entry; the
  *            buffer flipped away from, or every buffer at the end (all), when nothing writes
+ *   pause    (optional, --duty-cycle) the engine detaches every uprobe right after, at the
+ *            time given: stop taking events (a flag the programs read); what is in progress
+ *            ends then, as its end will not be seen
+ *   resume   (optional, --duty-cycle) every uprobe is back: take events again
  *   finish   (optional) at the end, before detach: what is still in progress (a block, a
  *            parked goroutine) counts up to now
  *   detach   stop its events
@@ -57,8 +61,9 @@ struct source_label {
 	int64_t num;
 };
 
-/* Labels of its own a type may give a sample (goroutine: goid and wait_reason). */
-#define SOURCE_MAX_LABELS 2
+/* Labels of its own a type may give a sample (goroutine: goid and wait_reason; pause: runtime,
+ * reason, gc_generation or gc_cycle). */
+#define SOURCE_MAX_LABELS 3
 
 struct source_sample_type {
 	const char *type, *unit; /* pprof's ValueType: "cpu", "nanoseconds" */
@@ -84,6 +89,12 @@ struct source_ops {
 	unsigned int nvalues;
 	const struct source_sample_type *types; /* nvalues of them; the first is the default */
 	const char *label_key;			/* its own label's name, or NULL */
+	/*
+	 * --duty-cycle may detach and re-attach it: every event it has comes through uprobes
+	 * attached with record__attach_uprobe*(), which the engine detaches and attaches again
+	 * by its schedule; its values are scaled by elapsed / attached time
+	 */
+	bool duty_cycle;
 
 	/* fill the options it sizes itself from that were left at 0 */
 	void (*resolve)(struct record_opts *opts);
@@ -94,6 +105,9 @@ struct source_ops {
 	int (*image)(struct source *s, uint32_t tgid, const struct proc_image *img);
 	void (*flip)(struct source *s);
 	int (*drain)(struct source *s, bool all);
+	/* at: CLOCK_MONOTONIC of the detach, or of the attach again */
+	int (*pause)(struct source *s, uint64_t at);
+	int (*resume)(struct source *s, uint64_t at);
 	int (*finish)(struct source *s);
 	void (*detach)(struct source *s);
 	int (*annotate)(struct source *s, struct profile *p);
@@ -110,6 +124,11 @@ struct source_ops {
 	int (*labels)(struct source *s, uint32_t value, struct source_label *out);
 	/* samples its programs saw, and lost in the kernel before any stack (a full map) */
 	void (*poll)(struct source *s, uint64_t *samples, uint64_t *lost);
+	/*
+	 * (optional) after the recording, draw its events on a time axis: an SVG at path
+	 * (--timeline), written whole or not at all. 0, or a negative errno with err set.
+	 */
+	int (*timeline)(struct source *s, const char *path, struct flame_err *err);
 	/* CLOCK_MONOTONIC of its first sample, 0 if none yet (optional) */
 	uint64_t (*first_sample)(struct source *s);
 	void (*free)(struct source *s);
@@ -177,7 +196,8 @@ void record__clear_stack_map(const struct bpf_map *map);
 /*
  * Attach prog as a uprobe at offset of the file at path, for process pid (its threads; -1:
  * every process running the file, with -a), once: the same (program, file, offset, pid) again
- * returns 0 at once. The engine keeps the link and detaches it with the source. 0, or a
+ * returns 0 at once. The engine keeps the link and detaches it with the source. While
+ * --duty-cycle has the uprobes detached, it is kept and goes in with the others. 0, or a
  * negative errno with err set (a one-line message naming the file).
  */
 int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char *path,
@@ -200,7 +220,12 @@ const char *record__row_stack(struct record *r, int64_t idx, unsigned int max_fr
 			      size_t size);
 /* Nanoseconds recorded so far (to the stop, once stopped). */
 uint64_t record__elapsed_ns(const struct record *r);
-/* Uprobes attached so far, over every source. */
+/*
+ * Nanoseconds the uprobes were attached so far: the elapsed time, or with --duty-cycle its
+ * attached part (measured).
+ */
+uint64_t record__attached_ns(const struct record *r);
+/* Uprobes attached so far, over every source (with --duty-cycle, detached or not). */
 size_t record__nr_uprobes(const struct record *r);
 /* Sum a per-CPU counter of map at index key (0 when unreadable). */
 uint64_t record__read_percpu(struct record *r, const struct bpf_map *map, uint32_t key);
