@@ -5,9 +5,10 @@
 # is one of:
 #   none       no profiler
 #   singe      singe record -t alloc -p PID (default --alloc-rate 512K)
+#   duty       the same with --duty-cycle 10
 #   bpftrace   a bpftrace one-liner counting the same probes (entries of malloc, calloc,
 #              realloc and free, returns of the first three): the floor for any uprobe tool
-# in turn (none, singe, bpftrace, none, ...); each profiled run is compared with the
+# in turn (none, singe, none, duty, none, bpftrace, ...); each profiled run is compared with the
 # unprofiled run just before it; the table gives the median of those ratios and their range,
 # and singe's call rate and estimated cost from its summary. Prints a Markdown table.
 #
@@ -40,6 +41,11 @@ run() {
 		"$SINGE" record -t alloc -p $pid -o "$TMP/a.pb.gz" >/dev/null 2>"$TMP/singe.err" &
 		prof=$!
 		;;
+	duty)
+		"$SINGE" record -t alloc --duty-cycle 10 -p $pid -o "$TMP/d.pb.gz" >/dev/null \
+			2>"$TMP/duty.err" &
+		prof=$!
+		;;
 	bpftrace)
 		"$BPFTRACE" -p $pid -e "uprobe:$LIBC:malloc,uprobe:$LIBC:calloc,uprobe:$LIBC:realloc,
 			uprobe:$LIBC:free,uretprobe:$LIBC:malloc,uretprobe:$LIBC:calloc,
@@ -52,7 +58,7 @@ run() {
 	awk '/rounds\/s/ { print $2 }' "$TMP/rate"
 }
 
-sides=(singe)
+sides=(singe duty)
 [[ -n $BPFTRACE ]] && sides+=(bpftrace)
 for side in "${sides[@]}"; do : >"$TMP/ratios-$side"; done
 : >"$TMP/base"
@@ -67,6 +73,7 @@ done
 calls=$(sed -n 's/.*alloc: [0-9]* allocation calls (\([0-9]*\)\/s.*, [0-9]* frees (\([0-9]*\)\/s).*/\1 allocations\/s, \2 frees\/s/p' "$TMP/singe.err")
 cost=$(sed -n 's/.*(\([0-9.]*%\) of one CPU).*/\1/p' "$TMP/singe.err")
 hits=$(awk '/@hits/ { print $2 }' "$TMP/bt.out" 2>/dev/null || true)
+dutyline=$(sed -n 's/.*duty cycle 10%: values scaled by \([0-9.]*\) (attached \([0-9]*%\) of the time.*/scaled by \1, attached \2 of the time/p' "$TMP/duty.err")
 
 echo "### Allocation profiling (\`singe record -t alloc\`, root)"
 echo
@@ -80,6 +87,7 @@ median_base=$(sort -n "$TMP/base" | awk '{ v[NR] = $1 } END { print v[int((NR + 
 for side in "${sides[@]}"; do
 	case $side in
 	singe) what="singe -t alloc (--alloc-rate 512K; last run: ${calls:-?}, estimated cost ${cost:-?} of one CPU)" ;;
+	duty) what="singe -t alloc --duty-cycle 10 (last run: ${dutyline:-?})" ;;
 	bpftrace) what="bpftrace: the same 4 uprobes + 3 uretprobes, counting only (last run: ${hits:-?} hits)" ;;
 	esac
 	sort -n "$TMP/ratios-$side" | awk -v name="$what" -v b="$median_base" '

@@ -115,8 +115,8 @@ static const char record_usage[] =
 	"                           kernel frames only, an interrupt's its entry\n"
 	"      --timeline FILE.svg  pause: the pauses on a time axis, GC cycles and a latency\n"
 	"                           heatmap, as an SVG (see -t pause below)\n"
-	"      --duty-cycle PCT     goroutine: keep the uprobes in for the first PCT%% (1-100)\n"
-	"                           of each second and out for the rest, so a busy program\n"
+	"      --duty-cycle PCT     goroutine, alloc: keep the uprobes in for the first PCT%%\n"
+	"                           (1-100) of each second and out for the rest, so a busy program\n"
 	"                           pays their cost only that share of the time; the values\n"
 	"                           are scaled by elapsed / attached time, and the profile\n"
 	"                           says so\n"
@@ -205,8 +205,8 @@ static const char record_usage[] =
 	"default rate); native code traps on every call, ~7.7 us an allocation and ~6 us a\n"
 	"free here, whatever the rate: a malloc-heavy program runs hundreds of times slower\n"
 	"while recorded (the summary prints the call rate and the estimated cost); record\n"
-	"busy services briefly (-d). Not built yet: --duty-cycle for alloc, an in-process\n"
-	"sampler without traps.\n"
+	"busy services briefly (-d), or with --duty-cycle PCT (allocations scaled; in use is\n"
+	"not tracked then). Not built yet: an in-process sampler without traps.\n"
 	"\n"
 	"examples:\n"
 	"  sudo singe record -p 1234 -d 10 -o cpu.pb.gz -o cpu.svg\n"
@@ -542,6 +542,11 @@ static int check_alloc(const struct record_cmd *cmd)
 	if (!alloc && (cmd->opts.leaks || cmd->alloc_rate_set)) {
 		pr_err("%s is for the alloc type: add -t alloc",
 		       cmd->opts.leaks ? "--leaks" : "--alloc-rate");
+		return -EINVAL;
+	}
+	if (alloc && cmd->opts.leaks && cmd->opts.duty_cycle) {
+		pr_err("--leaks needs every free seen, which --duty-cycle misses while the probes "
+		       "are out: drop one of them");
 		return -EINVAL;
 	}
 	if (alloc && cmd->all) {

@@ -29,8 +29,10 @@
  * Go 1.23): nothing to ride on, which the summary says in one line.
  *
  * Uprobe-based: every call traps (about 6 us an entry, 7.7 us with the uretprobe). The
- * summary prints the call rates and the estimated cost; --duty-cycle (issue 14, in progress)
- * applies to this type like to goroutine: its probes all go through the engine.
+ * summary prints the call rates and the estimated cost. --duty-cycle applies: the engine
+ * detaches and re-attaches every probe and scales the values; in use is then not tracked
+ * (frees made while detached are not seen), and a call whose return was missed is ended by
+ * the programs' 10 ms staleness rule.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -797,6 +799,11 @@ static int alloc_finish(struct source *s)
 	size_t i;
 	int ret = alloc_drain(s, true);
 
+	/* --duty-cycle: frees made while the probes were out were not seen */
+	if (record__opts(s->r)->duty_cycle) {
+		c->finished = true;
+		return ret;
+	}
 	for (i = 0; i < c->blocks.len && !ret; i++) {
 		const struct alloc_block *b = &c->blocks.v[i];
 		int64_t values[4] = {0};
@@ -888,7 +895,7 @@ static const char *rates_line(struct alloc_source *c, char *buf, size_t size)
 	uint64_t lost = record__read_percpu(r, m, ALLOC_STAT_PENDING_FULL) +
 			record__read_percpu(r, m, ALLOC_STAT_EVENTS_LOST);
 	uint64_t untracked = record__read_percpu(r, m, ALLOC_STAT_LIVE_FULL);
-	double secs = record__elapsed_ns(r) / 1e9, cost_ms;
+	double secs = record__attached_ns(r) / 1e9, cost_ms;
 	char b1[32];
 	size_t n;
 
@@ -901,7 +908,8 @@ static const char *rates_line(struct alloc_source *c, char *buf, size_t size)
 	n = snprintf(buf, size,
 		     "alloc: %llu allocation calls (%.0f/s, %s/s asked for), %llu frees (%.0f/s); "
 		     "%llu sampled, %llu of them freed, %zu live at the end; estimated cost of "
-		     "the probes %.1f ms of the programs' CPU time (%.2f%% of one CPU), at ~7.7 us "
+		     "the probes %.1f ms of the programs' CPU time (%.2f%% of one CPU while "
+		     "attached), at ~7.7 us "
 		     "an allocation and ~6 us a free",
 		     (unsigned long long)calls, calls / secs,
 		     human_bytes(bytes / secs, b1, sizeof(b1)), (unsigned long long)frees,
@@ -955,7 +963,7 @@ static int add_comment(struct profile *p, const char *text)
 /* Per process: the estimated allocation rate and what it still held. */
 static int add_process_lines(struct alloc_source *c, struct profile *p)
 {
-	double secs = record__elapsed_ns(c->base.r) / 1e9;
+	double secs = record__attached_ns(c->base.r) / 1e9;
 	char text[256], b1[32], b2[32];
 	unsigned int i;
 	int ret = 0;
@@ -1003,6 +1011,9 @@ static int add_top_sites(struct alloc_source *c, struct profile *p)
 	size_t i, n = 0, m;
 	int64_t total = 0;
 	char name[512], text[768], b1[32];
+	/* --duty-cycle: to the whole recording, as the profile's values are */
+	uint64_t attached = record__attached_ns(c->base.r);
+	double scale = attached ? (double)record__elapsed_ns(c->base.r) / attached : 1;
 	int ret = 0;
 
 	for (i = 0; i < c->nrow_bytes; i++)
@@ -1035,7 +1046,7 @@ static int add_top_sites(struct alloc_source *c, struct profile *p)
 		for (i = 0; i < m && i < 5 && !ret; i++) {
 			snprintf(text, sizeof(text), "alloc: top site %zu: %.1f%% (%s) at %s",
 				 i + 1, total ? 100.0 * sites[i].bytes / total : 0.0,
-				 human_bytes((double)sites[i].bytes, b1, sizeof(b1)),
+				 human_bytes((double)sites[i].bytes * scale, b1, sizeof(b1)),
 				 sites[i].name);
 			ret = add_comment(p, text);
 		}
@@ -1104,6 +1115,11 @@ static int alloc_annotate(struct source *s, struct profile *p)
 			 c->first_problem[0] ? "; " : "", c->first_problem);
 		ret = add_comment(p, text);
 	}
+	if (!ret && record__opts(s->r)->duty_cycle)
+		ret = add_comment(p, "alloc: --duty-cycle: allocations are scaled to the whole "
+				     "recording; in use is not tracked (the frees made while the "
+				     "probes were out are not seen): inuse_objects and inuse_space "
+				     "are 0");
 	ret = ret ?: add_process_lines(c, p);
 	ret = ret ?: add_top_sites(c, p);
 	return ret ?: add_leak_lines(c, p);
@@ -1129,9 +1145,10 @@ static const struct source_sample_type alloc_types[] = {
 	{"inuse_space", "bytes"},
 };
 
-/* uprobe-based: --duty-cycle (being built in the engine) applies to it */
 const struct source_ops alloc_source_ops = {
 	.name = "alloc",
+	/* every probe goes through the engine (record__attach_uprobe*, _uretprobe) */
+	.duty_cycle = true,
 	.about = "where code allocates memory (malloc family, Go's sampler) and what it holds",
 	.nvalues = 4,
 	.types = alloc_types,

@@ -10,8 +10,10 @@
 #  - --leaks lists keep_in_ring's stack in the summary, and singe report shows it;
 #  - the summary gives the call rate and the estimated cost, and every call is seen (the
 #    BPF counter of calls against the program's known number, with -- CMD);
-#  - go tool pprof reads the profile, inuse_space by default.
-# And the errors: -t alloc with -a, --leaks or --alloc-rate without -t alloc, a bad rate.
+#  - go tool pprof reads the profile, inuse_space by default;
+#  - with --duty-cycle 50 the split holds and the summary says in use is not tracked.
+# And the errors: -t alloc with -a, --leaks or --alloc-rate without -t alloc, a bad rate,
+# --leaks with --duty-cycle.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
 [[ -x $SINGE ]] || SINGE=./singe
@@ -135,7 +137,30 @@ share_check "-p" "$TMP/pid-alloc.folded"
 "$SINGE" convert "$TMP/pid.pb.gz" -o "$TMP/pid-inuse.folded" --sample-type inuse_space
 inuse_check "-p" "$TMP/pid-inuse.folded"
 
+# --- by PID, duty-cycled: the split holds, in use is not tracked and said so ---------------
+"$ALLOC" -d 8 >"$TMP/duty.out" 2>/dev/null &
+pid=$!
+PIDS+=("$pid")
+sleep 0.5
+"$SINGE" record -t alloc --alloc-rate $RATE --duty-cycle 50 -p "$pid" -d 4 \
+	-o "$TMP/duty.pb.gz" >/dev/null 2>"$TMP/duty.err"
+rc=$?
+wait "$pid"
+prc=$?
+if [[ $rc == 0 && $prc == 0 ]] && grep -q 'alloc: --duty-cycle: .*in use is not tracked' "$TMP/duty.err" &&
+	grep -q 'duty cycle 50%: values scaled by' "$TMP/duty.err"; then
+	pass "--duty-cycle 50: exits 0, values scaled, in use said not tracked"
+else
+	fail "--duty-cycle 50" "singe $rc, program $prc: $(grep -E 'duty|alloc: --' "$TMP/duty.err" | head -c 300)"
+fi
+"$SINGE" convert "$TMP/duty.pb.gz" -o "$TMP/duty-alloc.folded" --sample-type alloc_space
+share_check "--duty-cycle 50" "$TMP/duty-alloc.folded"
+
 # --- errors ---------------------------------------------------------------------------------
+expect_exit "--leaks with --duty-cycle" 2 "$SINGE" record -t alloc --leaks --duty-cycle 50 \
+	-o "$TMP/x.pb.gz" -- true &&
+	stderr_one_line "--leaks with --duty-cycle: one line" "drop one of them"
+
 expect_exit "-t alloc -a is refused" 2 "$SINGE" record -t alloc -a -d 1 -o "$TMP/x.pb.gz" &&
 	stderr_one_line "-t alloc -a: one line" "give -p PID or -- CMD"
 expect_exit "--leaks without -t alloc" 2 "$SINGE" record --leaks -o "$TMP/x.pb.gz" -- true &&
