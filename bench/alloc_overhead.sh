@@ -71,7 +71,7 @@ for ((i = 0; i < PAIRS; i++)); do
 	done
 done
 calls=$(sed -n 's/.*alloc: [0-9]* allocation calls (\([0-9]*\)\/s.*, [0-9]* frees (\([0-9]*\)\/s).*/\1 allocations\/s, \2 frees\/s/p' "$TMP/singe.err")
-cost=$(sed -n 's/.*(\([0-9.]*%\) of one CPU).*/\1/p' "$TMP/singe.err")
+cost=$(sed -n 's/.*(\([0-9.]*%\) of one CPU.*/\1/p' "$TMP/singe.err")
 hits=$(awk '/@hits/ { print $2 }' "$TMP/bt.out" 2>/dev/null || true)
 dutyline=$(sed -n 's/.*duty cycle 10%: values scaled by \([0-9.]*\) (attached \([0-9]*%\) of the time.*/scaled by \1, attached \2 of the time/p' "$TMP/duty.err")
 

@@ -55,6 +55,7 @@
 #include "alloc_blocks.h"
 #include "clock.h"
 #include "go_runtime.h"
+#include "log.h"
 #include "profile.h"
 #include "record.h"
 #include "record_stacks.h"
@@ -915,8 +916,10 @@ static const char *rates_line(struct alloc_source *c, char *buf, size_t size)
 		     human_bytes(bytes / secs, b1, sizeof(b1)), (unsigned long long)frees,
 		     frees / secs, (unsigned long long)sampled, (unsigned long long)freed,
 		     c->blocks.len, cost_ms, cost_ms / 10 / secs);
-	if (n < size && getenv("SINGE_ALLOC_DEBUG"))
-		n += snprintf(buf + n, size - n, " [hits %llu nested %llu failed %llu]",
+	/* -v: the probe hits behind the estimate, and the calls the allocator made to itself */
+	if (n < size && log_verbosity >= 1)
+		n += snprintf(buf + n, size - n,
+			      " (-v: %llu probe hits, %llu nested calls not counted, %llu failed)",
 			      (unsigned long long)record__read_percpu(r, m, ALLOC_STAT_HITS),
 			      (unsigned long long)nested,
 			      (unsigned long long)record__read_percpu(r, m, ALLOC_STAT_FAILED));
