@@ -861,6 +861,14 @@ int64_t record__add_row(struct record *r, const struct stack_key *k, const int64
 	return ret < 0 ? ret : idx;
 }
 
+/* The events values stand for: its first value, or one for a type whose values are estimates. */
+static uint64_t events_of(const struct source *s, const int64_t *values)
+{
+	if (!values)
+		return 0;
+	return s->ops->estimates ? 1 : (uint64_t)values[0];
+}
+
 int64_t record__add_stack_row(struct record *r, const struct source *s, struct stack_key *k,
 			      const int64_t *values, uint32_t label, bool fp_walk,
 			      uint64_t leaf_ret)
@@ -882,10 +890,10 @@ int64_t record__add_stack_row(struct record *r, const struct source *s, struct s
 		if ((ret = record__keep_leaf_caller(r, &copy, leaf_ret)))
 			return ret;
 		/* a type's first value counts its events (samples, switches, parks...) */
-		record__count_walk(r, &copy, values ? values[0] : 0);
+		record__count_walk(r, &copy, events_of(s, values));
 	} else if (values) {
 		/* a user part the type unwound itself (offcpu's copies), or none */
-		r->stats.drained += values[0];
+		r->stats.drained += events_of(s, values);
 	}
 	return record__add_row(r, &copy, row, fp_walk);
 }

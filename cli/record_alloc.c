@@ -1152,6 +1152,7 @@ const struct source_ops alloc_source_ops = {
 	.name = "alloc",
 	/* every probe goes through the engine (record__attach_uprobe*, _uretprobe) */
 	.duty_cycle = true,
+	.estimates = true,
 	.about = "where code allocates memory (malloc family, Go's sampler) and what it holds",
 	.nvalues = 4,
 	.types = alloc_types,

@@ -95,6 +95,11 @@ struct source_ops {
 	 * by its schedule; its values are scaled by elapsed / attached time
 	 */
 	bool duty_cycle;
+	/*
+	 * Its values are estimates (alloc: the allocations a sample stands for), so each stack
+	 * it adds with values counts as one sample, not as its first value
+	 */
+	bool estimates;
 
 	/* fill the options it sizes itself from that were left at 0 */
 	void (*resolve)(struct record_opts *opts);
