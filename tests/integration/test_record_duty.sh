@@ -32,7 +32,7 @@ for type in cpu offcpu pause cpu,goroutine; do
 	expect_exit "-t $type --duty-cycle 50: exit 2" 2 "$SINGE" record -t $type --duty-cycle 50 \
 		-o "$TMP/bad.pb.gz" -- true &&
 		stderr_one_line "-t $type --duty-cycle 50: one line naming the fix" \
-			"--duty-cycle works with -t goroutine only.*drop --duty-cycle"
+			"--duty-cycle works with -t goroutine, alloc only.*drop --duty-cycle"
 done
 if [[ -e $TMP/bad.pb.gz ]]; then
 	fail "rejected options write nothing" "$TMP/bad.pb.gz exists"
