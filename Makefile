@@ -58,7 +58,14 @@ all: deps build
 deps:
 	$(Q)bash scripts/deps.sh
 
-build: singe $(OUTPUT)/singe-san
+build: singe $(OUTPUT)/singe-san $(OUTPUT)/libsinge-alloc.so
+
+# The in-process sampler of record -t alloc --alloc-preload (preloaded into a command), found
+# beside the singe binary, in .output/, or in $(PREFIX)/lib/singe/.
+$(OUTPUT)/libsinge-alloc.so: preload/alloc_preload.c | $(OUTPUT)
+	$(call msg,CC-SO,$@)
+	$(Q)$(CC) -O2 -g -std=gnu11 $(WARNINGS) -fPIC -shared -fno-omit-frame-pointer \
+		-fvisibility=hidden -o $@ $< -lm
 
 singe: $(CLI_OBJS) $(FLAME_OBJS)
 	$(call msg,LINK,$@)
@@ -151,12 +158,13 @@ demo: deps build
 bench: deps build $(OUTPUT)/bench/gen $(OUTPUT)/bench/diff_sim
 	$(Q)bash bench/run.sh
 
-install: singe
+install: singe $(OUTPUT)/libsinge-alloc.so
 	$(Q)install -D -m 0755 singe $(DESTDIR)$(PREFIX)/bin/singe
 	$(Q)install -D -m 0644 docs/singe.1 $(DESTDIR)$(PREFIX)/share/man/man1/singe.1
+	$(Q)install -D -m 0644 $(OUTPUT)/libsinge-alloc.so $(DESTDIR)$(PREFIX)/lib/singe/libsinge-alloc.so
 
 format:
-	$(Q)clang-format -i $(FLAME_SRCS) $(CLI_SRCS) flame/*.h cli/*.h bpf/*.h $(BPF_SRCS) \
+	$(Q)clang-format -i $(FLAME_SRCS) $(CLI_SRCS) flame/*.h cli/*.h bpf/*.h $(BPF_SRCS) preload/*.c \
 		examples/c/*.c bench/*.c $(UNIT_SRCS) $(FUZZ_SRCS)
 
 clean:

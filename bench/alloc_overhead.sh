@@ -6,6 +6,8 @@
 #   none       no profiler
 #   singe      singe record -t alloc -p PID (default --alloc-rate 512K)
 #   duty       the same with --duty-cycle 10
+#   preload    singe record -t alloc --alloc-preload -- CMD: the sampler preloaded into the
+#              command (libsinge-alloc.so), which traps only on sampled allocations
 #   bpftrace   a bpftrace one-liner counting the same probes (entries of malloc, calloc,
 #              realloc and free, returns of the first three): the floor for any uprobe tool
 # in turn (none, singe, none, duty, none, bpftrace, ...); each profiled run is compared with the
@@ -34,6 +36,13 @@ BPFTRACE=$(command -v bpftrace || true)
 # run SIDE: the example's rounds/s after the warm-up, with SIDE attached by PID
 run() {
 	local side=$1 pid prof=
+	if [[ $side == preload ]]; then
+		# a command: the sampler is preloaded into it, singe probes its two functions
+		"$SINGE" record -t alloc --alloc-preload -o "$TMP/p.pb.gz" -- \
+			"$ALLOC" -d $RUN -w $WARM >/dev/null 2>"$TMP/rate"
+		awk '/rounds\/s/ { print $2 }' "$TMP/rate"
+		return
+	fi
 	"$ALLOC" -d $RUN -w $WARM >/dev/null 2>"$TMP/rate" &
 	pid=$!
 	case $side in
@@ -58,7 +67,7 @@ run() {
 	awk '/rounds\/s/ { print $2 }' "$TMP/rate"
 }
 
-sides=(singe duty)
+sides=(singe duty preload)
 [[ -n $BPFTRACE ]] && sides+=(bpftrace)
 for side in "${sides[@]}"; do : >"$TMP/ratios-$side"; done
 : >"$TMP/base"
@@ -73,6 +82,7 @@ done
 calls=$(sed -n 's/.*alloc: [0-9]* allocation calls (\([0-9]*\)\/s.*, [0-9]* frees (\([0-9]*\)\/s).*/\1 allocations\/s, \2 frees\/s/p' "$TMP/singe.err")
 cost=$(sed -n 's/.*(\([0-9.]*%\) of one CPU.*/\1/p' "$TMP/singe.err")
 hits=$(awk '/@hits/ { print $2 }' "$TMP/bt.out" 2>/dev/null || true)
+presampled=$(sed -n 's/.*command exited after [0-9.]* s: \([0-9]*\) samples.*/\1 samples/p' "$TMP/rate")
 dutyline=$(sed -n 's/.*duty cycle 10%: values scaled by \([0-9.]*\) (attached \([0-9]*%\) of the time.*/scaled by \1, attached \2 of the time/p' "$TMP/duty.err")
 
 echo "### Allocation profiling (\`singe record -t alloc\`, root)"
@@ -88,6 +98,7 @@ for side in "${sides[@]}"; do
 	case $side in
 	singe) what="singe -t alloc (--alloc-rate 512K; last run: ${calls:-?}, estimated cost ${cost:-?} of one CPU)" ;;
 	duty) what="singe -t alloc --duty-cycle 10 (last run: ${dutyline:-?})" ;;
+	preload) what="singe -t alloc --alloc-preload -- CMD (the program samples itself; last run: ${presampled:-?})" ;;
 	bpftrace) what="bpftrace: the same 4 uprobes + 3 uretprobes, counting only (last run: ${hits:-?} hits)" ;;
 	esac
 	sort -n "$TMP/ratios-$side" | awk -v name="$what" -v b="$median_base" '

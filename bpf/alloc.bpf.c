@@ -295,6 +295,68 @@ int free_entry(struct pt_regs *ctx)
 }
 
 /*
+ * --alloc-preload: libsinge-alloc.so in the program samples by bytes itself and calls
+ * singe_alloc_sampled(block DI, size SI) for a sampled allocation and singe_alloc_freed(block
+ * DI) when it is freed: one trap per sample, none per call.
+ */
+SEC("uprobe")
+int preload_sampled(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, zero = 0;
+	struct alloc_event *e;
+	__u64 size;
+	long n;
+
+	alloc_stat_add(ALLOC_STAT_HITS, 1);
+	if (!is_target(tgid))
+		return 0;
+	e = bpf_map_lookup_elem(&alloc_scratch, &zero);
+	if (!e)
+		return 0;
+	e->h.kind = ALLOC_EV_ALLOC;
+	e->h.tgid = tgid;
+	e->h.tid = (__u32)id;
+	e->h.exec_gen = exec_gen_of(tgid);
+	e->h.addr = ctx->di;
+	e->h.size = ctx->si;
+	e->h.time_ns = bpf_ktime_get_ns();
+	e->h.leaf_ret = user_word(ctx->sp); /* the library's malloc, calloc... */
+	e->h.out = 0;
+	e->h.func = 0;
+	e->h.flags = 0;
+	e->h.pad = 0;
+	n = bpf_get_stack(ctx, e->user, sizeof(e->user), BPF_F_USER_STACK);
+	e->h.nuser = n > 0 ? n / sizeof(__u64) : 0;
+	size = sizeof(e->h) + (__u64)e->h.nuser * sizeof(__u64);
+	if (size > sizeof(*e) || bpf_ringbuf_output(&alloc_events, e, size, BPF_RB_NO_WAKEUP)) {
+		alloc_stat_add(ALLOC_STAT_EVENTS_LOST, 1);
+		return 0;
+	}
+	alloc_stat_add(ALLOC_STAT_SAMPLED, 1);
+	remember_comm(bpf_get_current_task_btf(), tgid, (__u32)id);
+	return 0;
+}
+
+SEC("uprobe")
+int preload_freed(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct alloc_head e = {.kind = ALLOC_EV_FREE, .tgid = id >> 32, .tid = (__u32)id};
+
+	alloc_stat_add(ALLOC_STAT_HITS, 1);
+	if (!is_target(e.tgid))
+		return 0;
+	e.addr = ctx->di;
+	e.time_ns = bpf_ktime_get_ns();
+	if (bpf_ringbuf_output(&alloc_events, &e, sizeof(e), BPF_RB_NO_WAKEUP))
+		alloc_stat_add(ALLOC_STAT_EVENTS_LOST, 1);
+	else
+		alloc_stat_add(ALLOC_STAT_FREED, 1);
+	return 0;
+}
+
+/*
  * Go: the runtime's own sampler (one hit per MemProfileRate bytes on average), so nothing is
  * sampled here. Go's register ABI: runtime.profilealloc(mp AX, x BX, size CX), the
  * allocating goroutine's stack from its frame pointers. Never a uretprobe on Go code.

@@ -116,7 +116,8 @@ static const char record_usage[] =
 	"      --timeline FILE.svg  pause: the pauses on a time axis, GC cycles and a latency\n"
 	"                           heatmap, as an SVG (see -t pause below)\n"
 	"      --duty-cycle PCT     goroutine, alloc: keep the uprobes in for the first PCT%%\n"
-	"                           (1-100) of each second and out for the rest, so a busy program\n"
+	"                           (1-100) of each second and out for the rest, so a busy "
+	"program\n"
 	"                           pays their cost only that share of the time; the values\n"
 	"                           are scaled by elapsed / attached time, and the profile\n"
 	"                           says so\n"
@@ -237,6 +238,7 @@ enum {
 	OPT_WAKERS,
 	OPT_ALLOC_RATE,
 	OPT_LEAKS,
+	OPT_ALLOC_PRELOAD,
 	OPT_TIMELINE,
 	OPT_DUTY_CYCLE,
 };
@@ -266,6 +268,7 @@ static const struct option record_options[] = {
 	{"wakers", no_argument, NULL, OPT_WAKERS},
 	{"alloc-rate", required_argument, NULL, OPT_ALLOC_RATE},
 	{"leaks", no_argument, NULL, OPT_LEAKS},
+	{"alloc-preload", no_argument, NULL, OPT_ALLOC_PRELOAD},
 	{"timeline", required_argument, NULL, OPT_TIMELINE},
 	{"duty-cycle", required_argument, NULL, OPT_DUTY_CYCLE},
 	{"process-roots", required_argument, NULL, OPT_PROCESS_ROOTS},
@@ -281,6 +284,7 @@ struct record_cmd {
 	char **cmd_argv;
 	bool all;
 	bool alloc_rate_set; /* --alloc-rate was given */
+	bool alloc_preload;  /* --alloc-preload */
 	double duration;     /* seconds, 0 = unlimited */
 	const char *outputs[MAX_OUTPUTS];
 	int noutputs;
@@ -476,6 +480,9 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 	case OPT_LEAKS:
 		cmd->opts.leaks = true;
 		return 0;
+	case OPT_ALLOC_PRELOAD:
+		cmd->alloc_preload = true;
+		return 0;
 	case OPT_TIMELINE:
 		cmd->timeline = arg;
 		return 0;
@@ -532,16 +539,71 @@ static bool has_type(const struct record_opts *opts, const char *name)
 }
 
 /*
+ * libsinge-alloc.so (--alloc-preload): beside singe, in its .output/, or installed in
+ * ../lib/singe/. 0 or -ENOENT.
+ */
+static int find_preload(char *out, size_t size)
+{
+	static const char *const where[] = {"", "/.output", "/../lib/singe"};
+	char self[4096], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	size_t i;
+
+	if (n <= 0)
+		return -ENOENT;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')))
+		*slash = '\0';
+	for (i = 0; i < ARRAY_SIZE(where); i++) {
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%s%s/libsinge-alloc.so", self, where[i]);
+		if (!access(path, R_OK) && realpath(path, out) && strlen(out) < size)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/* --alloc-preload: the command starts with the in-process sampler (LD_PRELOAD). */
+static int set_preload(struct record_cmd *cmd)
+{
+	static char lib[PATH_MAX];
+	char rate[32], *env;
+	const char *old = getenv("LD_PRELOAD");
+
+	if (!cmd->cmd_argv) {
+		pr_err("--alloc-preload starts a command with singe's sampler preloaded: give -- "
+		       "CMD (for -p, leave it out)");
+		return -EINVAL;
+	}
+	if (find_preload(lib, sizeof(lib))) {
+		pr_err("--alloc-preload: libsinge-alloc.so not found beside singe (run 'make' or "
+		       "'make install')");
+		return -ENOENT;
+	}
+	if (asprintf(&env, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "") < 0)
+		return -ENOMEM;
+	snprintf(rate, sizeof(rate), "%llu", (unsigned long long)cmd->opts.alloc_rate);
+	setenv("LD_PRELOAD", env, 1);
+	setenv("SINGE_ALLOC_RATE", rate, 1);
+	free(env);
+	cmd->opts.alloc_preload = lib;
+	return 0;
+}
+
+/*
  * --alloc-rate and --leaks are alloc's; and alloc probes every call of the malloc family:
  * with -a it would slow down every process on the machine.
  */
-static int check_alloc(const struct record_cmd *cmd)
+static int check_alloc(struct record_cmd *cmd)
 {
 	bool alloc = has_type(&cmd->opts, "alloc");
 
-	if (!alloc && (cmd->opts.leaks || cmd->alloc_rate_set)) {
-		pr_err("%s is for the alloc type: add -t alloc",
-		       cmd->opts.leaks ? "--leaks" : "--alloc-rate");
+	if (!alloc && (cmd->opts.leaks || cmd->alloc_rate_set || cmd->alloc_preload)) {
+		pr_err("%s is for the alloc type: add -t alloc", cmd->opts.leaks ? "--leaks"
+								 : cmd->alloc_preload
+									 ? "--alloc-preload"
+									 : "--alloc-rate");
 		return -EINVAL;
 	}
 	if (alloc && cmd->opts.leaks && cmd->opts.duty_cycle) {
@@ -554,7 +616,7 @@ static int check_alloc(const struct record_cmd *cmd)
 		       "CMD, not -a (it would slow down every process on the machine)");
 		return -EINVAL;
 	}
-	return 0;
+	return alloc && cmd->alloc_preload ? set_preload(cmd) : 0;
 }
 
 /* --wakers draws offcpu's blocks: without -t offcpu it would silently do nothing. */

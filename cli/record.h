@@ -60,6 +60,7 @@ struct record_opts {
 	bool wakers;		 /* offcpu: each block's waker's stack above it (--wakers) */
 	uint64_t alloc_rate;	 /* alloc: mean bytes between samples (--alloc-rate) */
 	bool leaks;		 /* alloc: list the blocks still live at the end (--leaks) */
+	const char *alloc_preload; /* alloc: libsinge-alloc.so preloaded into -- CMD, or NULL */
 	/*
 	 * --duty-cycle PCT: the uprobes of the types that allow it (source_ops.duty_cycle) are
 	 * attached for PCT% of each second, and their values scaled to the whole recording;

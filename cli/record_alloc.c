@@ -147,6 +147,7 @@ struct alloc_source {
 	struct alloc_go_proc go_procs[MAX_GO_PROCS];
 	unsigned int ngo_procs;
 	bool rate_assumed;   /* a Go process whose MemProfileRate could not be read */
+	bool preloaded;	     /* --alloc-preload's sampler probed */
 	size_t no_allocator; /* targets without an allocator singe can probe */
 	struct alloc_pending pending[256];
 	unsigned int npending;
@@ -341,6 +342,51 @@ static bool is_loader(const char *path)
 	return !strncmp(base_name(path), "ld-", 3);
 }
 
+#define PRELOAD_LIB "libsinge-alloc.so"
+
+/*
+ * --alloc-preload: the sampler's two functions in libsinge-alloc.so at path, for pid. 0, or a
+ * negative errno (the reason noted).
+ */
+static int probe_preload(struct alloc_source *c, const char *path, int pid)
+{
+	struct flame_err err = {{0}};
+	struct uprobe_func sampled, freed;
+	int ret = uprobe__find(path, "singe_alloc_sampled", &sampled);
+
+	ret = ret ?: uprobe__find(path, "singe_alloc_freed", &freed);
+	if (ret) {
+		note_problem(c, "%.120s: %s", path,
+			     "singe_alloc_sampled or singe_alloc_freed not found");
+		return ret;
+	}
+	ret = record__attach_uprobe(c->base.r, c->skel->progs.preload_freed, path, freed.offset,
+				    pid, &err);
+	ret = ret
+		      ?: record__attach_uprobe(c->base.r, c->skel->progs.preload_sampled, path,
+					       sampled.offset, pid, &err);
+	if (ret) {
+		note_problem(c, "%.190s%s", err.msg, "");
+		return ret;
+	}
+	if (!c->nallocators)
+		snprintf(c->allocators[c->nallocators++], sizeof(c->allocators[0]), "%s", path);
+	c->preloaded = true;
+	return 0;
+}
+
+/* The preload library mapped in img, or NULL. */
+static const char *preload_mapped(const struct proc_image *img)
+{
+	size_t i;
+
+	for (i = 0; img->maps && i < img->maps->len; i++)
+		if (img->maps->maps[i].executable && !img->maps->maps[i].deleted &&
+		    !strcmp(base_name(img->maps->maps[i].path), PRELOAD_LIB))
+			return img->maps->maps[i].path;
+	return NULL;
+}
+
 /* Probe the allocator l (the file at path) for process pid: the returns first, then free. */
 static int probe_lib(struct alloc_source *c, const char *path, const struct alloc_lib *l, int pid)
 {
@@ -417,6 +463,9 @@ static int probe_process(struct alloc_source *c, uint32_t tgid, const struct pro
 	size_t i;
 
 	*is_go = false;
+	/* --alloc-preload: the program samples itself; libc is not probed */
+	if ((libc = preload_mapped(img)))
+		return probe_preload(c, libc, (int)tgid) ?: 1;
 	if (img->exe[0] && (l = lib_of(c, img->exe))) {
 		*is_go = l->err == -EMEDIUMTYPE;
 		if (!l->err)
@@ -583,6 +632,11 @@ static int alloc_image(struct source *s, uint32_t tgid, const struct proc_image 
 		add_pending(c, tgid);
 		return 0;
 	}
+	/* --alloc-preload: the loader maps the sampler next (probed before the exec) */
+	if (record__opts(s->r)->alloc_preload) {
+		add_pending(c, tgid);
+		return 0;
+	}
 	/* just exec'd: the loader maps libc next; probe it there now, and look again */
 	libc = expected_libc(c);
 	if (libc && !probe_lib(c, libc, lib_of(c, libc), (int)tgid)) {
@@ -643,12 +697,19 @@ static int alloc_attach(struct source *s, struct flame_err *err)
 	size_t n = record__targets(s->r, &pids), i;
 	const char *libc;
 
+	const char *preload = record__opts(s->r)->alloc_preload;
+
 	(void)err;
-	if (!(libc = expected_libc(c)))
+	if (!preload && !(libc = expected_libc(c)))
 		return 0;
-	for (i = 0; i < n; i++)
-		if (not_execd(pids[i]))
+	for (i = 0; i < n; i++) {
+		if (!not_execd(pids[i]))
+			continue;
+		if (preload)
+			probe_preload(c, preload, pids[i]);
+		else
 			probe_lib(c, libc, lib_of(c, libc), pids[i]);
+	}
 	return 0;
 }
 
@@ -863,7 +924,12 @@ static const char *alloc_describe(struct source *s, char *buf, size_t size)
 	size_t n;
 	unsigned int i;
 
-	if (c->go_probed && !c->processes)
+	if (c->preloaded)
+		n = snprintf(buf, size,
+			     "uprobes on the in-process sampler (--alloc-preload), which samples "
+			     "every %s allocated on average in the program",
+			     human_bytes((double)c->rate, rate, sizeof(rate)));
+	else if (c->go_probed && !c->processes)
 		n = snprintf(buf, size,
 			     "uprobes on runtime.profilealloc (Go's own sampler) and "
 			     "runtime.freeSpecial in %zu Go process%s (%s)",
@@ -1104,8 +1170,15 @@ static int alloc_annotate(struct source *s, struct profile *p)
 
 	snprintf(text, sizeof(text), "alloc: probes: %s", alloc_describe(s, what, sizeof(what)));
 	ret = add_comment(p, text);
-	if (c->processes || !c->go_probed)
+	if ((c->processes || !c->go_probed) && !c->preloaded)
 		ret = ret ?: add_comment(p, rates_line(c, text, sizeof(text)));
+	if (c->preloaded)
+		ret = ret
+			      ?: add_comment(p,
+					     "alloc: --alloc-preload: the program samples its own "
+					     "allocations (libsinge-alloc.so), so calls are not "
+					     "counted "
+					     "and only sampled ones trap");
 	if (!ret && c->go_probed)
 		ret = add_comment(p, go_line(c, text, sizeof(text)));
 	if (!ret && c->go_off_line[0])

@@ -11,7 +11,8 @@
 #  - the summary gives the call rate and the estimated cost, and every call is seen (the
 #    BPF counter of calls against the program's known number, with -- CMD);
 #  - go tool pprof reads the profile, inuse_space by default;
-#  - with --duty-cycle 50 the split holds and the summary says in use is not tracked.
+#  - with --duty-cycle 50 the split holds and the summary says in use is not tracked;
+#  - with --alloc-preload (the command samples itself) the same split, ring and leaks.
 # And the errors: -t alloc with -a, --leaks or --alloc-rate without -t alloc, a bad rate,
 # --leaks with --duty-cycle.
 cd "$(dirname "$0")/../.." || exit 2
@@ -156,7 +157,31 @@ fi
 "$SINGE" convert "$TMP/duty.pb.gz" -o "$TMP/duty-alloc.folded" --sample-type alloc_space
 share_check "--duty-cycle 50" "$TMP/duty-alloc.folded"
 
+# --- --alloc-preload: the command samples itself, singe probes only the sampled ---------------
+"$SINGE" record -t alloc --alloc-preload --alloc-rate $RATE --leaks -o "$TMP/pre.pb.gz" -- \
+	"$ALLOC" -n $ROUNDS >"$TMP/pre.out" 2>"$TMP/pre.err"
+rc=$?
+if [[ $rc == 0 ]] && cmp -s "$TMP/plain.out" "$TMP/pre.out" &&
+	grep -q 'alloc: --alloc-preload: the program samples its own allocations' "$TMP/pre.err"; then
+	pass "--alloc-preload: exit 0, output unchanged, said in the summary"
+else
+	fail "--alloc-preload" "exit $rc, '$(cat "$TMP/pre.out")': $(grep -E 'alloc:|error' "$TMP/pre.err" | head -c 300)"
+fi
+"$SINGE" convert "$TMP/pre.pb.gz" -o "$TMP/pre-alloc.folded" --sample-type alloc_space
+share_check "--alloc-preload" "$TMP/pre-alloc.folded"
+"$SINGE" convert "$TMP/pre.pb.gz" -o "$TMP/pre-inuse.folded" --sample-type inuse_space
+inuse_check "--alloc-preload" "$TMP/pre-inuse.folded"
+if grep -m1 'alloc: leak: ' "$TMP/pre.err" | grep -q keep_in_ring; then
+	pass "--alloc-preload --leaks: keep_in_ring's blocks"
+else
+	fail "--alloc-preload --leaks" "$(grep -m1 'alloc: leak' "$TMP/pre.err")"
+fi
+
 # --- errors ---------------------------------------------------------------------------------
+expect_exit "--alloc-preload with -p" 2 "$SINGE" record -t alloc --alloc-preload -p $$ \
+	-o "$TMP/x.pb.gz" &&
+	stderr_one_line "--alloc-preload with -p: one line" "give -- CMD"
+
 expect_exit "--leaks with --duty-cycle" 2 "$SINGE" record -t alloc --leaks --duty-cycle 50 \
 	-o "$TMP/x.pb.gz" -- true &&
 	stderr_one_line "--leaks with --duty-cycle: one line" "drop one of them"
