@@ -527,9 +527,12 @@ static void read_symtab(Elf *elf, struct go_runtime *rt)
 		if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
 			continue;
 		name = elf_strptr(elf, shdr.sh_link, sym.st_name);
-		if (!name || strncmp(name, "runtime.allg", 12))
+		if (!name || strncmp(name, "runtime.", 8))
 			continue;
-		if (!strcmp(name, "runtime.allgs") && writable_addr(elf, sym.st_value)) {
+		if (!strcmp(name, "runtime.MemProfileRate") && writable_addr(elf, sym.st_value)) {
+			rt->mem_profile_rate = sym.st_value;
+			rt->mem_profile_rate_src = GO_SRC_SYMTAB;
+		} else if (!strcmp(name, "runtime.allgs") && writable_addr(elf, sym.st_value)) {
 			rt->allgs = sym.st_value;
 			rt->allgs_src = GO_SRC_SYMTAB;
 		} else if (!strcmp(name, "runtime.allglen")) {
@@ -603,6 +606,30 @@ static uint64_t allgs_from_code(const uint8_t *code, size_t n, uint64_t vaddr, E
 }
 
 /*
+ * runtime.profilealloc draws the next sample's distance (nextSample, inlined): it loads
+ * runtime.mcache0, then runtime.MemProfileRate, then calls the random draw (fastexprand) -- so
+ * in Go 1.19 to 1.23. The last RIP-relative load into writable data before the first call is
+ * MemProfileRate.
+ */
+static uint64_t mem_profile_rate_from_code(const uint8_t *code, size_t n, uint64_t vaddr, Elf *elf)
+{
+	struct rip_target t[64];
+	size_t first_call = n, k, i;
+	uint64_t found = 0;
+
+	for (i = 0; i + 5 <= n; i++)
+		if (code[i] == 0xe8) { /* call rel32: the first one ends the search */
+			first_call = i;
+			break;
+		}
+	k = rip_targets(code, first_call, vaddr, t, sizeof(t) / sizeof(t[0]));
+	for (i = 0; i < k; i++)
+		if (writable_addr(elf, t[i].addr))
+			found = t[i].addr;
+	return found;
+}
+
+/*
  * The offset of the g pointer from the thread pointer: Go's assembly loads g from TLS as
  * "MOVQ %fs:disp32, reg" (64 REX.W 8B ModRM(mod 00, rm 100) SIB 25 disp32), -8 when the
  * binary is linked internally, and wherever the linker put runtime.tlsg otherwise (cgo).
@@ -643,6 +670,14 @@ static void find_in_code(Elf *elf, const uint8_t *img, size_t len, struct go_run
 		rt->allgs = allgs_from_code(code, end - entry, entry, elf);
 		if (rt->allgs)
 			rt->allgs_src = GO_SRC_CODE;
+	}
+	if (!rt->mem_profile_rate &&
+	    gopclntab__find_function(t, "runtime.profilealloc", &entry, &end) == 0 &&
+	    end - entry <= MAX_SCANNED_CODE &&
+	    (code = image_at(elf, img, len, entry, end - entry))) {
+		rt->mem_profile_rate = mem_profile_rate_from_code(code, end - entry, entry, elf);
+		if (rt->mem_profile_rate)
+			rt->mem_profile_rate_src = GO_SRC_CODE;
 	}
 	for (i = 0; i < sizeof(tls_users) / sizeof(tls_users[0]) && !rt->tls_known; i++)
 		if (gopclntab__find_function(t, tls_users[i], &entry, &end) == 0 &&
@@ -788,6 +823,21 @@ bool go_runtime__is_go(const void *image, size_t len)
 int go_runtime__read(const void *image, size_t len, struct go_runtime *rt)
 {
 	return with_elf(image, len, rt, read_facts);
+}
+
+static int mem_profile_rate_only(Elf *elf, const uint8_t *img, size_t len, struct go_runtime *rt)
+{
+	find_in_code(elf, img, len, rt);
+	return rt->mem_profile_rate ? 0 : -ENOENT;
+}
+
+int go_runtime__mem_profile_rate_from_code(const void *image, size_t len, uint64_t *addr)
+{
+	struct go_runtime rt;
+	int err = with_elf(image, len, &rt, mem_profile_rate_only);
+
+	*addr = rt.mem_profile_rate;
+	return err;
 }
 
 int go_runtime__allgs_from_code(const void *image, size_t len, uint64_t *addr)

@@ -13,6 +13,10 @@
  *     and says so), and runtime.allgs found in the code of runtime.allgadd, which .gopclntab
  *     names even in stripped binaries.
  *
+ * runtime.MemProfileRate (the heap profile's sampling rate, which the allocation profile
+ * reads from the live process) comes from .symtab, else from the code of
+ * runtime.profilealloc, which loads it to draw the next sample.
+ *
  * Hostile files are normal input: every read of the image is bounds-checked. Nothing here
  * prints.
  */
@@ -66,11 +70,12 @@ struct go_runtime {
 	struct go_m_layout m;
 	uint64_t allgs;	  /* vaddr of the []*g slice header runtime.allgs; 0 if not found */
 	uint64_t allglen; /* vaddr of runtime.allglen; 0 if unknown (not needed: allgs has len) */
-	int64_t tls_g;	  /* offset of the running g's pointer from the thread pointer (fs) */
-	bool tls_known;	  /* tls_g was found in the runtime's code */
+	uint64_t mem_profile_rate; /* vaddr of runtime.MemProfileRate (an int); 0 if not found */
+	int64_t tls_g;	/* offset of the running g's pointer from the thread pointer (fs) */
+	bool tls_known; /* tls_g was found in the runtime's code */
 	const char *wait_reasons[GO_MAX_WAIT_REASONS];
 	unsigned int nwait_reasons;
-	enum go_fact_source layout_src, reasons_src, allgs_src;
+	enum go_fact_source layout_src, reasons_src, allgs_src, mem_profile_rate_src;
 	bool newer_than_tables; /* no table for this version: the newest one stood in */
 	bool unchecked_table;	/* the table used was never checked against this version's
 				 * binaries (Go 1.20: no toolchain to build one with) */
@@ -101,6 +106,12 @@ bool go_runtime__is_go(const void *image, size_t len);
  * tests, which compare it with .symtab). 0 or -ENOENT.
  */
 int go_runtime__allgs_from_code(const void *image, size_t len, uint64_t *addr);
+
+/*
+ * runtime.MemProfileRate found the way stripped binaries need: in the code of
+ * runtime.profilealloc (for tests, which compare it with .symtab). 0 or -ENOENT.
+ */
+int go_runtime__mem_profile_rate_from_code(const void *image, size_t len, uint64_t *addr);
 
 /*
  * The Go version string of a build info section's bytes (sec, n bytes): "go1.21.13".

@@ -228,6 +228,10 @@ static void test_every_toolchain(void **state)
 		/* the search used on stripped files finds what .symtab says */
 		assert_int_equal(go_runtime__allgs_from_code(nimg, nlen, &from_code), 0);
 		assert_true(from_code == normal.allgs);
+		/* MemProfileRate: from .symtab, and found in profilealloc's code as stripped */
+		assert_int_equal(normal.mem_profile_rate_src, GO_SRC_SYMTAB);
+		assert_int_equal(go_runtime__mem_profile_rate_from_code(nimg, nlen, &from_code), 0);
+		assert_true(from_code == normal.mem_profile_rate);
 
 		assert_int_equal(go_runtime__read(simg, slen, &stripped), 0);
 		assert_string_equal(stripped.version, t->version);
@@ -236,6 +240,9 @@ static void test_every_toolchain(void **state)
 		assert_int_equal(stripped.allgs_src, GO_SRC_CODE);
 		assert_true(stripped.allgs != 0);
 		assert_int_equal(stripped.allglen, 0);
+		/* (the stripped build's data lies elsewhere: the search itself is checked above) */
+		assert_int_equal(stripped.mem_profile_rate_src, GO_SRC_CODE);
+		assert_true(stripped.mem_profile_rate != 0);
 		assert_same_layout(&normal, &stripped);
 		/* internally linked: the g slot is the word below the thread pointer, fs:-8 */
 		assert_true(normal.tls_known && stripped.tls_known);
