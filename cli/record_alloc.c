@@ -23,10 +23,10 @@
  * allocations (runtime.MemProfileRate, 512 KiB by default): a uprobe at the entry of
  * runtime.profilealloc takes each sampled object (address, size, goroutine stack), and one
  * at runtime.freeSpecial its death (the sweeper frees the object's profile record). The rate
- * is read from the process (runtime.MemProfileRate in .symtab; a stripped binary's is
- * assumed to be Go's default). A binary that does not import runtime/pprof has memory
- * profiling switched off by the linker (no runtime.MemProfile, or memProfileInternal since
- * Go 1.23): nothing to ride on, which the summary says in one line.
+ * is read from the process (runtime.MemProfileRate from .symtab, or in a stripped binary
+ * where the code of runtime.profilealloc loads it: cli/go_runtime.c). A binary that does not import
+ * runtime/pprof has memory profiling switched off by the linker (no runtime.MemProfile, or
+ * memProfileInternal since Go 1.23): nothing to ride on, which the summary says in one line.
  *
  * Uprobe-based: every call traps (about 6 us an entry, 7.7 us with the uretprobe). The
  * summary prints the call rates and the estimated cost. --duty-cycle applies: the engine
@@ -256,13 +256,17 @@ static void read_go(const void *img, size_t size, struct alloc_lib *l)
 	l->special_kind = rt.major > 1 || rt.minor >= 23 ? 3 : 2;
 	l->go_profiling_off = uprobe__find_in(img, size, "runtime.MemProfile", &a) &&
 			      uprobe__find_in(img, size, "runtime.memProfileInternal", &a);
-	/* in .noptrbss, set at start-up: found by its vaddr, moved by a PIE's load bias */
-	if (!uprobe__find_object_in(img, size, "runtime.MemProfileRate", &a)) {
-		l->has_rate = true;
+	/*
+	 * in .noptrbss, set at start-up: found by its vaddr, moved by a PIE's load bias; a
+	 * stripped binary's where runtime.profilealloc's code loads it
+	 */
+	if (!uprobe__find_object_in(img, size, "runtime.MemProfileRate", &a))
 		l->rate_vaddr = a.vaddr;
-		l->pie = rt.pie;
-		l->base_vaddr = rt.base_vaddr;
-	}
+	else
+		l->rate_vaddr = rt.mem_profile_rate;
+	l->has_rate = l->rate_vaddr != 0;
+	l->pie = rt.pie;
+	l->base_vaddr = rt.base_vaddr;
 	l->go_probe = true;
 }
 
@@ -1018,8 +1022,8 @@ static const char *go_line(struct alloc_source *c, char *buf, size_t size)
 		 "%llu swept%s",
 		 c->go_probed, c->go_probed == 1 ? "" : "es", c->go_versions, rates,
 		 (unsigned long long)sampled, (unsigned long long)swept,
-		 c->rate_assumed ? "; runtime.MemProfileRate could not be read (a stripped "
-				   "binary): Go's default, 524288, assumed"
+		 c->rate_assumed ? "; runtime.MemProfileRate could not be found or read: Go's "
+				   "default, 524288, assumed"
 				 : "");
 	return buf;
 }

@@ -8,7 +8,7 @@
 #  - main.keepInRing tops inuse_space, within 15% of Go's own inuse_space for it (the same
 #    samples: singe rides on the runtime's sampler);
 #  - the summary names the runtime's sampler and the MemProfileRate it read (a stripped
-#    binary: Go's default assumed, said so).
+#    binary's found in the code of runtime.profilealloc).
 # And a Go binary built without runtime/pprof (memory profiling off) is said in one line.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
@@ -111,23 +111,15 @@ for v in "${versions[@]}"; do
 		fi
 		read -r ring total < <(ring_inuse "$dir/singe-inuse.folded")
 		read -r go_ring _ < <(ring_inuse "$dir/go-inuse.folded")
-		if [[ $flavour == alloc ]]; then
-			ok=$(awk -v r="$ring" -v t="$total" -v g="$go_ring" \
-				'BEGIN { print (g > 0 && r * 2 > t && r >= g * 0.85 && r <= g * 1.15) }')
-		else
-			# Go's default rate assumed: the scale is off, the ring must still top it
-			ok=$(awk -v r="$ring" -v t="$total" 'BEGIN { print (r > 0 && r * 2 > t) }')
-		fi
+		# stripped too: the rate is found in the code of runtime.profilealloc
+		ok=$(awk -v r="$ring" -v t="$total" -v g="$go_ring" \
+			'BEGIN { print (g > 0 && r * 2 > t && r >= g * 0.85 && r <= g * 1.15) }')
 		if [[ $ok == 1 ]]; then
 			pass "$name: main.keepInRing tops inuse_space ($ring of $total bytes; Go's profile: $go_ring)"
 		else
 			fail "$name: inuse_space" "keepInRing $ring of $total; Go's profile: $go_ring"
 		fi
-		if [[ $flavour == alloc ]]; then
-			pat="alloc: Go: 1 process \\($v.*runtime.profilealloc.*: $RATE\\)"
-		else
-			pat="alloc: Go: 1 process.*could not be read \\(a stripped binary\\)"
-		fi
+		pat="alloc: Go: 1 process \\($v.*runtime.profilealloc.*: $RATE\\)"
 		if grep -Eq "$pat" "$dir/stderr"; then
 			pass "$name: the summary names Go's sampler and its rate"
 		else
