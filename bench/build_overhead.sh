@@ -2,9 +2,10 @@
 # A parallel build under a profiler (root): `make -j2` of singe itself with no profiler, under
 # `singe record -F 99 -- make` and under `perf record -F 99 -g -- make`, in alternating rounds
 # (none, singe, none, perf, ...). Each profiled build is compared with the unprofiled build just
-# before it; the table gives the median of those ratios and their spread, and singe's own CPU
-# time. A build starts hundreds of short-lived compilers: this is where a profiler's per-process
-# work (maps, files, unwinding of stack copies) shows.
+# before it; the table gives the median of those ratios and their spread, the CPU each adds,
+# and singe's own CPU time and peak memory (its summary, -v). A build starts hundreds of
+# short-lived compilers: this is where a profiler's per-process work (maps, files, mapping
+# events, unwinding of stack copies) shows.
 #
 #   ROUNDS=5 JOBS=2 bash bench/build_overhead.sh
 set -euo pipefail
@@ -35,8 +36,11 @@ build() {
 	case $prof in
 	none) /usr/bin/time -f '%U %S' -o "$work/cpu" "${make[@]}" >/dev/null 2>&1 ;;
 	singe)
-		/usr/bin/time -f '%U %S' -o "$work/cpu" "$SINGE" record -q -F 99 \
-			-o "$work/build.pb.gz" -- "${make[@]}" >/dev/null 2>&1 ;;
+		# -v: the summary's last line gives singe's own peak RSS and CPU
+		/usr/bin/time -f '%U %S' -o "$work/cpu" "$SINGE" record -v -F 99 \
+			-o "$work/build.pb.gz" -- "${make[@]}" >/dev/null 2>"$work/singe.log"
+		sed -n 's/.*peak RSS \([0-9]*\) kB, own CPU \([0-9]*\) ms.*/\2 \1/p' "$work/singe.log" \
+			>>"$work/singe.own" ;;
 	perf)
 		/usr/bin/time -f '%U %S' -o "$work/cpu" perf record -q -F 99 -g \
 			-o "$work/perf.data" -- "${make[@]}" >/dev/null 2>&1 ;;
@@ -57,6 +61,7 @@ build none >/dev/null # warm the page cache and the compiler's own files
 : >"$work/perf.ratios"
 : >"$work/singe.cpu"
 : >"$work/perf.cpu"
+: >"$work/singe.own"
 for ((r = 1; r <= ROUNDS; r++)); do
 	for prof in singe perf; do
 		((have_perf)) || [[ $prof == singe ]] || continue
@@ -77,3 +82,7 @@ echo "| singe record (--unwind auto) | $(stats <"$work/singe.ratios") | $(median
 if ((have_perf)); then
 	echo "| perf record -g | $(stats <"$work/perf.ratios") | $(median <"$work/perf.cpu") s |"
 fi
+echo
+echo "singe's own CPU while recording (ms), median $(cut -d' ' -f1 "$work/singe.own" | median)," \
+	"max $(cut -d' ' -f1 "$work/singe.own" | sort -n | tail -1); peak RSS (kB), median" \
+	"$(cut -d' ' -f2 "$work/singe.own" | median), max $(cut -d' ' -f2 "$work/singe.own" | sort -n | tail -1)"

@@ -50,7 +50,7 @@ static const char record_usage[] =
 	"\n"
 	"targets (exactly one):\n"
 	"  -p, --pid PID[,PID...]   running processes, all their threads, including threads\n"
-	"                           started during the recording\n"
+	"                           started during the recording, and the children they fork\n"
 	"  -a, --all                every process on the machine (labelled by pid and comm),\n"
 	"                           singe itself left out unless --include-self\n"
 	"  -- CMD [ARG...]          start CMD, profile it and the children it forks; singe exits\n"
@@ -107,6 +107,8 @@ static const char record_usage[] =
 	"                           bcc offwaketime's layout); a waker in another target process\n"
 	"                           is symbolized against its own, a non-target's shows its\n"
 	"                           kernel frames only, an interrupt's its entry\n"
+	"      --timeline FILE.svg  pause: the pauses on a time axis, GC cycles and a latency\n"
+	"                           heatmap, as an SVG (see -t pause below)\n"
 	"      --duty-cycle PCT     goroutine: keep the uprobes in for the first PCT%% (1-100)\n"
 	"                           of each second and out for the rest, so a busy program\n"
 	"                           pays their cost only part of the time (PCT%% and the\n"
@@ -165,8 +167,9 @@ static const char record_usage[] =
 	"ping-pong kept about half its round trips.\n"
 	"\n"
 	"-t pause: each pause of a language runtime is one sample, pauses/count and\n"
-	"pause/nanoseconds, with a label reason: Go 1.19-1.23 stop-the-world pauses (normal\n"
-	"or stripped binaries; uprobes on the runtime, never uretprobes), charged to the\n"
+	"pause/nanoseconds, with labels runtime, reason, and gc_cycle (Go) or gc_generation\n"
+	"(CPython) as numbers: Go 1.19-1.23 stop-the-world pauses (normal or stripped\n"
+	"binaries; uprobes on the runtime, never uretprobes), charged to the\n"
 	"goroutine that caused them (a GC cycle's two pauses to the allocation that started\n"
 	"it); CPython collections (USDT gc__start/gc__done, or uprobes on gc_collect_main\n"
 	"where the interpreter has no USDT), charged to the allocating thread, with their\n"
@@ -174,7 +177,11 @@ static const char record_usage[] =
 	"GC or neither, on the VM thread's stack. The summary gives per runtime and kind the\n"
 	"number of pauses, total, p50/p90/p99/max, pauses per second and the share of wall\n"
 	"time paused, and the probes used; the profile keeps it (singe report shows it).\n"
-	"Not built yet: a --timeline SVG.\n"
+	"--timeline FILE.svg (with -t pause) also writes the pauses on a time axis: a mark per\n"
+	"pause (width: its length, height: its duration, log scale), a bar per Go GC cycle, and\n"
+	"a heatmap of pause durations per second (rows: 1-2-5 duration buckets, colour: count);\n"
+	"hover shows each pause's runtime, reason, start, duration and GC cycle. At most the\n"
+	"10,000 longest pauses are drawn as marks; the heatmap counts every one.\n"
 	"\n"
 	"Not built yet: the alloc type.\n"
 	"\n"
@@ -189,6 +196,7 @@ static const char record_usage[] =
 	"  singe flame --sample-type wall -o wall.svg both.pb.gz\n"
 	"  sudo singe record -t offcpu --wakers -o woken.svg -- ./server\n"
 	"  sudo singe record -t goroutine -p 4242 -d 10 -o block.pb.gz -o block.svg\n"
+	"  sudo singe record -t pause --timeline pauses.svg -o pauses.pb.gz -- ./server\n"
 	"  sudo singe record -t goroutine --duty-cycle 10 -p 4242 -d 60 -o block.pb.gz\n";
 
 enum {
@@ -202,6 +210,7 @@ enum {
 	OPT_MIN_BLOCK,
 	OPT_MAX_BLOCK,
 	OPT_WAKERS,
+	OPT_TIMELINE,
 	OPT_DUTY_CYCLE,
 };
 
@@ -228,6 +237,7 @@ static const struct option record_options[] = {
 	{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
 	{"max-block", required_argument, NULL, OPT_MAX_BLOCK},
 	{"wakers", no_argument, NULL, OPT_WAKERS},
+	{"timeline", required_argument, NULL, OPT_TIMELINE},
 	{"duty-cycle", required_argument, NULL, OPT_DUTY_CYCLE},
 	{"process-roots", required_argument, NULL, OPT_PROCESS_ROOTS},
 	{"quiet", no_argument, NULL, 'q'},
@@ -247,6 +257,7 @@ struct record_cmd {
 	char default_output[64];
 	enum process_roots roots; /* folded/SVG of several processes: a root frame each */
 	uint64_t start_ns;	  /* CLOCK_MONOTONIC when the command started */
+	const char *timeline;	  /* --timeline FILE.svg, or NULL */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -390,6 +401,9 @@ static int parse_option(struct record_cmd *cmd, int c, const char *arg)
 	case OPT_WAKERS:
 		cmd->opts.wakers = true;
 		return 0;
+	case OPT_TIMELINE:
+		cmd->timeline = arg;
+		return 0;
 	case OPT_DUTY_CYCLE:
 		if (duty_cycle__parse(arg, &cmd->opts.duty_cycle)) {
 			pr_err("--duty-cycle: '%s' is not a whole percentage from 1 to 100 (the "
@@ -443,6 +457,24 @@ static int check_wakers(const struct record_opts *opts)
 			return 0;
 	pr_err("--wakers is for the offcpu type: add -t offcpu (or -t cpu,offcpu)");
 	return -EINVAL;
+}
+
+/* --timeline draws the pauses: without -t pause there is nothing to draw; and it is an SVG. */
+static int check_timeline(const struct record_cmd *cmd)
+{
+	size_t len = cmd->timeline ? strlen(cmd->timeline) : 0;
+
+	if (!cmd->timeline)
+		return 0;
+	if (!record_opts__has_timeline(&cmd->opts)) {
+		pr_err("--timeline draws the pauses of -t pause: add -t pause");
+		return -EINVAL;
+	}
+	if (len < 5 || strcmp(cmd->timeline + len - 4, ".svg")) {
+		pr_err("--timeline '%s': the timeline is an SVG; name it FILE.svg", cmd->timeline);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* "goroutine": the types --duty-cycle can detach, for messages. */
@@ -515,9 +547,11 @@ static int parse_args(struct record_cmd *cmd, int argc, char **argv)
 	if (optind < argc)
 		cmd->cmd_argv = argv + optind;
 	cmd->opts.all = cmd->all;
-	cmd->opts.follow_forks = cmd->cmd_argv != NULL;
+	/* as perf record -p does: the children a target forks are recorded too */
+	cmd->opts.follow_forks = !cmd->all;
 	record_opts__resolve(&cmd->opts);
-	return check_wakers(&cmd->opts) ?: check_duty_cycle(&cmd->opts) ?: check_targets(cmd);
+	return check_wakers(&cmd->opts) ?: check_timeline(cmd) ?: check_duty_cycle(&cmd->opts) ?:
+	       check_targets(cmd);
 }
 
 static int resolve_targets(struct record_cmd *cmd, struct target *t)
@@ -580,7 +614,10 @@ static int check_outputs(struct record_cmd *cmd, const struct target *t)
 			return ret;
 		}
 	}
-	return 0;
+	ret = cmd->timeline ? output__check_writable(cmd->timeline) : 0;
+	if (ret)
+		pr_err("cannot write the timeline '%s': %s", cmd->timeline, strerror(-ret));
+	return ret;
 }
 
 static void install_signals(void)
@@ -759,6 +796,17 @@ static int write_outputs(struct record_cmd *cmd, const struct record *r, const s
 	return 0;
 }
 
+/* singe's own CPU time so far (user and system, its threads included), in milliseconds */
+static long own_cpu_ms(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return -1;
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L;
+}
+
 static long peak_rss_kb(void)
 {
 	FILE *f = fopen("/proc/self/status", "re");
@@ -879,6 +927,8 @@ static void print_summary(struct record_cmd *cmd, const struct record *r,
 			(unsigned long long)s->events_lost);
 	for (i = 0; i < cmd->noutputs && n < sizeof(files); i++)
 		n += snprintf(files + n, sizeof(files) - n, "%s%s", i ? ", " : "", cmd->outputs[i]);
+	if (cmd->timeline && n < sizeof(files))
+		snprintf(files + n, sizeof(files) - n, ", the timeline %s", cmd->timeline);
 	pr_info("%s after %.1f s: %llu samples from %zu process%s; lost %llu, truncated %llu, "
 		"unknown frames %llu",
 		why, p->duration_nanos / 1e9, (unsigned long long)s->drained, s->processes,
@@ -926,10 +976,11 @@ static void debug_timings(struct record_cmd *cmd, const struct record_stats *s, 
 		s->mapping_events_error ? strerror(-s->mapping_events_error) : "",
 		(unsigned long long)s->reused);
 	pr_debug("stacks kept in the overflow map %llu, lost to collisions %llu, without user "
-		 "frames %llu, without kernel frames %llu; forks followed %llu; peak RSS %ld kB",
+		 "frames %llu, without kernel frames %llu; forks followed %llu; peak RSS %ld kB, "
+		 "own CPU %ld ms",
 		 (unsigned long long)s->overflows, (unsigned long long)s->collisions,
 		 (unsigned long long)s->no_user_stack, (unsigned long long)s->no_kern_stack,
-		 (unsigned long long)s->forks, peak_rss_kb());
+		 (unsigned long long)s->forks, peak_rss_kb(), own_cpu_ms());
 }
 
 static int finish_recording(struct record_cmd *cmd, struct record *r, const char *why)
@@ -947,6 +998,11 @@ static int finish_recording(struct record_cmd *cmd, struct record *r, const char
 	t1 = mono_ns();
 	profile__set_natural_default(p); /* else pprof readers open the last sample type */
 	ret = write_outputs(cmd, r, p);
+	if (!ret && cmd->timeline) {
+		ret = record__write_timeline(r, cmd->timeline, &err);
+		if (ret)
+			pr_err("%s", err.msg);
+	}
 	if (!ret) {
 		print_summary(cmd, r, record__stats(r), p, why);
 		debug_timings(cmd, record__stats(r), t0, t1, mono_ns());

@@ -13,6 +13,7 @@
 struct pause_rec {
 	uint32_t kind;	   /* the label value: runtime and reason (record_pause.c) */
 	uint32_t cycle;	   /* Go GC cycle, 0 for none */
+	uint32_t tgid;	   /* the process that paused */
 	uint64_t start_ns; /* CLOCK_MONOTONIC */
 	uint64_t dur_ns;
 	int64_t collected; /* CPython: objects the collection freed; < 0 unknown */

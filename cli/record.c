@@ -155,9 +155,14 @@ static struct proc_image *gone_image(void *ctx, uint32_t tgid, uint32_t gen)
 {
 	struct record *r = ctx;
 
-	/* the records of its last milliseconds may still wait in the buffers */
+	struct proc_image *img;
+
+	/* the records of its last milliseconds may still wait in the buffers, or be held */
 	if (!r->mmaps || mmap_events__read(r->mmaps))
 		return NULL;
+	img = mmap_events__image(r->mmaps, tgid, gen);
+	if (img || errno != ENOENT || mmap_events__flush(r->mmaps))
+		return img;
 	return mmap_events__image(r->mmaps, tgid, gen);
 }
 
@@ -449,6 +454,29 @@ int record__attach_uprobe_cookie(struct record *r, struct bpf_program *prog, con
 	}
 	r->uprobes.data[r->uprobes.len++] = u;
 	return 0;
+}
+
+bool record_opts__has_timeline(const struct record_opts *opts)
+{
+	unsigned int i;
+
+	for (i = 0; i < opts->ntypes; i++)
+		if (opts->types[i]->timeline)
+			return true;
+	return false;
+}
+
+int record__write_timeline(struct record *r, const char *path, struct flame_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < r->sources.len; i++) {
+		struct source *s = r->sources.data[i];
+
+		if (s->ops->timeline)
+			return s->ops->timeline(s, path, err);
+	}
+	return flame_err__set(err, EINVAL, "--timeline: no type recorded draws one; add -t pause");
 }
 
 void record__detach_uprobes(struct record *r)

@@ -45,7 +45,7 @@ struct record_opts {
 	const struct source_ops *types[RECORD_MAX_TYPES]; /* -t, in order; none: cpu */
 	unsigned int ntypes;
 	bool all;		       /* every process (-a); otherwise only added targets */
-	bool follow_forks;	       /* children forked by a target become targets (-- CMD) */
+	bool follow_forks;	       /* children forked by a target become targets (-p, -- CMD) */
 	bool include_self;	       /* -a samples singe itself too (--include-self) */
 	int freq;		       /* cpu: samples per second per CPU (-F) */
 	unsigned int stack_storage;    /* stack-trace map entries per buffer; 0 = from freq, CPUs */
@@ -135,6 +135,13 @@ struct record_unwind_choice {
 
 /* NULL and errno on failure. */
 struct record *record__new(const struct record_opts *opts);
+/* A type of opts draws a timeline (--timeline): its source has the timeline op. */
+bool record_opts__has_timeline(const struct record_opts *opts);
+/*
+ * After record__finish: the timeline SVG of the first type that draws one, at path. 0, or a
+ * negative errno with err set.
+ */
+int record__write_timeline(struct record *r, const char *path, struct flame_err *err);
 /* NULL is fine. Detaches whatever is still attached. */
 void record__free(struct record *r);
 

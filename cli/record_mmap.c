@@ -25,6 +25,13 @@ typedef VEC(char) text_vec;
 
 /* Largest record kept whole when it wraps around the end of a buffer. */
 #define RECORD_MAX 8192
+/*
+ * How long a record waits for the records of other CPUs that may come before it: a fork on
+ * one CPU and the child's first mmap on another reach different rings, and each ring is read
+ * in turn. Records are fed in time order once they are this old (perf's ordered events do the
+ * same with a flush at each round).
+ */
+#define HOLD_NS 2000000ULL
 
 struct exec_mapping {
 	uint64_t start, end, pgoff, ino;
@@ -52,8 +59,17 @@ struct ring {
 	size_t size; /* bytes of data pages */
 };
 
+/* A record read but not yet fed: its bytes in held_bytes. */
+struct held_record {
+	uint64_t time, seq;
+	size_t off, size;
+};
+
 struct mmap_events {
 	unsigned int pages;
+	VEC(struct held_record) held; /* records waiting for older ones of other CPUs */
+	VEC(uint8_t) held_bytes;
+	uint64_t seq;
 	VEC(struct ring) rings; /* one per CPU */
 	VEC(int) fds;		/* events writing into another's ring */
 	VEC(struct history *) procs;
@@ -101,6 +117,8 @@ void mmap_events__free(struct mmap_events *m)
 	for (i = 0; i < m->procs.len; i++)
 		history_free(m->procs.data[i]);
 	vec_free(&m->procs);
+	vec_free(&m->held);
+	vec_free(&m->held_bytes);
 	idset_release(&m->index);
 	free(m);
 }
@@ -423,21 +441,100 @@ static int read_ring(struct mmap_events *m, struct ring *r)
 			m->stats.bad++;
 		}
 		if (rec)
-			ret = mmap_events__feed(m, rec, hdr.size);
+			ret = mmap_events__hold(m, rec, hdr.size);
 		tail += hdr.size;
 	}
 	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
 	return ret;
 }
 
+/* --- time order across CPUs ---------------------------------------------------------------- */
+
+/*
+ * The time a record carries in its sample_id (PERF_SAMPLE_TID | PERF_SAMPLE_TIME: pid, tid,
+ * time at its end), or 0 for one too short to have it (fed first).
+ */
+static uint64_t record_time(const void *record, size_t size)
+{
+	uint64_t time;
+
+	if (size < sizeof(struct perf_event_header) + 2 * sizeof(uint32_t) + sizeof(time))
+		return 0;
+	memcpy(&time, (const uint8_t *)record + size - sizeof(time), sizeof(time));
+	return time;
+}
+
+int mmap_events__hold(struct mmap_events *m, const void *record, size_t size)
+{
+	struct held_record h = {
+		.time = record_time(record, size),
+		.seq = m->seq++,
+		.off = m->held_bytes.len,
+		.size = size,
+	};
+	int ret = vec_reserve(&m->held_bytes, size);
+
+	if (ret)
+		return ret;
+	memcpy(m->held_bytes.data + m->held_bytes.len, record, size);
+	m->held_bytes.len += size;
+	return vec_push(&m->held, h);
+}
+
+/* By time, then in the order read (which is a ring's own order). */
+static int held_cmp(const void *a, const void *b)
+{
+	const struct held_record *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int mmap_events__release(struct mmap_events *m, uint64_t before_ns)
+{
+	size_t i, n, kept_bytes = 0;
+	int ret = 0;
+
+	if (!m->held.len)
+		return 0;
+	qsort(m->held.data, m->held.len, sizeof(*m->held.data), held_cmp);
+	for (n = 0; n < m->held.len && m->held.data[n].time < before_ns && !ret; n++)
+		ret = mmap_events__feed(m, m->held_bytes.data + m->held.data[n].off,
+					m->held.data[n].size);
+	/* keep the rest, their bytes packed at the front */
+	for (i = n; i < m->held.len; i++) {
+		struct held_record *h = &m->held.data[i];
+
+		memmove(m->held_bytes.data + kept_bytes, m->held_bytes.data + h->off, h->size);
+		h->off = kept_bytes;
+		kept_bytes += h->size;
+		m->held.data[i - n] = *h;
+	}
+	m->held.len -= n;
+	m->held_bytes.len = kept_bytes;
+	return ret;
+}
+
+int mmap_events__flush(struct mmap_events *m)
+{
+	return mmap_events__release(m, UINT64_MAX);
+}
+
 int mmap_events__read(struct mmap_events *m)
 {
+	struct timespec now;
+	uint64_t now_ns;
 	size_t i;
 	int ret = 0;
 
 	for (i = 0; i < m->rings.len && !ret; i++)
 		ret = read_ring(m, &m->rings.data[i]);
-	return ret;
+	if (ret)
+		return ret;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	return mmap_events__release(m, now_ns > HOLD_NS ? now_ns - HOLD_NS : 0);
 }
 
 /* --- images ------------------------------------------------------------------------------- */

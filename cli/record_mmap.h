@@ -18,6 +18,12 @@
  *   mmap_events__open(m, pid, cpu);          per CPU (pid -1), or per thread and CPU
  *   mmap_events__read(m);                    often (each loop turn): the buffers are small
  *   img = mmap_events__image(m, tgid, gen);  a gone process's image, as /proc/PID/maps text
+ *   mmap_events__flush(m);                   when a process's records may still be held
+ *
+ * Records are taken in time order across CPUs: a child's fork, exec and mmaps may each reach
+ * another CPU's ring, and a ring is read after another. read() holds what it reads and feeds
+ * only the records older than a couple of milliseconds, sorted; flush() feeds every record
+ * held.
  *
  * Nothing here prints; records are parsed bounds-checked (mmap_events__feed() takes one
  * record, for tests and the fuzz target).
@@ -56,6 +62,12 @@ int mmap_events__open(struct mmap_events *m, pid_t pid, int cpu);
 int mmap_events__read(struct mmap_events *m);
 /* Take one record (a struct perf_event_header and its body, size bytes). 0 or -ENOMEM. */
 int mmap_events__feed(struct mmap_events *m, const void *record, size_t size);
+/* Keep one record (as for feed) until it is released in time order. 0 or -ENOMEM. */
+int mmap_events__hold(struct mmap_events *m, const void *record, size_t size);
+/* Feed the records held whose time is before before_ns (CLOCK_MONOTONIC), in time order. */
+int mmap_events__release(struct mmap_events *m, uint64_t before_ns);
+/* Feed every record held, in time order. 0 or -ENOMEM. */
+int mmap_events__flush(struct mmap_events *m);
 
 /*
  * The image generation gen of tgid ran (0: what it had before any exec seen), as a

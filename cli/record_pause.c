@@ -35,7 +35,9 @@
 #include "common.h"
 #include "pause.h"
 #include "pause.skel.h"
+#include "pause_labels.h"
 #include "pause_stats.h"
+#include "output.h"
 #include "profile.h"
 #include "record.h"
 #include "record_procs.h"
@@ -43,6 +45,7 @@
 #include "source.h"
 #include "sym_gopclntab.h"
 #include "sym_procmaps.h"
+#include "timeline.h"
 #include "uprobe.h"
 #include "vec.h"
 
@@ -88,6 +91,7 @@ struct pause_source {
 	VEC(struct py_pending) py_pending;
 	char go_versions[128]; /* the Go versions seen, for the comment */
 	char probe_error[256]; /* the first process that could not be probed, and why */
+	char label_buf[64];    /* the reason label's string, until the engine interns it */
 	uint64_t start_ns, end_ns;
 	int ret; /* the first error of a ring buffer callback */
 };
@@ -97,27 +101,7 @@ static struct pause_source *pause_of(struct source *s)
 	return (struct pause_source *)s;
 }
 
-/* --- labels: the runtime and the reason, in one value ---------------------------------- */
-
-static const char *const go_reasons[PAUSE_GO_NR_REASONS] = {
-	"unknown",
-	"GC mark termination",
-	"GC sweep termination",
-	"write heap dump",
-	"goroutine profile",
-	"goroutine profile cleanup",
-	"all goroutines stack trace",
-	"read mem stats",
-	"AllThreadsSyscall",
-	"GOMAXPROCS",
-	"start trace",
-	"stop trace",
-	"CountPagesInUse (test)",
-	"ReadMetricsSlow (test)",
-	"ReadMemStatsSlow (test)",
-	"PageCachePagesLeaked (test)",
-	"ResetDebugLog (test)",
-};
+/* --- labels (pause_labels.c) ------------------------------------------------------------ */
 
 /* Go 1.19's stopTheWorld strings, mapped onto 1.21's stwReason numbers. */
 static const struct {
@@ -139,29 +123,14 @@ static uint16_t go119_reason(const char *s)
 	return PAUSE_GO_UNKNOWN;
 }
 
-static uint32_t label_of(unsigned int runtime, unsigned int reason)
-{
-	return runtime << 8 | (reason & 0xff);
-}
+_Static_assert(PAUSE_LABELS_MAX <= SOURCE_MAX_LABELS, "SOURCE_MAX_LABELS too small for pause");
 
-static const char *pause_label_str(uint32_t value)
+/* runtime, reason, gc_generation or gc_cycle (pause_labels.h) */
+static int pause_source_labels(struct source *s, uint32_t value, struct source_label *out)
 {
-	static char buf[64];
-	unsigned int runtime = value >> 8, reason = value & 0xff;
+	struct pause_source *ps = pause_of(s);
 
-	if (runtime == PAUSE_RT_GO)
-		snprintf(buf, sizeof(buf), "go: %s",
-			 reason < PAUSE_GO_NR_REASONS ? go_reasons[reason] : "unknown");
-	else if (runtime == PAUSE_RT_PYTHON)
-		snprintf(buf, sizeof(buf), "python: gc generation %u", reason);
-	else if (runtime == PAUSE_RT_JVM)
-		snprintf(buf, sizeof(buf), "jvm: %s",
-			 reason == PAUSE_JVM_FULL_GC	? "safepoint, full GC"
-			 : reason == PAUSE_JVM_YOUNG_GC ? "safepoint, young GC"
-							: "safepoint");
-	else
-		return NULL;
-	return buf;
+	return pause_labels(value, out, ps->label_buf, sizeof(ps->label_buf));
 }
 
 /* --- Go binaries ------------------------------------------------------------------------ */
@@ -522,8 +491,9 @@ static int on_pause(void *ctx, void *data, size_t size)
 	values[0] = 1;
 	values[1] = (int64_t)(ev.end_ns - ev.start_ns);
 	rec = (struct pause_rec){
-		.kind = label_of(ev.runtime, reason),
+		.kind = pause_label(ev.runtime, reason, 0),
 		.cycle = ev.cycle,
+		.tgid = ev.tgid,
 		.start_ns = ev.start_ns,
 		.dur_ns = ev.end_ns - ev.start_ns,
 		.collected = ev.collected,
@@ -531,7 +501,8 @@ static int on_pause(void *ctx, void *data, size_t size)
 	ret = vec_push(&ps->pauses, rec);
 	/* a stack copy (CPython) reaches the profile through the engine's unwinder */
 	if (!ret && !(ev.flags & PAUSE_F_STACK_COPY))
-		ret = record__add_stack(ps->base.r, &ps->base, &k, values, rec.kind, true,
+		ret = record__add_stack(ps->base.r, &ps->base, &k, values,
+					pause_label(ev.runtime, reason, ev.cycle), true,
 					ev.leaf_ret);
 	if (ret)
 		ps->ret = ret;
@@ -678,7 +649,7 @@ static int add_summary(struct pause_source *ps, struct profile *p)
 {
 	struct pause_summary sum[PAUSE_MAX_KINDS];
 	uint64_t wall = ps->end_ns > ps->start_ns ? ps->end_ns - ps->start_ns : 0;
-	char text[512];
+	char text[512], kind[64];
 	int n, i, ret = 0;
 
 	n = pause_stats__summarize(ps->pauses.data, ps->pauses.len, wall, sum, PAUSE_MAX_KINDS);
@@ -691,9 +662,10 @@ static int add_summary(struct pause_source *ps, struct profile *p)
 			text, sizeof(text),
 			"pause: %s: %zu pauses, total %.3f ms, p50 %.1f us, p90 %.1f us, p99 "
 			"%.1f us, max %.1f us, %.2f/s, %.4f%% of wall time",
-			pause_label_str(sum[i].kind), sum[i].count, sum[i].total_ns / 1e6,
-			sum[i].p50_ns / 1e3, sum[i].p90_ns / 1e3, sum[i].p99_ns / 1e3,
-			sum[i].max_ns / 1e3, sum[i].per_second, sum[i].wall_share * 100);
+			pause_label_str(sum[i].kind, kind, sizeof(kind)), sum[i].count,
+			sum[i].total_ns / 1e6, sum[i].p50_ns / 1e3, sum[i].p90_ns / 1e3,
+			sum[i].p99_ns / 1e3, sum[i].max_ns / 1e3, sum[i].per_second,
+			sum[i].wall_share * 100);
 
 		if (sum[i].collected >= 0 && len > 0 && (size_t)len < sizeof(text))
 			snprintf(text + len, sizeof(text) - len, ", %lld objects collected",
@@ -725,6 +697,61 @@ static int pause_annotate(struct source *s, struct profile *p)
 	return ret ?: add_summary(ps, p);
 }
 
+/* The pauses as the timeline draws them: times from the recording's start, names spelled out. */
+static struct timeline_pause *timeline_pauses(const struct pause_source *ps, char (*names)[32])
+{
+	struct timeline_pause *tp = calloc(ps->pauses.len ?: 1, sizeof(*tp));
+	size_t i;
+
+	if (!tp)
+		return NULL;
+	for (i = 0; i < ps->pauses.len; i++) {
+		const struct pause_rec *rec = &ps->pauses.data[i];
+		bool python = pause_label_kind(rec->kind) >> 8 == PAUSE_RT_PYTHON;
+
+		tp[i] = (struct timeline_pause){
+			.start_ns = rec->start_ns > ps->start_ns ? rec->start_ns - ps->start_ns : 0,
+			.dur_ns = rec->dur_ns,
+			.runtime = pause_label_runtime(rec->kind) ?: "unknown",
+			.reason = pause_label_reason_str(rec->kind, names[i], sizeof(names[i])),
+			.pid = rec->tgid,
+			.gc_cycle = rec->cycle,
+			.gc_generation = python ? (int)pause_label_reason(rec->kind) : -1,
+		};
+	}
+	return tp;
+}
+
+/* --timeline: every pause kept, drawn by flame/timeline.c; through a temporary file. */
+static int pause_timeline(struct source *s, const char *path, struct flame_err *err)
+{
+	struct pause_source *ps = pause_of(s);
+	char(*names)[32] = calloc(ps->pauses.len ?: 1, sizeof(*names));
+	struct timeline_pause *tp = names ? timeline_pauses(ps, names) : NULL;
+	struct timeline_opts o;
+	struct output out = {0};
+	int ret;
+
+	if (!tp) {
+		free(names);
+		return flame_err__set(err, ENOMEM, "--timeline: out of memory");
+	}
+	timeline_opts__init(&o);
+	o.span_ns = ps->end_ns > ps->start_ns ? ps->end_ns - ps->start_ns : 0;
+	ret = output__open(&out, path);
+	if (!ret) {
+		ret = timeline__write(out.f, tp, ps->pauses.len, &o);
+		ret = ret ?: output__commit(&out);
+		output__abort(&out);
+	}
+	free(tp);
+	free(names);
+	if (ret)
+		return flame_err__set(err, -ret, "cannot write the timeline '%s': %s", path,
+				      strerror(-ret));
+	return 0;
+}
+
 static void pause_free(struct source *s)
 {
 	struct pause_source *ps = pause_of(s);
@@ -749,7 +776,6 @@ const struct source_ops pause_source_ops = {
 		 "them",
 	.nvalues = 2,
 	.types = pause_types,
-	.label_key = "reason",
 	.resolve = pause_resolve,
 	.new = pause_new,
 	.open = pause_open,
@@ -761,7 +787,8 @@ const struct source_ops pause_source_ops = {
 	.detach = pause_detach,
 	.annotate = pause_annotate,
 	.describe = pause_describe,
-	.label_str = pause_label_str,
+	.labels = pause_source_labels,
+	.timeline = pause_timeline,
 	.poll = pause_poll,
 	.free = pause_free,
 };

@@ -61,8 +61,9 @@ struct source_label {
 	int64_t num;
 };
 
-/* Labels of its own a type may give a sample (goroutine: goid and wait_reason). */
-#define SOURCE_MAX_LABELS 2
+/* Labels of its own a type may give a sample (goroutine: goid and wait_reason; pause: runtime,
+ * reason, gc_generation or gc_cycle). */
+#define SOURCE_MAX_LABELS 3
 
 struct source_sample_type {
 	const char *type, *unit; /* pprof's ValueType: "cpu", "nanoseconds" */
@@ -123,6 +124,11 @@ struct source_ops {
 	int (*labels)(struct source *s, uint32_t value, struct source_label *out);
 	/* samples its programs saw, and lost in the kernel before any stack (a full map) */
 	void (*poll)(struct source *s, uint64_t *samples, uint64_t *lost);
+	/*
+	 * (optional) after the recording, draw its events on a time axis: an SVG at path
+	 * (--timeline), written whole or not at all. 0, or a negative errno with err set.
+	 */
+	int (*timeline)(struct source *s, const char *path, struct flame_err *err);
 	/* CLOCK_MONOTONIC of its first sample, 0 if none yet (optional) */
 	uint64_t (*first_sample)(struct source *s);
 	void (*free)(struct source *s);

@@ -401,6 +401,31 @@ int procfs__online_cpus(int **out)
 /* Largest /proc/PID/maps read as an image (a JVM with thousands of mappings stays far below). */
 #define IMAGE_MAPS_MAX (64 << 20)
 
+/* The kernel's flag of its own threads (include/linux/sched.h). */
+#define PF_KTHREAD 0x00200000UL
+
+/* Whether pid is a kernel thread: /proc/PID/stat's flags, the 9th field. */
+static bool is_kernel_thread(pid_t pid)
+{
+	char path[64], *text, *p;
+	unsigned long flags = 0;
+	size_t len;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	text = procfs__read_file(path, 4096, &len);
+	if (!text)
+		return false;
+	/* the comm may hold spaces and parentheses: the fields start after the last ')' */
+	p = strrchr(text, ')');
+	for (field = 2; p && field < 9; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		flags = strtoul(p + 1, NULL, 10);
+	free(text);
+	return flags & PF_KTHREAD;
+}
+
 struct proc_image *proc_image__read(pid_t pid)
 {
 	struct proc_image *img = calloc(1, sizeof(*img));
@@ -416,6 +441,16 @@ struct proc_image *proc_image__read(pid_t pid)
 
 		free(img);
 		errno = err;
+		return NULL;
+	}
+	/*
+	 * a process that has exited and not been reaped yet (a zombie) has no mappings left: it
+	 * is gone for this purpose, and its mapping records tell what it ran; only a kernel thread
+	 * has none while it lives
+	 */
+	if (!img->maps_len && !is_kernel_thread(pid)) {
+		proc_image__free(img);
+		errno = ESRCH;
 		return NULL;
 	}
 	img->maps = procmaps__parse(img->maps_text, img->maps_len);

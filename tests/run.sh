@@ -3,7 +3,7 @@
 #  - cmocka unit tests (.output/tests/test_*), built with ASan + UBSan
 #  - fuzz targets replaying their seed corpus, then fuzzing briefly (no crash allowed)
 #  - integration scripts (tests/integration/test_*.sh), which print PASS/FAIL/SKIP lines
-#  - the browser test (headless chromium + playwright-core)
+#  - the browser tests (headless chromium + playwright-core): flame graph, diff, pause timeline
 # With CI=true a SKIP (missing privilege or tool) counts as a failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -95,6 +95,10 @@ fi
 if [[ -f tests/browser/test_diff_svg.mjs ]]; then
 	echo "browser test (diff SVG)"
 	run_script node tests/browser/test_diff_svg.mjs
+fi
+if [[ -f tests/browser/test_timeline.mjs ]]; then
+	echo "browser test (pause timeline)"
+	run_script node tests/browser/test_timeline.mjs
 fi
 
 for f in "${failures[@]}"; do echo "FAILED: $f"; done

@@ -28,9 +28,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&hdr, data + at, sizeof(hdr));
 		if (hdr.size < sizeof(hdr) || hdr.size > size - at)
 			break;
-		mmap_events__feed(m, data + at, hdr.size);
+		/* every other record held, to be fed in time order among the rest */
+		if (at & 8)
+			mmap_events__hold(m, data + at, hdr.size);
+		else
+			mmap_events__feed(m, data + at, hdr.size);
 		at += hdr.size;
 	}
+	mmap_events__release(m, size > 64 ? (uint64_t)data[0] << 8 : 0);
+	mmap_events__flush(m);
 	/* the pids a record could name: those in the input's first words */
 	for (at = 0; at + 8 <= size && at < 256; at += 4) {
 		memcpy(&pid, data + at, sizeof(pid));

@@ -8,18 +8,23 @@
 #    3 "read mem stats" pauses, apart;
 #  - the total stop-the-world time within 25% of gctrace's;
 #  - main.churn, the allocating function, holds at least 80% of the pause time;
-#  - the program's output is unchanged and it exits 0.
+#  - the program's output is unchanged and it exits 0;
+#  - --timeline: a well-formed SVG with one mark per pause in the profile (pauses/count) and
+#    one GC-cycle bar per mark termination.
 # JVM (HotSpot 17), examples/java/Pause.java on a 64 MiB serial-GC heap, against
 # -Xlog:safepoint of the same run: the number of safepoints within 5%, their total time
 # within 25%, the young GCs named; the output unchanged.
 # The example sleeps 1 s first (-delay), so that its first cycles happen after singe attached.
 # CPython, examples/python/pause.py, with Debian's python3.11 (USDT gc__start/gc__done) and
-# the pyenv python3 first on PATH (no USDT: uprobes on gc_collect_main):
+# the pyenv python3 first on PATH (no USDT: uprobes on gc_collect_main), with --timeline:
 #  - collections per generation as gc.callbacks counted them in the same run (plus at most
 #    the ones before the callback was registered, which gc.get_stats() gives);
 #  - the summary says which probes were used; the stacks are the allocating thread's
 #    (PyList_New -> _PyObject_GC_New, unwound with DWARF);
-#  - the program's output is unchanged and it exits 0.
+#  - the program's output is unchanged and it exits 0;
+#  - the timeline's marks are the profile's pauses (the 10,000 longest when more).
+# --timeline's errors: without -t pause, not .svg, an unwritable path: one line, exit 2,
+# nothing written; no pause: an SVG that says so.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
 record_setup "singe record -t pause"
@@ -45,6 +50,26 @@ wait
 # summary_field LOG KIND FIELD: from singe's "pause: go: KIND: N pauses, total X ms" line
 summary_count() { sed -n "s/^singe: pause: go: $2: \([0-9]*\) pauses.*/\1/p" "$1"; }
 summary_ms() { sed -n "s/^singe: pause: go: $2: .* total \([0-9.]*\) ms.*/\1/p" "$1"; }
+# pauses in a profile: the sum of its pauses/count values
+profile_pauses() {
+	"$SINGE" convert "$1" -o "$TMP/count.folded" --sample-type pauses 2>/dev/null &&
+		awk '{ s += $NF } END { print s + 0 }' "$TMP/count.folded"
+}
+# well_formed SVG: an XML parser reads it
+well_formed() { python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$1" 2>/dev/null; }
+# check_timeline NAME SVG PROFILE [CYCLES]: one mark per pause (at most 10,000), CYCLES bars
+check_timeline() {
+	local marks pauses bars want
+	marks=$(grep -c 'class="mark"' "$2")
+	bars=$(grep -c 'class="cycle"' "$2")
+	pauses=$(profile_pauses "$3")
+	want=$((pauses > 10000 ? 10000 : pauses))
+	if well_formed "$2" && ((pauses > 0 && marks == want)) && [[ -z ${4:-} || $bars == "$4" ]]; then
+		pass "$1: timeline with $marks marks for $pauses pauses${4:+, $bars GC cycles}"
+	else
+		fail "$1: timeline" "$marks marks, $pauses pauses in the profile, $bars cycle bars (want ${4:-any}), well-formed: $(well_formed "$2" && echo yes || echo no)"
+	fi
+}
 
 for v in "${versions[@]}"; do
 	if [[ ! -x $TMP/$v/pause-stripped ]]; then
@@ -54,7 +79,7 @@ for v in "${versions[@]}"; do
 	for bin in pause pause-stripped; do
 		name="$v $bin"
 		dir=$TMP/$v
-		GODEBUG=gctrace=1 "$SINGE" record -t pause -o "$dir/$bin.pb.gz" -- \
+		GODEBUG=gctrace=1 "$SINGE" record -t pause -o "$dir/$bin.pb.gz" --timeline "$dir/$bin.svg" -- \
 			"$dir/$bin" -rounds $ROUNDS -delay 1s >"$dir/$bin.out" 2>"$dir/$bin.err"
 		code=$?
 		if [[ $code == 0 && $(cat "$dir/$bin.out") == "$EXPECTED" ]]; then
@@ -73,6 +98,8 @@ for v in "${versions[@]}"; do
 		else
 			fail "$name: pauses per cycle" "gctrace $cycles cycles, singe $mark mark and $sweep sweep terminations"
 		fi
+		# a cycle begun as the program ended has its sweep termination only: a bar too
+		check_timeline "$name" "$dir/$bin.svg" "$dir/$bin.pb.gz" "$sweep"
 		if [[ $stats == 3 ]]; then
 			pass "$name: the 3 ReadMemStats pauses, apart"
 		else
@@ -106,7 +133,7 @@ fi
 PY_EXPECTED="pause.py: churned 300000 cycles, total 900300"
 for py in "${pythons[@]}"; do
 	name="python $py"
-	"$SINGE" record -t pause -o "$TMP/py.pb.gz" -- "$py" examples/python/pause.py 300000 1 \
+	"$SINGE" record -t pause -o "$TMP/py.pb.gz" --timeline "$TMP/py.svg" -- "$py" examples/python/pause.py 300000 1 \
 		>"$TMP/py.out" 2>"$TMP/py.err"
 	code=$?
 	if [[ $code == 0 && $(cat "$TMP/py.out") == "$PY_EXPECTED" ]]; then
@@ -138,6 +165,7 @@ for py in "${pythons[@]}"; do
 	else
 		fail "$name: probes named" "$(grep 'probes:' "$TMP/py.err" "$TMP/py.report" | head -c 300)"
 	fi
+	check_timeline "$name" "$TMP/py.svg" "$TMP/py.pb.gz"
 	"$SINGE" convert "$TMP/py.pb.gz" -o "$TMP/py.folded" --sample-type pause 2>/dev/null
 	share=$(awk '{ t += $NF; if ($0 ~ /PyList_New;_PyObject_GC_New;/) c += $NF } END { print t ? c / t : 0 }' "$TMP/py.folded")
 	if awk -v s="$share" 'BEGIN { exit !(s >= 0.8) }'; then
@@ -182,14 +210,20 @@ else
 	fail "jvm: build examples/java/Pause.java" "$(head -c 300 "$TMP/javac.log")"
 fi
 
-# pprof readers see the sample types and the reason label
+# pprof readers see the labels: runtime, reason, and gc_cycle as a number, one per GC cycle
+# (the cycle's two pauses share it; ReadMemStats's pauses have none)
 v=${versions[0]}
 if [[ -f $TMP/$v/pause.pb.gz ]]; then
 	"${gos[0]}" tool pprof -tags "$TMP/$v/pause.pb.gz" >"$TMP/tags" 2>&1
-	if grep -q 'go: GC mark termination' "$TMP/tags" && grep -q 'go: read mem stats' "$TMP/tags"; then
-		pass "go tool pprof reads the reason label"
+	# the values listed under one key of -tags: "  1.2ms (12%): VALUE" lines after "KEY: Total"
+	tag_values() { awk -v k="$1" '/^ [a-z_]+: Total/ { on = ($1 == k ":") } on && /%\): / { sub(/.*%\): /, ""); print }' "$TMP/tags"; }
+	cycles=$(tag_values gc_cycle | grep -c '^[0-9][0-9]*$')
+	mark=$(summary_count "$TMP/$v/pause.err" "GC mark termination")
+	if [[ $(tag_values runtime) == go ]] && tag_values reason | grep -qx 'GC mark termination' &&
+		tag_values reason | grep -qx 'read mem stats' && ((cycles > 10 && (cycles == mark || cycles == mark + 1))); then
+		pass "go tool pprof reads the labels runtime, reason and gc_cycle ($cycles cycles, $mark mark terminations)"
 	else
-		fail "go tool pprof -tags" "$(head -c 300 "$TMP/tags")"
+		fail "go tool pprof -tags" "runtime '$(tag_values runtime)', reasons '$(tag_values reason | tr '\n' ,)', $cycles gc_cycle values, $mark mark terminations"
 	fi
 fi
 
@@ -204,9 +238,27 @@ if [[ -f $TMP/$v/pause.pb.gz ]]; then
 fi
 
 # a process with no runtime singe knows: recorded, no pause, said so
-expect_exit "a C program: exits 0" 0 "$SINGE" record -t pause -d 5 -o "$TMP/c.pb.gz" -- sleep 0.5
-if grep -q 'pause: no pauses recorded' "$TMP/stderr"; then
-	pass "a C program: no pauses, said so"
+expect_exit "a C program: exits 0" 0 "$SINGE" record -t pause -d 5 -o "$TMP/c.pb.gz" \
+	--timeline "$TMP/c.svg" -- sleep 0.5
+if grep -q 'pause: no pauses recorded' "$TMP/stderr" && well_formed "$TMP/c.svg" &&
+	grep -q 'No pauses recorded' "$TMP/c.svg" && ! grep -q 'class="mark"' "$TMP/c.svg"; then
+	pass "a C program: no pauses, said so, and the timeline says so"
 else
-	fail "a C program: summary" "$(head -c 300 "$TMP/stderr")"
+	fail "a C program: summary" "$(head -c 300 "$TMP/stderr"); timeline: $(head -c 200 "$TMP/c.svg" 2>&1)"
+fi
+
+# --timeline's errors: one line, exit 2, nothing recorded or written
+expect_exit "--timeline without -t pause: exit 2" 2 "$SINGE" record -t cpu --timeline "$TMP/x.svg" \
+	-o "$TMP/x.pb.gz" -- true
+stderr_one_line "--timeline without -t pause: one line naming the fix" '^singe: --timeline .*add -t pause$'
+expect_exit "--timeline not .svg: exit 2" 2 "$SINGE" record -t pause --timeline "$TMP/x.png" \
+	-o "$TMP/x.pb.gz" -- true
+stderr_one_line "--timeline not .svg: one line" "x.png.*name it FILE.svg"
+expect_exit "--timeline unwritable: exit 2" 2 "$SINGE" record -t pause --timeline "$TMP/no/dir/x.svg" \
+	-o "$TMP/x.pb.gz" -- true
+stderr_one_line "--timeline unwritable: one line" "cannot write the timeline '.*no/dir/x.svg'"
+if [[ ! -e $TMP/x.svg && ! -e $TMP/x.png && ! -e $TMP/x.pb.gz ]]; then
+	pass "--timeline errors: nothing written"
+else
+	fail "--timeline errors: files left" "$(ls "$TMP"/x.* 2>&1)"
 fi

@@ -114,6 +114,34 @@ static void test_image_read(void **state)
 	assert_int_equal(errno, ESRCH);
 }
 
+/*
+ * A child that has exited but is not reaped yet (a zombie) still has /proc/PID, with no
+ * mappings: it is gone, so that the mapping records tell what it ran, not an empty image.
+ */
+static void test_zombie_is_gone(void **state)
+{
+	pid_t pid = fork();
+	struct proc_image *img;
+	siginfo_t info;
+
+	(void)state;
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(0);
+	/* wait for the exit without reaping */
+	assert_int_equal(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+	errno = 0;
+	img = proc_image__read(pid);
+	assert_null(img);
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	/* a kernel thread has no mappings either, and is there: kthreadd */
+	img = proc_image__read(2);
+	assert_non_null(img);
+	assert_int_equal(img->maps_len, 0);
+	proc_image__free(img);
+}
+
 /* A process is read once, and the symbolizer has its image without reading /proc itself. */
 static void test_see_reads_once(void **state)
 {
@@ -265,6 +293,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_image_read),
+		cmocka_unit_test(test_zombie_is_gone),
 		cmocka_unit_test_setup_teardown(test_see_reads_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gone_child_inherits, setup, teardown),
