@@ -184,3 +184,29 @@ for v in "${versions[@]}"; do
 	check_run "$v" 50
 	check_run "$v" 20
 done
+
+# -p: a running program's uprobes (attached through /proc/PID/exe) go out and come back each
+# second for the whole recording: parks in every attached window, none lost to a re-attach
+v=${versions[0]}
+dir=$TMP/$v/p
+mkdir -p "$dir"
+"$TMP/$v/goblock" -duration 4s -deep 0 >"$dir/stdout" 2>"$dir/prog.err" &
+prog=$!
+sleep 0.3
+"$SINGE" record -t goroutine --duty-cycle 30 -p $prog -d 3 -o "$dir/parks.folded" \
+	>/dev/null 2>"$dir/stderr"
+rc=$?
+wait $prog
+prog_rc=$?
+windows=$(grep -o 'in [0-9]* windows' "$dir/stderr" | awk '{ print $2 }')
+parks=$(sum_of "$dir/parks.folded" ';main.blockOnChan;')
+# 3 chan goroutines parking every 10 ms: about 300 parks a second, scaled to the 3 s
+if ((rc == 0 && prog_rc == 0 && ${windows:-0} >= 3)) &&
+	[[ $(cat "$dir/stdout") == "$EXPECTED_OUTPUT" ]] &&
+	! grep -q 'not attached again' "$dir/stderr" &&
+	awk -v p="$parks" 'BEGIN { exit !(p >= 600 && p <= 1350) }'; then
+	pass "$v -p --duty-cycle 30: $windows windows, blockOnChan $parks parks scaled (about 900 in 3 s)"
+else
+	fail "$v -p --duty-cycle 30" \
+		"rc $rc, program rc $prog_rc, windows '$windows', blockOnChan $parks: $(grep duty "$dir/stderr" | head -c 400)"
+fi
