@@ -29,9 +29,10 @@ gover=$(go version | awk '{ print $3 }')
 PINGPONG=("$out/pingpong" -settle 1s -d "$RUN_SECONDS")
 
 rate() { awk '/^round trips\/s:/ { print $3 }' "$1"; }
-park_rate() { grep -o 'goroutine: [0-9]* parks ([0-9]*/s' "$1" | grep -o '[0-9]*/s' | tr -d /s; }
+# (0 when singe printed none: a failed run shows as 0, not as the end of the benchmark)
+park_rate() { grep -o 'goroutine: [0-9]* parks ([0-9]*/s' "$1" | grep -o '[0-9]*/s' | tr -d /s || echo 0; }
 # the share of the time the program trapped: attached, and detaching (the kernel's grace period)
-trap_share() { grep -o 'traps about [0-9]*% of the time' "$1" | grep -o '[0-9]*'; }
+trap_share() { grep -o 'traps about [0-9]*% of the time' "$1" | grep -o '[0-9]*' || echo 0; }
 
 # run_once none|full|duty: one workload run; prints its round trips per second (and keeps
 # singe's summary in $out/KIND.err)
