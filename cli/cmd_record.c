@@ -160,8 +160,8 @@ static const char record_usage[] =
 	"On a busy program use -d of a few seconds, or --duty-cycle PCT: the probes take parks\n"
 	"for PCT%% of each second, parks in progress when they go out end then, parks begun\n"
 	"while they are out are not seen, and parks and delay are scaled by elapsed / attached\n"
-	"time: the summary and the profile's comments say 'scaled by X (attached N%% of the\n"
-	"time)'. Waits longer than the attached part of a second are cut at each detach, so the\n"
+	"time: the summary, the profile's comments and an SVG's subtitle say 'scaled by X\n"
+	"(attached N%% of the time)'. Waits longer than the attached part of a second are cut at each detach, so the\n"
 	"scaled profile under-counts them. The program pays the traps for more than PCT%%: the\n"
 	"kernel takes 0.2-0.3 s to take the probes out (the summary measures it); with 10 the\n"
 	"ping-pong kept about half its round trips.\n"
@@ -777,7 +777,7 @@ static int write_outputs(struct record_cmd *cmd, const struct record *r, const s
 {
 	struct write_opts wopts = {0};
 	struct flame_err err = {{0}};
-	char subtitle[256];
+	char subtitle[256], duty[128], both[400];
 	int i, ret;
 
 	svg_opts__init(&wopts.svg);
@@ -786,6 +786,11 @@ static int write_outputs(struct record_cmd *cmd, const struct record *r, const s
 	unwind_subtitle(cmd, record__stats(r), subtitle, sizeof(subtitle));
 	if (subtitle[0] && !wopts.svg.subtitle)
 		wopts.svg.subtitle = subtitle;
+	/* a scaled graph says so where it is read */
+	if (record__duty_note(r, duty, sizeof(duty))) {
+		snprintf(both, sizeof(both), "%s%s%s", duty, subtitle[0] ? "; " : "", subtitle);
+		wopts.svg.subtitle = both;
+	}
 	for (i = 0; i < cmd->noutputs; i++) {
 		ret = output__write_profile(cmd->outputs[i], OUTPUT_UNKNOWN, p, &wopts, &err);
 		if (ret) {

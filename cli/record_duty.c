@@ -121,6 +121,17 @@ const int64_t *record_duty__scale_row(const struct record *r, const int64_t *in,
 	return scaled;
 }
 
+const char *record__duty_note(const struct record *r, char *buf, size_t size)
+{
+	uint64_t elapsed = record__elapsed_ns(r), attached = record__attached_ns(r);
+
+	if (!r->duty_on || !size)
+		return NULL;
+	snprintf(buf, size, "--duty-cycle %u: values scaled by %.2f (attached %.0f%% of the time)",
+		 r->opts.duty_cycle, scale_factor(r), elapsed ? 100.0 * attached / elapsed : 0.0);
+	return buf;
+}
+
 const char *record__duty_summary(const struct record *r, char *buf, size_t size)
 {
 	uint64_t elapsed = record__elapsed_ns(r), attached = record__attached_ns(r);

@@ -9,8 +9,8 @@
 #  - the scaled delay of the channel waits agrees with Go's block profile's (which sees the
 #    whole run) within 35%, and the scaled parks with an undutied run's within 35%: scaled,
 #    not left at PCT% of the total;
-#  - the summary and the profile's comment say "scaled by X (attached N% of the time)", with
-#    N near PCT, and the parks in progress at a detach are counted;
+#  - the summary, the profile's comment and the SVG's subtitle say "scaled by X (attached N%
+#    of the time)", with N near PCT, and the parks in progress at a detach are counted;
 #  - with -p, the uprobes of a running program go out and come back each second;
 # and the errors: --duty-cycle with a type that has no uprobes to detach, or not a percentage.
 cd "$(dirname "$0")/../.." || exit 2
@@ -73,7 +73,8 @@ record() {
 	local dir=$1 bin=$2
 	shift 2
 	mkdir -p "$dir"
-	"$SINGE" record -t goroutine "$@" -o "$dir/singe.pb.gz" -o "$dir/parks.folded" -- \
+	"$SINGE" record -t goroutine "$@" -o "$dir/singe.pb.gz" -o "$dir/parks.folded" \
+		-o "$dir/parks.svg" -- \
 		"$bin" "${ARGS[@]}" -block-profile "$dir/go.pprof" >"$dir/stdout" 2>"$dir/stderr"
 	echo $? >"$dir/rc"
 }
@@ -167,6 +168,12 @@ check_run() { # VERSION PCT
 		go tool pprof -comments "$dir/singe.pb.gz" 2>/dev/null |
 		grep -q "duty cycle $pct%: values scaled by [0-9.]* (attached $attached% of the time"; then
 		pass "$tag: summary and profile say scaled (attached $attached% of the time)"
+		if grep -q "duty-cycle $pct: values scaled by [0-9.]* (attached $attached% of the time)" \
+			"$dir/parks.svg"; then
+			pass "$tag: the flame graph's subtitle says it is scaled"
+		else
+			fail "$tag: SVG subtitle" "$(grep -o 'duty-cycle[^<]*' "$dir/parks.svg" | head -1)"
+		fi
 	else
 		fail "$tag: summary and profile comment" "attached '$attached': $(grep duty "$dir/stderr" | head -c 300)"
 	fi
