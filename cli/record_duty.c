@@ -152,11 +152,15 @@ const char *record__duty_summary(const struct record *r, char *buf, size_t size)
 			      "program still trapping): traps about %.0f%% of the time",
 			      r->detach_ns / 1e6 / r->detaches,
 			      100.0 * (attached + r->detach_ns) / elapsed);
+	if (n < size && r->reattach_gone)
+		n += snprintf(buf + n, size - n,
+			      "; %llu uprobes not attached again (their process or file went)",
+			      (unsigned long long)r->reattach_gone);
 	if (n < size && r->reattach_failed)
 		snprintf(buf + n, size - n,
-			 "; %llu uprobes not attached again (their process or "
-			 "file went)",
-			 (unsigned long long)r->reattach_failed);
+			 "; %llu attaches again failed and were tried at the next second (the "
+			 "first: %s)",
+			 (unsigned long long)r->reattach_failed, strerror(r->reattach_errno));
 	return buf;
 }
 

@@ -150,7 +150,7 @@ check_run() { # VERSION PCT
 		pass "$tag: scaled chan delay $((sc / 1000000)) ms vs Go's block profile $((gc / 1000000)) ms (whole run)"
 	else
 		fail "$tag: scaled chan delay within 35% of Go's block profile" \
-			"singe $((sc / 1000000)) ms, Go $((gc / 1000000)) ms"
+			"singe $((sc / 1000000)) ms, Go $((gc / 1000000)) ms: $(grep -E 'duty|goroutine:' "$dir/stderr" | head -c 700)"
 	fi
 
 	parks=$(sum_of "$dir/parks.folded" ';main.blockOn(Chan|Select|Mutex|WaitGroup|Sleep);')
@@ -158,7 +158,8 @@ check_run() { # VERSION PCT
 	if within "$parks" "$full" 0.35; then
 		pass "$tag: scaled parks $parks vs $full undutied"
 	else
-		fail "$tag: scaled parks within 35% of an undutied run's" "$parks vs $full"
+		fail "$tag: scaled parks within 35% of an undutied run's" \
+			"$parks vs $full: $(grep -E 'duty|goroutine:' "$TMP/$v/full/stderr" | head -c 400)"
 	fi
 
 	attached=$(grep -o 'scaled by [0-9.]* (attached [0-9]*% of the time' "$dir/stderr" |
