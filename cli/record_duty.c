@@ -3,9 +3,8 @@
  * --duty-cycle PCT, the engine's side: the uprobes of the recording (every source's, which
  * all allow it: source_ops.duty_cycle, checked by the command) are detached when the
  * schedule (duty_cycle.c) says so and attached again at the next second, all at once. Each
- * transition's time is measured (the middle of the detach or attach, which take about a
- * millisecond), and the values of the profile are scaled by elapsed / attached time when it
- * is built.
+ * transition's time is measured (see pause_sources()), and the values of the duty-cycled
+ * sources are scaled by elapsed / attached time when the profile is built.
  *
  * What is in progress at a detach ends then (a parked goroutine's park: its wake would be
  * missed); what begins while detached is not seen.
@@ -29,8 +28,8 @@ int record_duty__start(struct record *r)
  * The sources stop taking events (their programs read a flag) just before the uprobes go out,
  * and start again once they are all back in: those are the times measured, and scaled by. The
  * breakpoints come back one by one over the attach, a few ms each, but leave only at the end
- * of the detach: the kernel first takes the programs off them and waits a grace period (0.1 to
- * 0.25 s here), in which the program still traps at each hit though nothing runs. That time is
+ * of the detach: the kernel first takes the programs off them and waits a grace period (0.2 to
+ * 0.3 s here), in which the program still traps at each hit though nothing runs. That time is
  * measured too: the summary says how much of the time the program paid the traps.
  */
 static int pause_sources(struct record *r)
