@@ -30,6 +30,10 @@ mkdir -p .output/bench
 		echo
 		if ((EUID == 0)); then bash bench/unwind.sh; else echo "unwind benchmarks need root: skipped"; fi
 	fi
+	if [[ -f bench/goroutine_overhead.sh ]]; then
+		echo
+		if ((EUID == 0)); then bash bench/goroutine_overhead.sh; else echo "goroutine benchmark needs root: skipped"; fi
+	fi
 	if [[ -f bench/pause_overhead.sh ]]; then
 		echo
 		if ((EUID == 0)); then bash bench/pause_overhead.sh; else echo "pause benchmarks need root: skipped"; fi

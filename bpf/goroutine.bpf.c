@@ -52,6 +52,13 @@ struct {
 	__type(value, __u64);
 } go_stats SEC(".maps");
 
+/*
+ * Set by user space while --duty-cycle takes the probes out (from just before the detach to
+ * just after they are back): no park is taken then, so none is seen whose wake cannot be, as
+ * the two probes go out and come back at slightly different times.
+ */
+__u32 parks_paused = 0;
+
 static __always_inline void go_stat_inc(__u32 stat)
 {
 	__u64 *val = bpf_map_lookup_elem(&go_stats, &stat);
@@ -70,7 +77,7 @@ int go_park(struct pt_regs *ctx)
 	long n;
 
 	go_stat_inc(GOROUTINE_STAT_HITS);
-	if (!is_target(key.tgid) || !key.g)
+	if (*(volatile __u32 *)&parks_paused || !is_target(key.tgid) || !key.g)
 		return 0;
 	if (bpf_map_lookup_elem(&parked, &key)) {
 		go_stat_inc(GOROUTINE_STAT_DOUBLE);

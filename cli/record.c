@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <linux/types.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,20 +231,51 @@ fail:
 	return NULL;
 }
 
-/* A uprobe attached for a source: each (program, file, offset, pid) once. */
-struct uprobe_link {
-	const struct bpf_program *prog;
-	uint64_t dev, ino, offset;
-	int pid;
-	struct bpf_link *link;
-};
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/* Threads that destroy uprobe links at once, at most. */
+#define DETACH_THREADS 64
+
+/*
+ * Destroy every uprobe's link. The kernel takes a uprobe's breakpoints out at once, then
+ * waits for a grace period (about 0.1 s here) before the close returns: one after the other,
+ * a goroutine recording's two probes took 0.2-0.27 s and the second stayed in for the first's
+ * wait. In threads of their own they go out together and the waits overlap.
+ */
+static void destroy_uprobe_links(struct record *r)
+{
+	pthread_t threads[DETACH_THREADS];
+	bool started[DETACH_THREADS];
+	size_t i, j, n;
+
+	for (i = 0; i < r->uprobes.len; i += n) {
+		n = r->uprobes.len - i < DETACH_THREADS ? r->uprobes.len - i : DETACH_THREADS;
+		for (j = 0; j < n; j++) {
+			struct bpf_link *link = r->uprobes.data[i + j].link;
+
+			started[j] = link && !pthread_create(&threads[j], NULL, destroy_link, link);
+			if (!started[j])
+				bpf_link__destroy(link); /* no thread: here, then */
+		}
+		for (j = 0; j < n; j++)
+			if (started[j])
+				pthread_join(threads[j], NULL);
+		for (j = 0; j < n; j++)
+			r->uprobes.data[i + j].link = NULL;
+	}
+}
 
 static void detach(struct record *r)
 {
 	size_t i;
 
+	destroy_uprobe_links(r);
 	for (i = 0; i < r->uprobes.len; i++)
-		bpf_link__destroy(r->uprobes.data[i].link);
+		free(r->uprobes.data[i].path);
 	vec_free(&r->uprobes);
 	for (i = 0; i < r->sources.len; i++)
 		r->sources.data[i]->ops->detach(r->sources.data[i]);
@@ -381,11 +413,19 @@ int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char
 	return record__attach_uprobe_cookie(r, prog, path, offset, pid, 0, err);
 }
 
+/* Attach u's program as it says; NULL and errno when it cannot. */
+static struct bpf_link *attach_link(const struct uprobe_link *u)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = u->cookie);
+
+	/* never a uretprobe: it rewrites the return address, which crashes Go programs */
+	return bpf_program__attach_uprobe_opts(u->prog, u->pid, u->path, u->offset, &opts);
+}
+
 int record__attach_uprobe_cookie(struct record *r, struct bpf_program *prog, const char *path,
 				 uint64_t offset, int pid, uint64_t cookie, struct flame_err *err)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie);
-	struct uprobe_link u = {.prog = prog, .offset = offset, .pid = pid};
+	struct uprobe_link u = {.prog = prog, .offset = offset, .cookie = cookie, .pid = pid};
 	struct stat st;
 	size_t i;
 	int ret;
@@ -401,13 +441,17 @@ int record__attach_uprobe_cookie(struct record *r, struct bpf_program *prog, con
 		    k->pid == pid)
 			return 0;
 	}
-	if ((ret = vec_reserve(&r->uprobes, 1)))
+	if ((ret = vec_reserve(&r->uprobes, 1)) || !(u.path = strdup(path))) {
+		ret = ret ?: -ENOMEM;
 		return flame_err__set(err, -ret, "cannot probe %s: %s", path, strerror(-ret));
-	/* never a uretprobe: it rewrites the return address, which crashes Go programs */
-	u.link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
-	if (!u.link)
-		return flame_err__set(err, errno, "cannot attach a uprobe to %s+0x%llx: %s", path,
-				      (unsigned long long)offset, strerror(errno));
+	}
+	/* --duty-cycle has the uprobes out: this one goes in with the others */
+	if (!r->uprobes_detached && !(u.link = attach_link(&u))) {
+		ret = errno;
+		free(u.path);
+		return flame_err__set(err, ret, "cannot attach a uprobe to %s+0x%llx: %s", path,
+				      (unsigned long long)offset, strerror(ret));
+	}
 	r->uprobes.data[r->uprobes.len++] = u;
 	return 0;
 }
@@ -435,11 +479,48 @@ int record__write_timeline(struct record *r, const char *path, struct flame_err 
 	return flame_err__set(err, EINVAL, "--timeline: no type recorded draws one; add -t pause");
 }
 
+void record__detach_uprobes(struct record *r)
+{
+	destroy_uprobe_links(r);
+	r->uprobes_detached = true;
+}
+
+/*
+ * In the order they were first attached. A uprobe whose file is no longer the one it was
+ * attached to (a pid reused, a binary replaced), or whose process is gone, stays out:
+ * counted, not an error, as when a target exits during a recording.
+ */
+void record__reattach_uprobes(struct record *r)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < r->uprobes.len; i++) {
+		struct uprobe_link *u = &r->uprobes.data[i];
+
+		if (u->link || u->gone)
+			continue;
+		if (stat(u->path, &st) || (uint64_t)st.st_dev != u->dev ||
+		    (uint64_t)st.st_ino != u->ino || !(u->link = attach_link(u))) {
+			u->gone = true;
+			r->reattach_failed++;
+		}
+	}
+	r->uprobes_detached = false;
+}
+
 uint64_t record__elapsed_ns(const struct record *r)
 {
 	if (!r->start_ns)
 		return 0;
 	return (r->stop_ns ? r->stop_ns : mono_ns()) - r->start_ns;
+}
+
+uint64_t record__attached_ns(const struct record *r)
+{
+	if (!r->duty_on || !r->start_ns)
+		return record__elapsed_ns(r);
+	return duty_cycle__attached_ns(&r->duty, r->stop_ns ? r->stop_ns : mono_ns());
 }
 
 const char *record__summary(const struct record *r, size_t i, char *buf, size_t size)
@@ -689,6 +770,7 @@ int record__attach(struct record *r, struct flame_err *err)
 	open_mapping_events(r);
 	r->time_nanos = clock_ns(CLOCK_REALTIME);
 	r->start_ns = mono_ns();
+	ret = record_duty__start(r);
 	for (i = 0; i < r->sources.len && !ret; i++)
 		ret = r->sources.data[i]->ops->attach(r->sources.data[i], err);
 	if (ret)
@@ -1095,7 +1177,8 @@ int record__tick(struct record *r)
 	int ret;
 
 	record__poll_stats(r);
-	ret = record__handle_execs(r);
+	ret = record_duty__step(r);
+	ret = ret ?: record__handle_execs(r);
 	if (!ret && mono_ns() - last >= RECORD_DRAIN_INTERVAL_NS)
 		ret = record__drain(r);
 	return ret > 0 ? 0 : ret; /* a drain put off is tried again at the next tick */
@@ -1317,7 +1400,7 @@ static int add_samples(struct record *r)
 		.process = profile__intern_str(p, "process"),
 	};
 	uint64_t locs[2 * (2 * SINGE_MAX_STACK_DEPTH + 1) + 1];
-	int64_t missing = 0, separator = 0;
+	int64_t missing = 0, separator = 0, scaled[RECORD_MAX_VALUES];
 	bool *part = parts_only(r);
 	size_t i;
 	int ret = 0, nlocs;
@@ -1345,8 +1428,10 @@ static int add_samples(struct record *r)
 		}
 		if (!nlocs)
 			locs[nlocs++] = (uint64_t)missing;
-		ret = profile__add_sample(p, locs, (size_t)nlocs, stack_table__values(r->stacks, i),
-					  labels, nlabels);
+		ret = profile__add_sample(
+			p, locs, (size_t)nlocs,
+			record_duty__scale_row(r, stack_table__values(r->stacks, i), scaled),
+			labels, nlabels);
 	}
 	free(part);
 	return ret;
@@ -1396,6 +1481,7 @@ static int add_comments(struct record *r)
 		if (s->ops->annotate)
 			ret = s->ops->annotate(s, r->profile);
 	}
+	ret = ret ?: record_duty__annotate(r);
 	ret = ret ?: add_unwind_comments(r);
 	if (ret || !(r->stats.collisions || r->stats.no_user_stack))
 		return ret;
@@ -1432,6 +1518,7 @@ int record__finish(struct record *r, struct profile **out, struct flame_err *err
 		return flame_err__set(err, EINVAL, "recording already finished");
 	r->finished = true;
 	r->stop_ns = mono_ns();
+	record_duty__stop(r);
 	ret = finish_sources(r);
 	detach(r);
 	nanosleep(&(struct timespec){0, 1000000}, NULL); /* programs still running finish */

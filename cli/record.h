@@ -58,6 +58,12 @@ struct record_opts {
 	uint64_t min_block_ns;	 /* offcpu: shorter blocks are not counted (--min-block) */
 	uint64_t max_block_ns;	 /* offcpu: nor longer ones (--max-block) */
 	bool wakers;		 /* offcpu: each block's waker's stack above it (--wakers) */
+	/*
+	 * --duty-cycle PCT: the uprobes of the types that allow it (source_ops.duty_cycle) are
+	 * attached for PCT% of each second, and their values scaled to the whole recording;
+	 * 0: attached all along
+	 */
+	unsigned int duty_cycle;
 };
 
 /*
@@ -156,6 +162,17 @@ int record__attach(struct record *r, struct flame_err *err);
 const char *record__describe(const struct record *r, char *buf, size_t size);
 /* Source i's summary line ("" when it has none), or NULL past the last source. */
 const char *record__summary(const struct record *r, size_t i, char *buf, size_t size);
+
+/*
+ * --duty-cycle: when the uprobes are next due to be detached or attached again (CLOCK_MONOTONIC),
+ * so that the loop ticks then; UINT64_MAX without one.
+ */
+uint64_t record__duty_next_ns(const struct record *r);
+/*
+ * --duty-cycle: "duty cycle 10%: values scaled by 9.85 (attached 10.2% of the time: ...)",
+ * after record__finish; NULL without one.
+ */
+const char *record__duty_summary(const struct record *r, char *buf, size_t size);
 
 /*
  * Wait up to timeout_ns for stack samples and exec events, and take them in as they come: the

@@ -46,6 +46,7 @@
 #include "source.h"
 #include "sym_procmaps.h"
 #include "uprobe.h"
+#include "vec.h"
 
 /* Go binaries this large are not read (no Go toolchain binary comes near). */
 #define GO_BINARY_MAX (1ULL << 30)
@@ -81,6 +82,8 @@ struct goroutine_source {
 	bool finished; /* events read after finish are of no park that counts */
 	int ret;       /* the first error of an event callback */
 	uint64_t in_progress, not_go, no_funcs;
+	uint64_t cut;	    /* --duty-cycle: parks in progress at a detach, ended there */
+	uint64_t paused_at; /* --duty-cycle: when the probes went out; 0 while they are in */
 	char first_problem[160];
 	uint64_t frames[SINGE_MAX_STACK_DEPTH + 1];
 };
@@ -226,11 +229,16 @@ static int probe_binary(struct goroutine_source *c, const char *path, int pid)
 	if (!b || !b->probed)
 		return 0;
 	cookie = GOROUTINE_COOKIE(b - c->bins, b->goid_off);
-	ret = record__attach_uprobe_cookie(c->base.r, c->skel->progs.go_park, path, b->park_off,
-					   pid, cookie, &err);
+	/*
+	 * The end of a park first, its start after (the engine attaches them again in this order
+	 * under --duty-cycle): a park seen before its wake could be would stay in the kernel's
+	 * map, and the goroutine's next parks would be taken for gopark entered twice.
+	 */
+	ret = record__attach_uprobe_cookie(c->base.r, c->skel->progs.go_execute, path,
+					   b->execute_off, pid, cookie, &err);
 	ret = ret
-		      ?: record__attach_uprobe_cookie(c->base.r, c->skel->progs.go_execute, path,
-						      b->execute_off, pid, cookie, &err);
+		      ?: record__attach_uprobe_cookie(c->base.r, c->skel->progs.go_park, path,
+						      b->park_off, pid, cookie, &err);
 	if (ret)
 		note_problem(c, "%s", err.msg);
 	/* one process that cannot be probed does not stop the recording of the others */
@@ -335,6 +343,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(e.h) || c->finished)
 		return 0;
 	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
+	/* a wake in the moments the probes take to go out ends its park at the detach too */
+	if (c->paused_at && e.h.time_ns > c->paused_at)
+		e.h.time_ns = c->paused_at;
 	if (e.h.kind == GOROUTINE_PARK && size >= sizeof(e.h) + e.h.nuser * sizeof(uint64_t))
 		ret = take_park(c, &e);
 	else if (e.h.kind == GOROUTINE_WAKE &&
@@ -365,25 +376,87 @@ static bool alive(uint32_t tgid)
 	return !kill((pid_t)tgid, 0) || errno == EPERM;
 }
 
-/* Parks still open count up to now, the end of the recording. */
-static int goroutine_finish(struct source *s)
+/* Parks still open end at end_ns (those of live processes): counted in *count. */
+static int end_open_parks(struct goroutine_source *c, uint64_t end_ns, uint64_t *count)
 {
-	struct goroutine_source *c = go_of(s);
-	uint64_t now;
 	size_t i;
-	int ret = goroutine_drain(s, true);
+	int ret = 0;
 
-	now = mono_ns();
 	for (i = 0; i < c->parks.cap && !ret; i++) {
 		const struct go_pair_slot *p = &c->parks.slots[i];
 
 		if (!p->used || !alive((uint32_t)p->a))
 			continue;
-		c->in_progress++;
-		ret = record__add_to_row(s->r, s, (int64_t)p->v1,
-					 (int64_t[2]){0, now > p->v2 ? (int64_t)(now - p->v2) : 0});
+		(*count)++;
+		ret = record__add_to_row(
+			c->base.r, &c->base, (int64_t)p->v1,
+			(int64_t[2]){0, end_ns > p->v2 ? (int64_t)(end_ns - p->v2) : 0});
 	}
+	return ret;
+}
+
+/*
+ * Parks still open count up to now, the end of the recording; or, when --duty-cycle has the
+ * probes out, up to when they went out.
+ */
+static int goroutine_finish(struct source *s)
+{
+	struct goroutine_source *c = go_of(s);
+	int ret = goroutine_drain(s, true);
+
+	if (c->paused_at)
+		ret = ret ?: end_open_parks(c, c->paused_at, &c->cut);
+	else
+		ret = ret ?: end_open_parks(c, mono_ns(), &c->in_progress);
 	c->finished = true;
+	return ret;
+}
+
+/* Forget the parks the kernel is timing: their wakes will not be seen. 0 or a negative errno. */
+static int forget_kernel_parks(struct goroutine_source *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.parked), ret = 0;
+	struct goroutine_key key, *prev = NULL;
+	VEC(struct goroutine_key) keys = {0};
+	size_t i;
+
+	/* the keys first: deleting while walking a hash map restarts the walk */
+	while (!ret && !bpf_map_get_next_key(fd, prev, &key)) {
+		ret = vec_push(&keys, key);
+		prev = &key;
+	}
+	for (i = 0; i < keys.len; i++)
+		bpf_map_delete_elem(fd, &keys.data[i]);
+	vec_free(&keys);
+	return ret;
+}
+
+/* --duty-cycle takes the probes out now (at): no park is taken from here on. */
+static int goroutine_pause(struct source *s, uint64_t at)
+{
+	struct goroutine_source *c = go_of(s);
+
+	c->paused_at = at;
+	__atomic_store_n(&c->skel->bss->parks_paused, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/*
+ * The probes are back: the parks in progress when they went out end then (their delay up to
+ * the detach), and the kernel forgets them, so that a goroutine parked again is a new park,
+ * not gopark entered twice. Then parks are taken again.
+ */
+static int goroutine_resume(struct source *s, uint64_t at)
+{
+	struct goroutine_source *c = go_of(s);
+	int ret = goroutine_drain(s, false);
+
+	(void)at;
+	ret = ret ?: end_open_parks(c, c->paused_at, &c->cut);
+	go_pair_map__free(&c->parks);
+	ret = ret ?: forget_kernel_parks(c);
+	c->paused_at = 0;
+	__atomic_store_n(&c->skel->bss->parks_paused, 0, __ATOMIC_SEQ_CST);
 	return ret;
 }
 
@@ -451,19 +524,29 @@ static const char *goroutine_summary(struct source *s, char *buf, size_t size)
 	uint64_t full = record__read_percpu(s->r, m, GOROUTINE_STAT_PARKED_FULL);
 	uint64_t lost = record__read_percpu(s->r, m, GOROUTINE_STAT_EVENTS_LOST);
 	double secs = record__elapsed_ns(s->r) / 1e9;
+	double attached = record__attached_ns(s->r) / 1e9;
+	bool duty = record__opts(s->r)->duty_cycle;
 	size_t n;
 
 	if (secs <= 0)
 		secs = 1e-9;
+	if (attached <= 0)
+		attached = 1e-9;
+	/* the rate while the probes were in; the cost over the whole recording */
 	n = snprintf(buf, size,
-		     "goroutine: %llu parks (%.0f/s) in %u Go binar%s, %llu still parked at the "
+		     "goroutine: %llu parks (%.0f/s%s) in %u Go binar%s, %llu still parked at the "
 		     "end; %llu uprobe hits (%llu gopark entries run twice by stack growth, "
 		     "ignored): estimated cost %.1f ms of the programs' CPU time (%.2f%% of one "
 		     "CPU), at ~6 us a hit",
-		     (unsigned long long)parks, parks / secs, nprobed(c),
-		     nprobed(c) == 1 ? "y" : "ies", (unsigned long long)c->in_progress,
+		     (unsigned long long)parks, parks / attached, duty ? " while attached" : "",
+		     nprobed(c), nprobed(c) == 1 ? "y" : "ies", (unsigned long long)c->in_progress,
 		     (unsigned long long)hits, (unsigned long long)twice,
 		     hits * UPROBE_HIT_NS / 1e6, hits * UPROBE_HIT_NS / 1e7 / secs);
+	if (n < size && duty)
+		n += snprintf(buf + n, size - n,
+			      "; %llu parks in progress at a detach ended there, parks begun while "
+			      "detached not seen",
+			      (unsigned long long)c->cut);
 	if (n < size && (full || lost))
 		n += snprintf(buf + n, size - n,
 			      "; %llu parks not timed (%llu map full, %llu ring full)",
@@ -526,12 +609,15 @@ const struct source_ops goroutine_source_ops = {
 	.about = "time goroutines spend parked (chan, select, mutex, IO, sleep), per wait reason",
 	.nvalues = 2,
 	.types = goroutine_types,
+	.duty_cycle = true,
 	.new = goroutine_new,
 	.open = goroutine_open,
 	.load = goroutine_load,
 	.attach = goroutine_attach,
 	.image = goroutine_image,
 	.drain = goroutine_drain,
+	.pause = goroutine_pause,
+	.resume = goroutine_resume,
 	.finish = goroutine_finish,
 	.detach = goroutine_detach,
 	.annotate = goroutine_annotate,

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #include "common.h"
+#include "duty_cycle.h"
 #include "profile.h"
 #include "record.h"
 #include "record_procs.h"
@@ -22,7 +23,19 @@ struct shared_maps {
 };
 
 struct go_binary;
-struct uprobe_link;
+
+/*
+ * A uprobe attached for a source: each (program, file, offset, pid) once. What it was attached
+ * with is kept, so that --duty-cycle can detach every uprobe and attach them again.
+ */
+struct uprobe_link {
+	struct bpf_program *prog;
+	char *path; /* as the source named it (/proc/PID/exe for -p) */
+	uint64_t dev, ino, offset, cookie;
+	int pid;
+	bool gone;	       /* could not be attached again: its process or file went */
+	struct bpf_link *link; /* NULL while detached */
+};
 
 struct record {
 	struct record_opts opts;
@@ -52,6 +65,12 @@ struct record {
 	VEC(struct go_binary) go_binaries;  /* record_go.c's cache, by device and inode */
 	VEC(struct uprobe_link) uprobes;    /* every source's, attached once each */
 	struct record_stats stats;
+	/* --duty-cycle: the schedule, and whether the uprobes are detached now */
+	struct duty_cycle duty;
+	bool duty_on;
+	bool uprobes_detached;
+	uint64_t reattach_failed;     /* uprobes that could not go in again (their process went) */
+	uint64_t detach_ns, detaches; /* time the detaches took (the traps go on meanwhile) */
 	int64_t time_nanos;
 	uint64_t start_ns, stop_ns;
 	uint64_t last_drain_ns; /* CLOCK_MONOTONIC of the last drain */
@@ -67,6 +86,18 @@ bool record__is_stack_root(struct record *r, uint32_t tgid, uint64_t addr);
 struct source *record__source(struct record *r, uint32_t index);
 int64_t record__add_row(struct record *r, const struct stack_key *k, const int64_t *row,
 			bool fp_walk);
+
+/* record.c: every source's uprobes out (their links destroyed, what they were kept), and in */
+void record__detach_uprobes(struct record *r);
+void record__reattach_uprobes(struct record *r);
+
+/* record_duty.c: --duty-cycle's glue (schedule, transitions, scale, comment) */
+int record_duty__start(struct record *r);
+int record_duty__step(struct record *r);
+void record_duty__stop(struct record *r);
+/* Row values, the duty-cycled sources' columns scaled: in itself, or scaled (nvalues). */
+const int64_t *record_duty__scale_row(const struct record *r, const int64_t *in, int64_t *scaled);
+int record_duty__annotate(struct record *r);
 
 /* record_unwind.c: --unwind auto's decisions, and the stack copies */
 void record__use_dwarf(struct record *r, struct proc *p);

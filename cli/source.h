@@ -20,6 +20,10 @@
  *   flip     (optional) point its programs at the other buffer of its in-kernel aggregation
  *   drain    (optional) read its in-kernel aggregation: record__add_stack() per entry; the
  *            buffer flipped away from, or every buffer at the end (all), when nothing writes
+ *   pause    (optional, --duty-cycle) the engine detaches every uprobe right after, at the
+ *            time given: stop taking events (a flag the programs read); what is in progress
+ *            ends then, as its end will not be seen
+ *   resume   (optional, --duty-cycle) every uprobe is back: take events again
  *   finish   (optional) at the end, before detach: what is still in progress (a block, a
  *            parked goroutine) counts up to now
  *   detach   stop its events
@@ -85,6 +89,12 @@ struct source_ops {
 	unsigned int nvalues;
 	const struct source_sample_type *types; /* nvalues of them; the first is the default */
 	const char *label_key;			/* its own label's name, or NULL */
+	/*
+	 * --duty-cycle may detach and re-attach it: every event it has comes through uprobes
+	 * attached with record__attach_uprobe*(), which the engine detaches and attaches again
+	 * by its schedule; its values are scaled by elapsed / attached time
+	 */
+	bool duty_cycle;
 
 	/* fill the options it sizes itself from that were left at 0 */
 	void (*resolve)(struct record_opts *opts);
@@ -95,6 +105,9 @@ struct source_ops {
 	int (*image)(struct source *s, uint32_t tgid, const struct proc_image *img);
 	void (*flip)(struct source *s);
 	int (*drain)(struct source *s, bool all);
+	/* at: CLOCK_MONOTONIC of the detach, or of the attach again */
+	int (*pause)(struct source *s, uint64_t at);
+	int (*resume)(struct source *s, uint64_t at);
 	int (*finish)(struct source *s);
 	void (*detach)(struct source *s);
 	int (*annotate)(struct source *s, struct profile *p);
@@ -183,7 +196,8 @@ void record__clear_stack_map(const struct bpf_map *map);
 /*
  * Attach prog as a uprobe at offset of the file at path, for process pid (its threads; -1:
  * every process running the file, with -a), once: the same (program, file, offset, pid) again
- * returns 0 at once. The engine keeps the link and detaches it with the source. 0, or a
+ * returns 0 at once. The engine keeps the link and detaches it with the source. While
+ * --duty-cycle has the uprobes detached, it is kept and goes in with the others. 0, or a
  * negative errno with err set (a one-line message naming the file).
  */
 int record__attach_uprobe(struct record *r, struct bpf_program *prog, const char *path,
@@ -193,7 +207,12 @@ int record__attach_uprobe_cookie(struct record *r, struct bpf_program *prog, con
 				 uint64_t offset, int pid, uint64_t cookie, struct flame_err *err);
 /* Nanoseconds recorded so far (to the stop, once stopped). */
 uint64_t record__elapsed_ns(const struct record *r);
-/* Uprobes attached so far, over every source. */
+/*
+ * Nanoseconds the uprobes were attached so far: the elapsed time, or with --duty-cycle its
+ * attached part (measured).
+ */
+uint64_t record__attached_ns(const struct record *r);
+/* Uprobes attached so far, over every source (with --duty-cycle, detached or not). */
 size_t record__nr_uprobes(const struct record *r);
 /* Sum a per-CPU counter of map at index key (0 when unreadable). */
 uint64_t record__read_percpu(struct record *r, const struct bpf_map *map, uint32_t key);
