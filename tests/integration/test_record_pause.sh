@@ -258,6 +258,9 @@ stderr_one_line "--timeline not .svg: one line" "x.png.*name it FILE.svg"
 expect_exit "--timeline unwritable: exit 2" 2 "$SINGE" record -t pause --timeline "$TMP/no/dir/x.svg" \
 	-o "$TMP/x.pb.gz" -- true
 stderr_one_line "--timeline unwritable: one line" "cannot write the timeline '.*no/dir/x.svg'"
+expect_exit "--timeline also an -o output: exit 2" 2 "$SINGE" record -t pause --timeline "$TMP/x.svg" \
+	-o "$TMP/x.svg" -- true
+stderr_one_line "--timeline also an -o output: one line" "x.svg' is also an -o output"
 if [[ ! -e $TMP/x.svg && ! -e $TMP/x.png && ! -e $TMP/x.pb.gz ]]; then
 	pass "--timeline errors: nothing written"
 else
