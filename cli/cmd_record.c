@@ -614,6 +614,14 @@ static int check_outputs(struct record_cmd *cmd, const struct target *t)
 			return ret;
 		}
 	}
+	for (i = 0; cmd->timeline && i < cmd->noutputs; i++)
+		if (!strcmp(cmd->timeline, cmd->outputs[i])) {
+			pr_err("--timeline '%s' is also an -o output: give the timeline a name of "
+			       "its "
+			       "own",
+			       cmd->timeline);
+			return -EINVAL;
+		}
 	ret = cmd->timeline ? output__check_writable(cmd->timeline) : 0;
 	if (ret)
 		pr_err("cannot write the timeline '%s': %s", cmd->timeline, strerror(-ret));
