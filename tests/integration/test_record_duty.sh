@@ -15,6 +15,7 @@
 # and the errors: --duty-cycle with a type that has no uprobes to detach, or not a percentage.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
+. tests/integration/lib_goblock.sh
 [[ -x $SINGE ]] || SINGE=./singe
 
 if ((EUID != 0)); then
@@ -48,7 +49,6 @@ if [[ ! -x ${gos[0]} ]]; then
 fi
 # the oldest and the newest: the wait reasons and g layout that differ most
 gos=("${gos[0]}" "${gos[-1]}")
-EXPECTED_OUTPUT="goblock: chan, select, mutex, waitgroup, sleep and tcp waits; done"
 # 4 s of waits after a 1 s settle; no deep parks (a park longer than the attached part of a
 # second is cut at the detach: the test_record_goroutine.sh checks them undutied)
 ARGS=(-settle 1s -duration 4s -deep 0)
@@ -86,25 +86,8 @@ for v in "${versions[@]}"; do
 	record "$TMP/$v/d20" "$TMP/$v/goblock" --duty-cycle 20
 done
 
-sum_of() { # FOLDED PATTERN: the total of the lines whose stack matches PATTERN
-	awk -v pat="$2" '$0 ~ pat { s += $NF } END { printf "%.0f\n", s }' "$1"
-}
 
-expected_reason() { # FUNCTION MINOR
-	case $1 in
-	blockOnChan) echo "chan receive" ;;
-	blockOnSelect) echo "select" ;;
-	blockOnMutex) (($2 >= 21)) && echo "sync.Mutex.Lock" || echo "semacquire" ;;
-	blockOnWaitGroup) echo "semacquire" ;;
-	blockOnSleep) echo "sleep" ;;
-	blockOnTCPRead) echo "IO wait" ;;
-	esac
-}
 
-reasons() { # FOLDED FUNCTION: the distinct leaf frames of the stacks through main.FUNCTION
-	awk -v fn=";main.$2;" 'index($0, fn) { sub(/ [0-9]+$/, ""); n = split($0, f, ";"); print f[n] }' \
-		"$1" | sort -u | tr '\n' ' '
-}
 
 within() { # A B FRACTION: A within FRACTION of B
 	awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { exit !(b > 0 && a / b >= 1 - f && a / b <= 1 + f) }'
@@ -116,22 +99,7 @@ check_run() { # VERSION PCT
 	minor=${v#go1.}
 	minor=${minor%%.*}
 
-	if [[ $(cat "$dir/rc") != 0 || $(cat "$dir/stdout") != "$EXPECTED_OUTPUT" ]]; then
-		fail "$tag: the program's output is unchanged" \
-			"exit $(cat "$dir/rc"), stdout '$(head -c 200 "$dir/stdout")': $(head -c 300 "$dir/stderr")"
-		return
-	fi
-	pass "$tag: the program's output is unchanged"
-
-	for fn in blockOnChan blockOnSelect blockOnMutex blockOnWaitGroup blockOnSleep blockOnTCPRead; do
-		want="[$(expected_reason $fn "$minor")] "
-		got=$(reasons "$dir/parks.folded" $fn)
-		if [[ $got != "$want" ]]; then
-			fail "$tag: wait reasons" "main.$fn: '$got', wanted '$want'"
-			ok=0
-		fi
-	done
-	((ok)) && pass "$tag: wait reasons of the six kinds of wait"
+	goblock_run_ok "$tag" "$dir" "$minor" || return
 
 	"$SINGE" convert --sample-type delay "$dir/singe.pb.gz" -o "$dir/delay.folded" 2>>"$dir/stderr"
 	"$SINGE" convert --sample-type delay "$dir/go.pprof" -o "$dir/go.folded" 2>>"$dir/stderr"
@@ -212,7 +180,7 @@ windows=$(grep -o 'in [0-9]* windows' "$dir/stderr" | awk '{ print $2 }')
 parks=$(sum_of "$dir/parks.folded" ';main.blockOnChan;')
 # 3 chan goroutines parking every 10 ms: about 300 parks a second, scaled to the 3 s
 if ((rc == 0 && prog_rc == 0 && ${windows:-0} >= 3)) &&
-	[[ $(cat "$dir/stdout") == "$EXPECTED_OUTPUT" ]] &&
+	[[ $(cat "$dir/stdout") == "$GOBLOCK_OUTPUT" ]] &&
 	! grep -q 'not attached again' "$dir/stderr" &&
 	awk -v p="$parks" 'BEGIN { exit !(p >= 600 && p <= 1350) }'; then
 	pass "$v -p --duty-cycle 30: $windows windows, blockOnChan $parks parks scaled (about 900 in 3 s)"
