@@ -40,6 +40,7 @@ run() {
 		# a command: the sampler is preloaded into it, singe probes its two functions
 		"$SINGE" record -t alloc --alloc-preload -o "$TMP/p.pb.gz" -- \
 			"$ALLOC" -d $RUN -w $WARM >/dev/null 2>"$TMP/rate"
+		cp "$TMP/rate" "$TMP/preload.err"
 		awk '/rounds\/s/ { print $2 }' "$TMP/rate"
 		return
 	fi
@@ -82,7 +83,7 @@ done
 calls=$(sed -n 's/.*alloc: [0-9]* allocation calls (\([0-9]*\)\/s.*, [0-9]* frees (\([0-9]*\)\/s).*/\1 allocations\/s, \2 frees\/s/p' "$TMP/singe.err")
 cost=$(sed -n 's/.*(\([0-9.]*%\) of one CPU.*/\1/p' "$TMP/singe.err")
 hits=$(awk '/@hits/ { print $2 }' "$TMP/bt.out" 2>/dev/null || true)
-presampled=$(sed -n 's/.*command exited after [0-9.]* s: \([0-9]*\) samples.*/\1 samples/p' "$TMP/rate")
+presampled=$(sed -n 's/.*command exited after [0-9.]* s: \([0-9]*\) samples.*/\1 samples/p' "$TMP/preload.err")
 dutyline=$(sed -n 's/.*duty cycle 10%: values scaled by \([0-9.]*\) (attached \([0-9]*%\) of the time.*/scaled by \1, attached \2 of the time/p' "$TMP/duty.err")
 
 echo "### Allocation profiling (\`singe record -t alloc\`, root)"

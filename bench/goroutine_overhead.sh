@@ -29,7 +29,10 @@ gover=$(go version | awk '{ print $3 }')
 PINGPONG=("$out/pingpong" -settle 1s -d "$RUN_SECONDS")
 
 rate() { awk '/^round trips\/s:/ { print $3 }' "$1"; }
-park_rate() { grep -o 'goroutine: [0-9]* parks ([0-9]*/s' "$1" | grep -o '[0-9]*/s' | tr -d /s; }
+# (0 when singe printed none: a failed run shows as 0, not as the end of the benchmark)
+park_rate() { grep -o 'goroutine: [0-9]* parks ([0-9]*/s' "$1" | grep -o '[0-9]*/s' | tr -d /s || echo 0; }
+# the share of the time the program trapped: attached, and detaching (the kernel's grace period)
+trap_share() { grep -o 'traps about [0-9]*% of the time' "$1" | grep -o '[0-9]*' || echo 0; }
 
 # run_once none|full|duty: one workload run; prints its round trips per second (and keeps
 # singe's summary in $out/KIND.err)
@@ -45,12 +48,14 @@ run_once() {
 }
 
 base_rates=() full_rates=() duty_rates=() full_kept=() duty_kept=() full_parks=() duty_parks=()
+duty_traps=()
 for ((i = 0; i < PAIRS; i++)); do
 	base=$(run_once none)
 	full=$(run_once full)
 	full_parks+=("$(park_rate "$out/full.err")")
 	duty=$(run_once duty)
 	duty_parks+=("$(park_rate "$out/duty.err")")
+	duty_traps+=("$(trap_share "$out/duty.err")")
 	base_rates+=("$base") full_rates+=("$full") duty_rates+=("$duty")
 	full_kept+=("$(awk -v b="$base" -v w="$full" 'BEGIN { printf "%.4f", 100 * w / b }')")
 	duty_kept+=("$(awk -v b="$base" -v w="$duty" 'BEGIN { printf "%.4f", 100 * w / b }')")
@@ -70,12 +75,13 @@ echo
 echo "$(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%d), $gover; $PAIRS runs of ${RUN_SECONDS} s per"
 echo "side, alternating (none, -t goroutine, --duty-cycle $DUTY); load average at the end:"
 echo "$(cut -d' ' -f1-3 /proc/loadavg). Throughput kept = round trips/s with singe / without,"
-echo "run after run: median (min-max). Park rate: singe's summary (while attached)."
+echo "run after run: median (min-max). Park rate: singe's summary (while attached). Trapping:"
+echo "the share of the time the probes were in, detaching included (singe's summary)."
 echo
-echo "| profiler | round trips/s | throughput kept | parks/s singe reported |"
-echo "|---|---|---|---|"
-echo "| none | $(median_spread %.0f "${base_rates[@]}") | 100% | |"
-echo "| \`-t goroutine\` | $(median_spread %.0f "${full_rates[@]}") | $(median_spread %.1f%% "${full_kept[@]}") | $(median_spread %.0f "${full_parks[@]}") |"
-echo "| \`-t goroutine --duty-cycle $DUTY\` | $(median_spread %.0f "${duty_rates[@]}") | $(median_spread %.1f%% "${duty_kept[@]}") | $(median_spread %.0f "${duty_parks[@]}") |"
+echo "| profiler | round trips/s | throughput kept | parks/s singe reported | trapping |"
+echo "|---|---|---|---|---|"
+echo "| none | $(median_spread %.0f "${base_rates[@]}") | 100% | | |"
+echo "| \`-t goroutine\` | $(median_spread %.0f "${full_rates[@]}") | $(median_spread %.1f%% "${full_kept[@]}") | $(median_spread %.0f "${full_parks[@]}") | 100% |"
+echo "| \`-t goroutine --duty-cycle $DUTY\` | $(median_spread %.0f "${duty_rates[@]}") | $(median_spread %.1f%% "${duty_kept[@]}") | $(median_spread %.0f "${duty_parks[@]}") | $(median_spread %.0f%% "${duty_traps[@]}") |"
 echo
 echo "The last --duty-cycle run's summary: $(grep -o 'duty cycle.*of the time[^)]*)' "$out/duty.err")."

@@ -120,9 +120,9 @@ static const char record_usage[] =
 	"      --timeline FILE.svg  pause: the pauses on a time axis, GC cycles and a latency\n"
 	"                           heatmap, as an SVG (see -t pause below)\n"
 	"      --duty-cycle PCT     goroutine, alloc: keep the uprobes in for the first PCT%%\n"
-	"                           (1-100) of each second and out for the rest, so a busy "
-	"program\n"
-	"                           pays their cost only that share of the time; the values\n"
+	"                           (1-100) of each second and out for the rest, so a busy\n"
+	"                           program pays their cost only part of the time (PCT%% and\n"
+	"                           the 0.2-0.3 s the kernel takes to take them out); the values\n"
 	"                           are scaled by elapsed / attached time, and the profile\n"
 	"                           says so\n"
 	"  -q, --quiet              no status line and no summary; errors only\n"
@@ -166,13 +166,15 @@ static const char record_usage[] =
 	"before the probes went in are not seen. Cost: each uprobe hit traps, ~6 us here; a park\n"
 	"is two hits: the summary prints the park rate and the estimated cost (hits x 6 us of\n"
 	"CPU). A program whose latency is the exchanges loses far more throughput than that: a\n"
-	"channel ping-pong parking 30,000 times a second kept about 1%% of its round trips.\n"
-	"On a busy program use -d of a few seconds, or --duty-cycle PCT: the probes are in for\n"
-	"PCT%% of each second (10: a tenth of the traps; the ping-pong kept about 60%%), parks in\n"
-	"progress when they go out end then, parks begun while they are out are not seen, and\n"
-	"parks and delay are scaled by elapsed / attached time: the summary and the profile's\n"
-	"comments say 'scaled by X (attached N%% of the time)'. Waits longer than the attached\n"
-	"part of a second are cut at each detach, so the scaled profile under-counts them.\n"
+	"channel ping-pong parking 25,000 times a second kept under 1%% of its round trips.\n"
+	"On a busy program use -d of a few seconds, or --duty-cycle PCT: the probes take parks\n"
+	"for PCT%% of each second, parks in progress when they go out end then, parks begun\n"
+	"while they are out are not seen, and parks and delay are scaled by elapsed / attached\n"
+	"time: the summary, the profile's comments and an SVG's subtitle say 'scaled by X\n"
+	"(attached N%% of the time)'. Waits longer than the attached part of a second are cut\n"
+	"at each detach, so the scaled profile under-counts them. The program pays the traps\n"
+	"for more than PCT%%: the kernel takes 0.2-0.3 s to take the probes out (the summary\n"
+	"measures it); with 10 the ping-pong kept about half its round trips.\n"
 	"\n"
 	"-t pause: each pause of a language runtime is one sample, pauses/count and\n"
 	"pause/nanoseconds, with labels runtime, reason, and gc_cycle (Go) or gc_generation\n"
@@ -213,8 +215,8 @@ static const char record_usage[] =
 	"record busy services briefly (-d), or with --duty-cycle PCT (allocations scaled; in\n"
 	"use is not tracked then). A command can sample itself instead: --alloc-preload puts\n"
 	"singe's sampler in front of glibc's malloc family (LD_PRELOAD) and only its sampled\n"
-	"allocations and their frees trap: the C example kept about a third of its speed\n"
-	"instead of 0.3%%. It needs a dynamically linked glibc program.\n"
+	"allocations and their frees trap: the C example kept 39%% of its speed instead of\n"
+	"0.3%%. It needs a dynamically linked glibc program.\n"
 	"\n"
 	"examples:\n"
 	"  sudo singe record -p 1234 -d 10 -o cpu.pb.gz -o cpu.svg\n"
@@ -795,6 +797,14 @@ static int check_outputs(struct record_cmd *cmd, const struct target *t)
 			return ret;
 		}
 	}
+	for (i = 0; cmd->timeline && i < cmd->noutputs; i++)
+		if (!strcmp(cmd->timeline, cmd->outputs[i])) {
+			pr_err("--timeline '%s' is also an -o output: give the timeline a name of "
+			       "its "
+			       "own",
+			       cmd->timeline);
+			return -EINVAL;
+		}
 	ret = cmd->timeline ? output__check_writable(cmd->timeline) : 0;
 	if (ret)
 		pr_err("cannot write the timeline '%s': %s", cmd->timeline, strerror(-ret));
@@ -958,7 +968,7 @@ static int write_outputs(struct record_cmd *cmd, const struct record *r, const s
 {
 	struct write_opts wopts = {0};
 	struct flame_err err = {{0}};
-	char subtitle[256];
+	char subtitle[256], duty[128], both[400];
 	int i, ret;
 
 	svg_opts__init(&wopts.svg);
@@ -967,6 +977,11 @@ static int write_outputs(struct record_cmd *cmd, const struct record *r, const s
 	unwind_subtitle(cmd, record__stats(r), subtitle, sizeof(subtitle));
 	if (subtitle[0] && !wopts.svg.subtitle)
 		wopts.svg.subtitle = subtitle;
+	/* a scaled graph says so where it is read */
+	if (record__duty_note(r, duty, sizeof(duty))) {
+		snprintf(both, sizeof(both), "%s%s%s", duty, subtitle[0] ? "; " : "", subtitle);
+		wopts.svg.subtitle = both;
+	}
 	for (i = 0; i < cmd->noutputs; i++) {
 		ret = output__write_profile(cmd->outputs[i], OUTPUT_UNKNOWN, p, &wopts, &err);
 		if (ret) {

@@ -503,14 +503,25 @@ void record__detach_uprobes(struct record *r)
 	r->uprobes_detached = true;
 }
 
+/* Whether u's process and file are still the ones it was attached to. */
+static bool uprobe_target_lives(const struct uprobe_link *u)
+{
+	struct stat st;
+
+	if (u->pid > 0 && kill(u->pid, 0) && errno == ESRCH)
+		return false;
+	return !stat(u->path, &st) && (uint64_t)st.st_dev == u->dev &&
+	       (uint64_t)st.st_ino == u->ino;
+}
+
 /*
- * In the order they were first attached. A uprobe whose file is no longer the one it was
- * attached to (a pid reused, a binary replaced), or whose process is gone, stays out:
- * counted, not an error, as when a target exits during a recording.
+ * In the order they were first attached. A uprobe whose process is gone, or whose file is no
+ * longer the one it was attached to (a pid reused, a binary replaced), stays out: counted, not
+ * an error, as when a target exits during a recording. One that fails otherwise is counted,
+ * its first error kept for the summary, and tried again at the next second.
  */
 void record__reattach_uprobes(struct record *r)
 {
-	struct stat st;
 	size_t i;
 
 	for (i = 0; i < r->uprobes.len; i++) {
@@ -518,9 +529,13 @@ void record__reattach_uprobes(struct record *r)
 
 		if (u->link || u->gone)
 			continue;
-		if (stat(u->path, &st) || (uint64_t)st.st_dev != u->dev ||
-		    (uint64_t)st.st_ino != u->ino || !(u->link = attach_link(u))) {
+		/* ESRCH: a process exiting, still there for kill() */
+		if (!uprobe_target_lives(u) || (!(u->link = attach_link(u)) && errno == ESRCH)) {
 			u->gone = true;
+			r->reattach_gone++;
+		} else if (!u->link) {
+			if (!r->reattach_errno)
+				r->reattach_errno = errno;
 			r->reattach_failed++;
 		}
 	}

@@ -176,6 +176,8 @@ uint64_t record__duty_next_ns(const struct record *r);
  * after record__finish; NULL without one.
  */
 const char *record__duty_summary(const struct record *r, char *buf, size_t size);
+/* The same in short, for an SVG's subtitle: "--duty-cycle 10: values scaled by 9.85 (...)". */
+const char *record__duty_note(const struct record *r, char *buf, size_t size);
 
 /*
  * Wait up to timeout_ns for stack samples and exec events, and take them in as they come: the

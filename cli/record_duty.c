@@ -3,9 +3,8 @@
  * --duty-cycle PCT, the engine's side: the uprobes of the recording (every source's, which
  * all allow it: source_ops.duty_cycle, checked by the command) are detached when the
  * schedule (duty_cycle.c) says so and attached again at the next second, all at once. Each
- * transition's time is measured (the middle of the detach or attach, which take about a
- * millisecond), and the values of the profile are scaled by elapsed / attached time when it
- * is built.
+ * transition's time is measured (see pause_sources()), and the values of the duty-cycled
+ * sources are scaled by elapsed / attached time when the profile is built.
  *
  * What is in progress at a detach ends then (a parked goroutine's park: its wake would be
  * missed); what begins while detached is not seen.
@@ -29,8 +28,8 @@ int record_duty__start(struct record *r)
  * The sources stop taking events (their programs read a flag) just before the uprobes go out,
  * and start again once they are all back in: those are the times measured, and scaled by. The
  * breakpoints come back one by one over the attach, a few ms each, but leave only at the end
- * of the detach: the kernel first takes the programs off them and waits a grace period (0.1 to
- * 0.25 s here), in which the program still traps at each hit though nothing runs. That time is
+ * of the detach: the kernel first takes the programs off them and waits a grace period (0.2 to
+ * 0.3 s here), in which the program still traps at each hit though nothing runs. That time is
  * measured too: the summary says how much of the time the program paid the traps.
  */
 static int pause_sources(struct record *r)
@@ -121,6 +120,17 @@ const int64_t *record_duty__scale_row(const struct record *r, const int64_t *in,
 	return scaled;
 }
 
+const char *record__duty_note(const struct record *r, char *buf, size_t size)
+{
+	uint64_t elapsed = record__elapsed_ns(r), attached = record__attached_ns(r);
+
+	if (!r->duty_on || !size)
+		return NULL;
+	snprintf(buf, size, "--duty-cycle %u: values scaled by %.2f (attached %.0f%% of the time)",
+		 r->opts.duty_cycle, scale_factor(r), elapsed ? 100.0 * attached / elapsed : 0.0);
+	return buf;
+}
+
 const char *record__duty_summary(const struct record *r, char *buf, size_t size)
 {
 	uint64_t elapsed = record__elapsed_ns(r), attached = record__attached_ns(r);
@@ -141,11 +151,15 @@ const char *record__duty_summary(const struct record *r, char *buf, size_t size)
 			      "program still trapping): traps about %.0f%% of the time",
 			      r->detach_ns / 1e6 / r->detaches,
 			      100.0 * (attached + r->detach_ns) / elapsed);
+	if (n < size && r->reattach_gone)
+		n += snprintf(buf + n, size - n,
+			      "; %llu uprobes not attached again (their process or file went)",
+			      (unsigned long long)r->reattach_gone);
 	if (n < size && r->reattach_failed)
 		snprintf(buf + n, size - n,
-			 "; %llu uprobes not attached again (their process or "
-			 "file went)",
-			 (unsigned long long)r->reattach_failed);
+			 "; %llu attaches again failed and were tried at the next second (the "
+			 "first: %s)",
+			 (unsigned long long)r->reattach_failed, strerror(r->reattach_errno));
 	return buf;
 }
 

@@ -543,10 +543,12 @@ static const char *goroutine_summary(struct source *s, char *buf, size_t size)
 		     (unsigned long long)hits, (unsigned long long)twice,
 		     hits * UPROBE_HIT_NS / 1e6, hits * UPROBE_HIT_NS / 1e7 / secs);
 	if (n < size && duty)
-		n += snprintf(buf + n, size - n,
-			      "; %llu parks in progress at a detach ended there, parks begun while "
-			      "detached not seen",
-			      (unsigned long long)c->cut);
+		n += snprintf(
+			buf + n, size - n,
+			"; %llu parks in progress at a detach ended there, parks begun while "
+			"detached not seen; the traps while the probes were going out are not "
+			"in the estimate (see the duty cycle line)",
+			(unsigned long long)c->cut);
 	if (n < size && (full || lost))
 		n += snprintf(buf + n, size - n,
 			      "; %llu parks not timed (%llu map full, %llu ring full)",

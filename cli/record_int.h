@@ -70,7 +70,9 @@ struct record {
 	struct duty_cycle duty;
 	bool duty_on;
 	bool uprobes_detached;
-	uint64_t reattach_failed;     /* uprobes that could not go in again (their process went) */
+	uint64_t reattach_gone;	      /* uprobes left out: their process or file went */
+	uint64_t reattach_failed;     /* attaches again that failed otherwise (tried again later) */
+	int reattach_errno;	      /* the first of those failures' errno */
 	uint64_t detach_ns, detaches; /* time the detaches took (the traps go on meanwhile) */
 	int64_t time_nanos;
 	uint64_t start_ns, stop_ns;

@@ -772,8 +772,9 @@ static const struct source_sample_type pause_types[] = {
 
 const struct source_ops pause_source_ops = {
 	.name = "pause",
-	.about = "runtime pauses (Go stop-the-world, CPython gc), charged to the code that caused "
-		 "them",
+	.about = "runtime pauses (Go stop-the-world, CPython gc, JVM safepoints), charged to the "
+		 "code "
+		 "that caused them",
 	.nvalues = 2,
 	.types = pause_types,
 	.resolve = pause_resolve,

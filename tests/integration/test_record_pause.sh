@@ -13,7 +13,7 @@
 #    one GC-cycle bar per mark termination.
 # JVM (HotSpot 17), examples/java/Pause.java on a 64 MiB serial-GC heap, against
 # -Xlog:safepoint of the same run: the number of safepoints within 5%, their total time
-# within 25%, the young GCs named; the output unchanged.
+# within 25%, the young GCs named; the output unchanged; the timeline's marks its safepoints.
 # The example sleeps 1 s first (-delay), so that its first cycles happen after singe attached.
 # CPython, examples/python/pause.py, with Debian's python3.11 (USDT gc__start/gc__done) and
 # the pyenv python3 first on PATH (no USDT: uprobes on gc_collect_main), with --timeline:
@@ -177,7 +177,7 @@ done
 
 # JVM: safepoints against -Xlog:safepoint
 if command -v javac >/dev/null && javac -d "$TMP/java" examples/java/Pause.java 2>"$TMP/javac.log"; then
-	"$SINGE" record -t pause -o "$TMP/jvm.pb.gz" -- java -Xmx64m -XX:+UseSerialGC \
+	"$SINGE" record -t pause -o "$TMP/jvm.pb.gz" --timeline "$TMP/jvm.svg" -- java -Xmx64m -XX:+UseSerialGC \
 		-Xlog:safepoint:file="$TMP/safepoint.log" -cp "$TMP/java" Pause 2000 1000 \
 		>"$TMP/jvm.out" 2>"$TMP/jvm.err"
 	code=$?
@@ -200,6 +200,7 @@ if command -v javac >/dev/null && javac -d "$TMP/java" examples/java/Pause.java 
 	else
 		fail "jvm: safepoint total" "singe $singe_ms ms, -Xlog:safepoint $xlog_ms ms"
 	fi
+	check_timeline "jvm" "$TMP/jvm.svg" "$TMP/jvm.pb.gz" 0
 	if grep -q '^singe: pause: jvm: safepoint, young GC: [1-9]' "$TMP/jvm.err" &&
 		grep -q '^singe: pause: probes: .*JVM safepoint USDT in 1$' "$TMP/jvm.err"; then
 		pass "jvm: young GCs named, USDT said"
@@ -257,6 +258,9 @@ stderr_one_line "--timeline not .svg: one line" "x.png.*name it FILE.svg"
 expect_exit "--timeline unwritable: exit 2" 2 "$SINGE" record -t pause --timeline "$TMP/no/dir/x.svg" \
 	-o "$TMP/x.pb.gz" -- true
 stderr_one_line "--timeline unwritable: one line" "cannot write the timeline '.*no/dir/x.svg'"
+expect_exit "--timeline also an -o output: exit 2" 2 "$SINGE" record -t pause --timeline "$TMP/x.svg" \
+	-o "$TMP/x.svg" -- true
+stderr_one_line "--timeline also an -o output: one line" "x.svg' is also an -o output"
 if [[ ! -e $TMP/x.svg && ! -e $TMP/x.png && ! -e $TMP/x.pb.gz ]]; then
 	pass "--timeline errors: nothing written"
 else
