@@ -295,17 +295,16 @@ int free_entry(struct pt_regs *ctx)
 }
 
 /*
- * --alloc-preload: libsinge-alloc.so in the program samples by bytes itself and calls
- * singe_alloc_sampled(block DI, size SI) for a sampled allocation and singe_alloc_freed(block
- * DI) when it is freed: one trap per sample, none per call.
+ * An allocation sampled before any program here saw it (by the preloaded library, or by Go's
+ * runtime): its block, size and stack to user space, counted in stat. At the entry of the
+ * probed function the word at SP is the return into its caller.
  */
-SEC("uprobe")
-int preload_sampled(struct pt_regs *ctx)
+static __always_inline int send_sampled(struct pt_regs *ctx, __u32 kind, __u64 addr, __u64 size,
+					__u32 stat)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid(), len;
 	__u32 tgid = id >> 32, zero = 0;
 	struct alloc_event *e;
-	__u64 size;
 	long n;
 
 	alloc_stat_add(ALLOC_STAT_HITS, 1);
@@ -314,90 +313,76 @@ int preload_sampled(struct pt_regs *ctx)
 	e = bpf_map_lookup_elem(&alloc_scratch, &zero);
 	if (!e)
 		return 0;
-	e->h.kind = ALLOC_EV_ALLOC;
+	e->h.kind = kind;
 	e->h.tgid = tgid;
 	e->h.tid = (__u32)id;
 	e->h.exec_gen = exec_gen_of(tgid);
-	e->h.addr = ctx->di;
-	e->h.size = ctx->si;
+	e->h.addr = addr;
+	e->h.size = size;
 	e->h.time_ns = bpf_ktime_get_ns();
-	e->h.leaf_ret = user_word(ctx->sp); /* the library's malloc, calloc... */
+	e->h.leaf_ret = user_word(ctx->sp);
 	e->h.out = 0;
 	e->h.func = 0;
 	e->h.flags = 0;
 	e->h.pad = 0;
 	n = bpf_get_stack(ctx, e->user, sizeof(e->user), BPF_F_USER_STACK);
 	e->h.nuser = n > 0 ? n / sizeof(__u64) : 0;
-	size = sizeof(e->h) + (__u64)e->h.nuser * sizeof(__u64);
-	if (size > sizeof(*e) || bpf_ringbuf_output(&alloc_events, e, size, BPF_RB_NO_WAKEUP)) {
+	len = sizeof(e->h) + (__u64)e->h.nuser * sizeof(__u64);
+	if (len > sizeof(*e) || bpf_ringbuf_output(&alloc_events, e, len, BPF_RB_NO_WAKEUP)) {
 		alloc_stat_add(ALLOC_STAT_EVENTS_LOST, 1);
 		return 0;
 	}
-	alloc_stat_add(ALLOC_STAT_SAMPLED, 1);
+	alloc_stat_add(stat, 1);
 	remember_comm(bpf_get_current_task_btf(), tgid, (__u32)id);
 	return 0;
+}
+
+/* A sampled block was freed (told by the preloaded library, or Go's sweeper), counted in stat. */
+static __always_inline void send_freed(__u64 id, __u32 kind, __u64 addr, __u64 size, __u32 stat)
+{
+	struct alloc_head e = {
+		.kind = kind, .tgid = id >> 32, .tid = (__u32)id, .addr = addr, .size = size};
+
+	e.time_ns = bpf_ktime_get_ns();
+	if (bpf_ringbuf_output(&alloc_events, &e, sizeof(e), BPF_RB_NO_WAKEUP))
+		alloc_stat_add(ALLOC_STAT_EVENTS_LOST, 1);
+	else
+		alloc_stat_add(stat, 1);
+}
+
+/*
+ * --alloc-preload: libsinge-alloc.so in the program samples by bytes itself and calls
+ * singe_alloc_sampled(block DI, size SI) for a sampled allocation and singe_alloc_freed(block
+ * DI) when it is freed: one trap per sample, none per call. The caller is the library's
+ * malloc, calloc...
+ */
+SEC("uprobe")
+int preload_sampled(struct pt_regs *ctx)
+{
+	return send_sampled(ctx, ALLOC_EV_ALLOC, ctx->di, ctx->si, ALLOC_STAT_SAMPLED);
 }
 
 SEC("uprobe")
 int preload_freed(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct alloc_head e = {.kind = ALLOC_EV_FREE, .tgid = id >> 32, .tid = (__u32)id};
 
 	alloc_stat_add(ALLOC_STAT_HITS, 1);
-	if (!is_target(e.tgid))
-		return 0;
-	e.addr = ctx->di;
-	e.time_ns = bpf_ktime_get_ns();
-	if (bpf_ringbuf_output(&alloc_events, &e, sizeof(e), BPF_RB_NO_WAKEUP))
-		alloc_stat_add(ALLOC_STAT_EVENTS_LOST, 1);
-	else
-		alloc_stat_add(ALLOC_STAT_FREED, 1);
+	if (is_target(id >> 32))
+		send_freed(id, ALLOC_EV_FREE, ctx->di, 0, ALLOC_STAT_FREED);
 	return 0;
 }
 
 /*
  * Go: the runtime's own sampler (one hit per MemProfileRate bytes on average), so nothing is
  * sampled here. Go's register ABI: runtime.profilealloc(mp AX, x BX, size CX), the
- * allocating goroutine's stack from its frame pointers. Never a uretprobe on Go code.
+ * allocating goroutine's stack from its frame pointers (the caller: mallocgc). Never a
+ * uretprobe on Go code.
  */
 SEC("uprobe")
 int go_profilealloc(struct pt_regs *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, zero = 0;
-	struct alloc_event *e;
-	__u64 size;
-	long n;
-
-	alloc_stat_add(ALLOC_STAT_HITS, 1);
-	if (!is_target(tgid))
-		return 0;
-	e = bpf_map_lookup_elem(&alloc_scratch, &zero);
-	if (!e)
-		return 0;
-	e->h.kind = ALLOC_EV_GO_ALLOC;
-	e->h.tgid = tgid;
-	e->h.tid = (__u32)id;
-	e->h.exec_gen = exec_gen_of(tgid);
-	e->h.addr = ctx->bx;
-	e->h.size = ctx->cx;
-	e->h.time_ns = bpf_ktime_get_ns();
-	e->h.leaf_ret = user_word(ctx->sp); /* profilealloc's caller, mallocgc */
-	e->h.out = 0;
-	e->h.func = 0;
-	e->h.flags = 0;
-	e->h.pad = 0;
-	n = bpf_get_stack(ctx, e->user, sizeof(e->user), BPF_F_USER_STACK);
-	e->h.nuser = n > 0 ? n / sizeof(__u64) : 0;
-	size = sizeof(e->h) + (__u64)e->h.nuser * sizeof(__u64);
-	if (size > sizeof(*e) || bpf_ringbuf_output(&alloc_events, e, size, BPF_RB_NO_WAKEUP)) {
-		alloc_stat_add(ALLOC_STAT_EVENTS_LOST, 1);
-		return 0;
-	}
-	alloc_stat_add(ALLOC_STAT_GO_SAMPLED, 1);
-	remember_comm(bpf_get_current_task_btf(), tgid, (__u32)id);
-	return 0;
+	return send_sampled(ctx, ALLOC_EV_GO_ALLOC, ctx->bx, ctx->cx, ALLOC_STAT_GO_SAMPLED);
 }
 
 /*
@@ -409,22 +394,15 @@ SEC("uprobe")
 int go_free_special(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct alloc_head e = {.kind = ALLOC_EV_GO_FREE, .tgid = id >> 32, .tid = (__u32)id};
 	__u8 kind = 0;
 
 	alloc_stat_add(ALLOC_STAT_HITS, 1);
-	if (!is_target(e.tgid))
+	if (!is_target(id >> 32))
 		return 0;
 	if (bpf_probe_read_user(&kind, 1, (void *)(ctx->ax + 10)) ||
 	    kind != (__u8)bpf_get_attach_cookie(ctx))
 		return 0;
-	e.addr = ctx->bx;
-	e.size = ctx->cx;
-	e.time_ns = bpf_ktime_get_ns();
-	if (bpf_ringbuf_output(&alloc_events, &e, sizeof(e), BPF_RB_NO_WAKEUP))
-		alloc_stat_add(ALLOC_STAT_EVENTS_LOST, 1);
-	else
-		alloc_stat_add(ALLOC_STAT_GO_FREED, 1);
+	send_freed(id, ALLOC_EV_GO_FREE, ctx->bx, ctx->cx, ALLOC_STAT_GO_FREED);
 	return 0;
 }
 
