@@ -257,13 +257,10 @@ static void read_go(const void *img, size_t size, struct alloc_lib *l)
 	l->go_profiling_off = uprobe__find_in(img, size, "runtime.MemProfile", &a) &&
 			      uprobe__find_in(img, size, "runtime.memProfileInternal", &a);
 	/*
-	 * in .noptrbss, set at start-up: found by its vaddr, moved by a PIE's load bias; a
-	 * stripped binary's where runtime.profilealloc's code loads it
+	 * in .noptrbss, set at start-up: found by its vaddr (.symtab, or in a stripped binary
+	 * where runtime.profilealloc's code loads it), moved by a PIE's load bias
 	 */
-	if (!uprobe__find_object_in(img, size, "runtime.MemProfileRate", &a))
-		l->rate_vaddr = a.vaddr;
-	else
-		l->rate_vaddr = rt.mem_profile_rate;
+	l->rate_vaddr = rt.mem_profile_rate;
 	l->has_rate = l->rate_vaddr != 0;
 	l->pie = rt.pie;
 	l->base_vaddr = rt.base_vaddr;
@@ -1028,11 +1025,6 @@ static const char *go_line(struct alloc_source *c, char *buf, size_t size)
 	return buf;
 }
 
-static int add_comment(struct profile *p, const char *text)
-{
-	return profile__add_comment(p, text);
-}
-
 /* Per process: the estimated allocation rate and what it still held. */
 static int add_process_lines(struct alloc_source *c, struct profile *p)
 {
@@ -1052,7 +1044,7 @@ static int add_process_lines(struct alloc_source *c, struct profile *p)
 			 q->tgid, human_bytes(q->bytes / secs, b1, sizeof(b1)), q->objects / secs,
 			 human_bytes((double)q->inuse_bytes, b2, sizeof(b2)),
 			 (long long)q->inuse_objects);
-		ret = add_comment(p, text);
+		ret = profile__add_comment(p, text);
 	}
 	return ret;
 }
@@ -1121,7 +1113,7 @@ static int add_top_sites(struct alloc_source *c, struct profile *p)
 				 i + 1, total ? 100.0 * sites[i].bytes / total : 0.0,
 				 human_bytes((double)sites[i].bytes * scale, b1, sizeof(b1)),
 				 sites[i].name);
-			ret = add_comment(p, text);
+			ret = profile__add_comment(p, text);
 		}
 	}
 	for (i = 0; i < n; i++)
@@ -1140,13 +1132,14 @@ static int add_leak_lines(struct alloc_source *c, struct profile *p)
 	if (!record__opts(c->base.r)->leaks)
 		return 0;
 	if (!c->nleaks)
-		return add_comment(p, "alloc: leaks: no sampled block was still live at the end");
+		return profile__add_comment(
+			p, "alloc: leaks: no sampled block was still live at the end");
 	snprintf(text, sizeof(text),
 		 "alloc: leaks: %zd stack%s with sampled blocks still live at the end (held at "
 		 "the stop, or at their process's exit), oldest first%s",
 		 c->nleaks, c->nleaks == 1 ? "" : "s",
 		 c->nleaks > MAX_LEAKS_SHOWN ? " (the first 10)" : "");
-	ret = add_comment(p, text);
+	ret = profile__add_comment(p, text);
 	for (i = 0; i < c->nleaks && i < MAX_LEAKS_SHOWN && !ret; i++) {
 		const struct alloc_leak *l = &c->leaks[i];
 		double age =
@@ -1160,7 +1153,7 @@ static int add_leak_lines(struct alloc_source *c, struct profile *p)
 			l->tgid, human_bytes((double)l->bytes, b1, sizeof(b1)),
 			(long long)l->objects, (unsigned long long)l->blocks, age,
 			stack[0] ? stack : "[unknown]");
-		ret = add_comment(p, text);
+		ret = profile__add_comment(p, text);
 	}
 	return ret;
 }
@@ -1173,33 +1166,34 @@ static int alloc_annotate(struct source *s, struct profile *p)
 	int ret;
 
 	snprintf(text, sizeof(text), "alloc: probes: %s", alloc_describe(s, what, sizeof(what)));
-	ret = add_comment(p, text);
+	ret = profile__add_comment(p, text);
 	if ((c->processes || !c->go_probed) && !c->preloaded)
-		ret = ret ?: add_comment(p, rates_line(c, text, sizeof(text)));
+		ret = ret ?: profile__add_comment(p, rates_line(c, text, sizeof(text)));
 	if (c->preloaded)
 		ret = ret
-			      ?: add_comment(p,
-					     "alloc: --alloc-preload: the program samples its own "
-					     "allocations (libsinge-alloc.so), so calls are not "
-					     "counted "
-					     "and only sampled ones trap");
+			      ?: profile__add_comment(
+					 p, "alloc: --alloc-preload: the program samples its own "
+					    "allocations (libsinge-alloc.so), so calls are not "
+					    "counted "
+					    "and only sampled ones trap");
 	if (!ret && c->go_probed)
-		ret = add_comment(p, go_line(c, text, sizeof(text)));
+		ret = profile__add_comment(p, go_line(c, text, sizeof(text)));
 	if (!ret && c->go_off_line[0])
-		ret = add_comment(p, c->go_off_line);
+		ret = profile__add_comment(p, c->go_off_line);
 	if (!ret && (c->no_allocator || c->first_problem[0])) {
 		snprintf(text, sizeof(text),
 			 "alloc: not probed: %zu process%s without an allocator singe can "
 			 "probe%s%s",
 			 c->no_allocator, c->no_allocator == 1 ? "" : "es",
 			 c->first_problem[0] ? "; " : "", c->first_problem);
-		ret = add_comment(p, text);
+		ret = profile__add_comment(p, text);
 	}
 	if (!ret && record__opts(s->r)->duty_cycle)
-		ret = add_comment(p, "alloc: --duty-cycle: allocations are scaled to the whole "
-				     "recording; in use is not tracked (the frees made while the "
-				     "probes were out are not seen): inuse_objects and inuse_space "
-				     "are 0");
+		ret = profile__add_comment(
+			p, "alloc: --duty-cycle: allocations are scaled to the whole "
+			   "recording; in use is not tracked (the frees made while the "
+			   "probes were out are not seen): inuse_objects and inuse_space "
+			   "are 0");
 	ret = ret ?: add_process_lines(c, p);
 	ret = ret ?: add_top_sites(c, p);
 	return ret ?: add_leak_lines(c, p);

@@ -41,9 +41,9 @@ static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *offset)
 	return -ENOENT;
 }
 
-/* A defined symbol of type named name in the section's table; 0 or -ENOENT. */
-static int find_typed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name,
-		      unsigned int type, struct uprobe_func *out)
+/* A defined function symbol named name in the section's table; 0 or -ENOENT. */
+static int find_in_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name,
+			  struct uprobe_func *out)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t i, n;
@@ -55,7 +55,7 @@ static int find_typed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *n
 	for (i = 0; i < n; i++) {
 		const char *s;
 
-		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != type ||
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
 		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
 			continue;
 		s = elf_strptr(elf, sh->sh_link, sym.st_name);
@@ -67,12 +67,6 @@ static int find_typed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *n
 		return 0;
 	}
 	return -ENOENT;
-}
-
-static int find_in_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name,
-			  struct uprobe_func *out)
-{
-	return find_typed(elf, scn, sh, name, STT_FUNC, out);
 }
 
 static int find_symbol(Elf *elf, const char *name, struct uprobe_func *out)
@@ -139,23 +133,6 @@ int uprobe__find_in(const void *image, size_t len, const char *name, struct upro
 		err = find_go_function(image, len, name, out);
 	if (!err)
 		err = vaddr_to_offset(elf, out->vaddr, &out->offset);
-	elf_end(elf);
-	return err;
-}
-
-int uprobe__find_object_in(const void *image, size_t len, const char *name, struct uprobe_func *out)
-{
-	Elf *elf = open_image(image, len);
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-	int err = -ENOENT;
-
-	if (!elf)
-		return -ENOEXEC;
-	memset(out, 0, sizeof(*out));
-	while (err && (scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
-			err = find_typed(elf, scn, &sh, name, STT_OBJECT, out);
 	elf_end(elf);
 	return err;
 }

@@ -50,48 +50,6 @@ static void test_own_function(void **state)
 	assert_int_equal(uprobe__find("/nonexistent/binary", "main", &f), -ENOENT);
 }
 
-/* initialised, so its bytes are in the file (.data), as Go's runtime.MemProfileRate */
-long uprobe_test_variable = 0x5EED1234ABCDL;
-/* zero, so in .bss: no bytes in the file */
-long uprobe_test_bss;
-
-/* A variable's file offset holds its initial value; one in .bss has none. */
-static void test_object(void **state)
-{
-	char self[4096], *img;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	struct uprobe_func f;
-	long value = 0;
-	size_t len;
-
-	(void)state;
-	assert_true(n > 0);
-	self[n] = '\0';
-	img = test_read_file(self, &len);
-	assert_int_equal(uprobe__find_object_in(img, len, "uprobe_test_variable", &f), 0);
-	assert_int_equal(f.size, sizeof(long));
-	assert_int_equal(uprobe__vaddr_to_offset(img, len, f.vaddr, &f.offset), 0);
-	assert_true(f.offset + sizeof(value) <= len);
-	memcpy(&value, img + f.offset, sizeof(value));
-	assert_true(value == uprobe_test_variable);
-	/* where it runs: the same distance from the function as in the file */
-	{
-		struct uprobe_func fn;
-
-		assert_int_equal(uprobe__find_in(img, len, "uprobe_test_target", &fn), 0);
-		assert_true(f.vaddr - fn.vaddr == (uint64_t)((uintptr_t)&uprobe_test_variable -
-							     (uintptr_t)uprobe_test_target));
-	}
-	/* a zero variable is found too, but has no bytes in the file */
-	assert_int_equal(uprobe__find_object_in(img, len, "uprobe_test_bss", &f), 0);
-	assert_int_equal(uprobe__vaddr_to_offset(img, len, f.vaddr, &f.offset), -ENOENT);
-	/* a function is not a variable */
-	assert_int_equal(uprobe__find_object_in(img, len, "uprobe_test_target", &f), -ENOENT);
-	assert_int_equal(uprobe__find_object_in("not an ELF", 10, "x", &f), -ENOEXEC);
-	free(img);
-	uprobe_test_bss = value;
-}
-
 /* libc's malloc, from .dynsym (Debian strips .symtab). */
 static void test_libc(void **state)
 {
@@ -154,8 +112,9 @@ static void test_not_elf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_own_function), cmocka_unit_test(test_object),
-		cmocka_unit_test(test_libc),	     cmocka_unit_test(test_go_stripped),
+		cmocka_unit_test(test_own_function),
+		cmocka_unit_test(test_libc),
+		cmocka_unit_test(test_go_stripped),
 		cmocka_unit_test(test_not_elf),
 	};
 
