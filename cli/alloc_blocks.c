@@ -92,6 +92,14 @@ int alloc_blocks__remove(struct alloc_blocks *b, uint32_t tgid, uint64_t addr,
 	return 0;
 }
 
+const struct alloc_block *alloc_blocks__find(const struct alloc_blocks *b, uint32_t tgid,
+					     uint64_t addr)
+{
+	struct go_pair_slot *slot = go_pair_map__find(&b->index, tgid, addr);
+
+	return slot ? &b->v[slot->v1] : NULL;
+}
+
 size_t alloc_blocks__forget(struct alloc_blocks *b, uint32_t tgid)
 {
 	size_t i = 0, n = 0;

@@ -42,6 +42,9 @@ int alloc_blocks__add(struct alloc_blocks *b, const struct alloc_block *blk);
 /* The block at addr of tgid was freed: into *out (may be NULL). 0, or -ENOENT when unknown. */
 int alloc_blocks__remove(struct alloc_blocks *b, uint32_t tgid, uint64_t addr,
 			 struct alloc_block *out);
+/* The live block at (tgid, addr), or NULL. */
+const struct alloc_block *alloc_blocks__find(const struct alloc_blocks *b, uint32_t tgid,
+					     uint64_t addr);
 /* Forget every block of process tgid (it exec'd: a new heap); how many. */
 size_t alloc_blocks__forget(struct alloc_blocks *b, uint32_t tgid);
 void alloc_blocks__free(struct alloc_blocks *b);

@@ -108,6 +108,11 @@ static void test_blocks_add_remove(void **state)
 	}
 	assert_int_equal(b.len, 2500);
 	assert_int_equal(alloc_blocks__remove(&b, 1, 0x10000, NULL), -ENOENT);
+	/* find: the live block of that process at that address, or none */
+	assert_null(alloc_blocks__find(&b, 1, 0x10000));
+	assert_non_null(alloc_blocks__find(&b, 2, 0x10000 + 16 * 4999));
+	assert_int_equal(alloc_blocks__find(&b, 2, 0x10000 + 16 * 4999)->size, 4999);
+	assert_null(alloc_blocks__find(&b, 1, 0x10000 + 16 * 4999));
 	/* an address allocated again without its free seen: replaced, not doubled */
 	add(&b, 2, 0x10000 + 16, 77, 9, 9);
 	assert_int_equal(b.len, 2500);
