@@ -146,10 +146,10 @@ struct alloc_source {
 	char go_versions[128];
 	struct alloc_go_proc go_procs[MAX_GO_PROCS];
 	unsigned int ngo_procs;
-	bool rate_assumed;   /* a Go process whose MemProfileRate could not be read */
+	bool rate_assumed;     /* a Go process whose MemProfileRate could not be read */
 	uint64_t go_reentered; /* profilealloc entries run again for one object, left out */
-	bool preloaded;	     /* --alloc-preload's sampler probed */
-	size_t no_allocator; /* targets without an allocator singe can probe */
+	bool preloaded;	       /* --alloc-preload's sampler probed */
+	size_t no_allocator;   /* targets without an allocator singe can probe */
 	struct alloc_pending pending[256];
 	unsigned int npending;
 	struct alloc_blocks blocks;
