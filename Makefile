@@ -126,7 +126,8 @@ unit: $(UNIT_BINS)
 # Fuzz targets: libFuzzer with clang; given files instead of a corpus dir, they replay them.
 # They link flame/ and the file parsers of cli/ (cli/sym_*.c: ELF, DWARF, pclntab, kallsyms,
 # perf maps), which need elfutils but not libbpf.
-SYM_SRCS := $(sort $(wildcard cli/sym_*.c) cli/go_runtime.c cli/uprobe.c cli/record_mmap.c)
+SYM_SRCS := $(sort $(wildcard cli/sym_*.c) cli/go_runtime.c cli/uprobe.c cli/record_mmap.c \
+	cli/jvm_attach.c)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iflame -Icli -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FLAME_SRCS) $(SYM_SRCS) $(wildcard flame/*.h cli/*.h)
