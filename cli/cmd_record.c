@@ -1091,7 +1091,8 @@ static void print_pause_summary(const struct profile *p)
 	for (i = 0; i < p->comments.len; i++) {
 		const char *c = profile__str(p, p->comments.data[i]);
 
-		if (!strncmp(c, "pause: ", 7) || !strncmp(c, "alloc: ", 7))
+		if (!strncmp(c, "pause: ", 7) || !strncmp(c, "alloc: ", 7) ||
+		    !strncmp(c, "jvm: ", 5))
 			pr_info("%s", c);
 	}
 }

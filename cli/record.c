@@ -139,6 +139,8 @@ static int image_hook(void *ctx, struct proc *p, const struct proc_image *img,
 	size_t i;
 	int ret = record__unwind_image(r, p, img, kind);
 
+	/* the java launcher maps libjvm.so after its start: a refresh may be the first to see it */
+	ret = ret ?: record__jvm_image(r, p->tgid, img);
 	if (ret || !img || kind == SNAPSHOT_REFRESH)
 		return ret;
 	for (i = 0; i < r->sources.len && !ret; i++) {
@@ -308,6 +310,7 @@ void record__free(struct record *r)
 	vec_free(&r->targets);
 	vec_free(&r->execs);
 	vec_free(&r->go_binaries);
+	vec_free(&r->jvms);
 	free(r->percpu);
 	free(r->frames);
 	free(r);
@@ -1220,6 +1223,7 @@ int record__tick(struct record *r)
 	record__poll_stats(r);
 	ret = record_duty__step(r);
 	ret = ret ?: record__handle_execs(r);
+	ret = ret ?: record__jvm_tick(r);
 	if (!ret && mono_ns() - last >= RECORD_DRAIN_INTERVAL_NS)
 		ret = record__drain(r);
 	return ret > 0 ? 0 : ret; /* a drain put off is tried again at the next tick */
@@ -1607,10 +1611,12 @@ int record__finish(struct record *r, struct profile **out, struct flame_err *err
 	drain_comms(r);
 	ret = ret < 0 ? ret : drain_thread_comms(r);
 	record__poll_stats(r); /* the copies dropped just now are lost samples too */
+	record__jvm_finish(r); /* JVMs still running write their perf maps before symbolizing */
 	ret = ret ?: symbolize_pending(r, true, 0);
 	ret = ret ?: add_sample_types(r);
 	ret = ret ?: add_samples(r);
 	ret = ret ?: add_comments(r);
+	ret = ret ?: record__jvm_annotate(r);
 	if (ret)
 		return flame_err__set(err, -ret, "cannot build the profile: %s", strerror(-ret));
 	r->stats.unknown_frames = symbolizer__stats(r->sym)->unknown_frames;

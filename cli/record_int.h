@@ -38,6 +38,17 @@ struct uprobe_link {
 	struct bpf_link *link; /* NULL while detached */
 };
 
+/* A recorded JVM (maps libjvm.so): record_jvm.c asks it for its perf map. */
+struct record_jvm {
+	uint32_t tgid;
+	uint64_t next_ns, interval_ns; /* when to ask next, and the interval after that */
+	unsigned int requests, maps;   /* perf maps asked for, and written and read */
+	int err;		       /* why the last request failed, 0 if it did not */
+	bool failed;		       /* not asked again: one failure is enough */
+	bool gone;		       /* it exited */
+	char msg[160];		       /* the JVM's answer to a refused command */
+};
+
 struct record {
 	struct record_opts opts;
 	struct bpf_object *owner; /* the first type's object: process tracking, shared maps */
@@ -65,6 +76,8 @@ struct record {
 	VEC(struct singe_proc_event) execs; /* received, not yet handled */
 	VEC(struct go_binary) go_binaries;  /* record_go.c's cache, by device and inode */
 	VEC(struct uprobe_link) uprobes;    /* every source's, attached once each */
+	VEC(struct record_jvm) jvms;
+	uint64_t jvm_attach_ns; /* time the perf map requests took (the JVMs' and singe's) */
 	struct record_stats stats;
 	/* --duty-cycle: the schedule, and whether the uprobes are detached now */
 	struct duty_cycle duty;
@@ -115,5 +128,11 @@ int record__unwind_image(struct record *r, struct proc *p, const struct proc_ima
 /* record_go.c: Go processes' goroutine stacks, for stack copies */
 int record__go_image(struct record *r, struct proc *p, const struct proc_image *img);
 void record__go_forget(struct record *r, struct proc *p);
+
+/* record_jvm.c: JVMs' perf maps (Compiler.perfmap through the attach mechanism) */
+int record__jvm_image(struct record *r, uint32_t tgid, const struct proc_image *img);
+int record__jvm_tick(struct record *r);
+void record__jvm_finish(struct record *r);
+int record__jvm_annotate(struct record *r);
 
 #endif /* SINGE_CLI_RECORD_INT_H */

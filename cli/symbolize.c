@@ -54,6 +54,7 @@ struct process {
 	uint64_t last_refresh_ns;
 	struct perfmap *perfmap;
 	uint64_t perfmap_ns; /* when the perf map was last read, 0 = never */
+	bool jvm;	     /* maps libjvm.so: its perf map's names are HotSpot's */
 };
 
 struct addr_entry {
@@ -304,6 +305,18 @@ static bool has_anon_code(const struct process *proc)
 	return false;
 }
 
+/* Does the process map HotSpot (libjvm.so)? Its perf map then names methods HotSpot's way. */
+static bool maps_libjvm(const struct procmaps *maps)
+{
+	size_t i;
+
+	for (i = 0; i < maps->len; i++)
+		if (procmap__is_file(&maps->maps[i]) &&
+		    !strcmp(basename_of(maps->maps[i].path), "libjvm.so"))
+			return true;
+	return false;
+}
+
 static void load_perfmap(struct process *proc)
 {
 	struct perfmap *pm = perfmap__load(proc->pid);
@@ -331,6 +344,7 @@ static int install_maps(struct symbolizer *s, struct process *proc, struct procm
 	free(proc->mods);
 	proc->maps = maps;
 	proc->mods = mods;
+	proc->jvm = maps_libjvm(maps);
 	if (has_anon_code(proc))
 		load_perfmap(proc);
 	return 0;
@@ -713,6 +727,30 @@ static int64_t elf_location(struct symbolizer *s, const struct procmap *m, const
 	return frames_location(s, mapping, addr, frames, n, name);
 }
 
+/*
+ * A HotSpot perf map's name as a frame: "long com.example.Foo.bar(int, long)" (return type,
+ * method, parameters) becomes "com.example.Foo.bar"; the template interpreter
+ * ("Interpreter") JVM_INTERPRETED_NAME. Stubs ("StubRoutines (1)", "I2C/C2I adapters") stay.
+ */
+const char *symbolizer__jvm_frame_name(const char *name, char *buf, size_t size)
+{
+	const char *paren = strchr(name, '('), *start;
+	size_t len;
+
+	if (!strcmp(name, "Interpreter"))
+		return JVM_INTERPRETED_NAME;
+	if (!paren || paren == name || paren[-1] == ' ' || name[strlen(name) - 1] != ')')
+		return name;
+	for (start = paren; start > name && start[-1] != ' ';)
+		start--;
+	len = (size_t)(paren - start);
+	if (!memchr(start, '.', len) || len >= size)
+		return name;
+	memcpy(buf, start, len);
+	buf[len] = '\0';
+	return buf;
+}
+
 /* An address in anonymous executable memory: JIT code, named by the perf map. */
 static int64_t jit_location(struct symbolizer *s, struct process *proc, const struct procmap *m,
 			    const struct module *mod, uint64_t addr, bool *unknown)
@@ -733,6 +771,13 @@ static int64_t jit_location(struct symbolizer *s, struct process *proc, const st
 	}
 	s->stats.jit_frames++;
 	mark_symbolized(s, mapping);
+	if (proc->jvm) {
+		char name[512];
+
+		return placeholder_location(
+			s, mapping, addr,
+			symbolizer__jvm_frame_name(sym->name, name, sizeof(name)));
+	}
 	return placeholder_location(s, mapping, addr, sym->name);
 }
 
@@ -769,6 +814,21 @@ static int64_t resolve_user(struct symbolizer *s, struct process *proc, uint64_t
 		module_offset_name(name, sizeof(name), m->path, addr - m->start + m->offset);
 		return placeholder_location(s, mapping, addr, name);
 	}
+}
+
+int symbolizer__load_perfmap(struct symbolizer *s, pid_t pid)
+{
+	struct process *proc = find_process(s, pid);
+	struct perfmap *pm;
+
+	if (!proc)
+		return -ESRCH;
+	if (!(pm = perfmap__load(pid)))
+		return errno ? -errno : -ENOENT;
+	perfmap__free(proc->perfmap);
+	proc->perfmap = pm;
+	proc->perfmap_ns = mono_ns();
+	return 0;
 }
 
 int symbolizer__go_sp_delta(struct symbolizer *s, pid_t pid, uint64_t pc)

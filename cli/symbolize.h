@@ -35,6 +35,7 @@
 #define SINGE_CLI_SYMBOLIZE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -119,6 +120,21 @@ static inline uint64_t frame_lookup_addr(uint64_t addr, bool is_leaf)
  * still get a location); a negative errno only for -ENOMEM.
  */
 int64_t symbolizer__user_location(struct symbolizer *s, pid_t pid, uint64_t addr, bool is_leaf);
+
+/*
+ * Read pid's perf map again now, while it lives (a JVM just wrote it: Compiler.perfmap): the
+ * frames symbolized from now on use it, also once the process has exited. 0, -ESRCH (pid
+ * never added), -ENOENT (no map), -ENOMEM.
+ */
+int symbolizer__load_perfmap(struct symbolizer *s, pid_t pid);
+
+/* The frame name of JVM code the template interpreter runs (perf map "Interpreter"). */
+#define JVM_INTERPRETED_NAME "[interpreted]"
+/*
+ * The frame name for a HotSpot perf map symbol: "long com.example.Foo.bar(int)" gives
+ * "com.example.Foo.bar" (into buf), "Interpreter" JVM_INTERPRETED_NAME, others as they are.
+ */
+const char *symbolizer__jvm_frame_name(const char *name, char *buf, size_t size);
 
 /*
  * For a pc of pid in Go code: how far the stack pointer is below its value at the function's

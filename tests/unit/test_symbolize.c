@@ -656,6 +656,34 @@ static void test_speed_of_cached_frames(void **state)
 	ctx_free(&c);
 }
 
+static void test_jvm_frame_names(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	/* the return type and the parameters go: the method is what a flame graph shows */
+	assert_string_equal(
+		symbolizer__jvm_frame_name("long JitHot.mix(long, long)", buf, sizeof(buf)),
+		"JitHot.mix");
+	assert_string_equal(
+		symbolizer__jvm_frame_name("java.lang.Object jdk.internal.misc.Unsafe."
+					   "getReferenceVolatile(java.lang.Object, long)",
+					   buf, sizeof(buf)),
+		"jdk.internal.misc.Unsafe.getReferenceVolatile");
+	assert_string_equal(
+		symbolizer__jvm_frame_name("void com.example.Foo.<init>()", buf, sizeof(buf)),
+		"com.example.Foo.<init>");
+	assert_string_equal(symbolizer__jvm_frame_name("Interpreter", buf, sizeof(buf)),
+			    JVM_INTERPRETED_NAME);
+	/* stubs and adapters keep their names */
+	assert_string_equal(symbolizer__jvm_frame_name("StubRoutines (1)", buf, sizeof(buf)),
+			    "StubRoutines (1)");
+	assert_string_equal(symbolizer__jvm_frame_name("I2C/C2I adapters", buf, sizeof(buf)),
+			    "I2C/C2I adapters");
+	assert_string_equal(symbolizer__jvm_frame_name("(", buf, sizeof(buf)), "(");
+	assert_string_equal(symbolizer__jvm_frame_name("a.b()", buf, 2), "a.b()");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +707,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_vdso, kill_leftover_child),
 		cmocka_unit_test_teardown(test_kernel_location, kill_leftover_child),
 		cmocka_unit_test_teardown(test_speed_of_cached_frames, kill_leftover_child),
+		cmocka_unit_test(test_jvm_frame_names),
 	};
 
 	return cmocka_run_group_tests_name("symbolize", tests, build_fixtures, remove_fixtures);
