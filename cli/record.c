@@ -837,6 +837,11 @@ static int symbolize_stack(struct record *r, size_t idx)
 			return id;
 		ids[i] = id;
 	}
+	/* a JVM stack cut in JIT code says so at its root (ids has room for one more) */
+	if ((id = record__jvm_cut_root(r, &s)) < 0)
+		return (int)id;
+	if (id)
+		ids[n++] = (uint64_t)id;
 	return stack_table__set_locations(r->stacks, idx, ids, n);
 }
 
@@ -1300,7 +1305,7 @@ static int add_sample_types(struct record *r)
 }
 
 /* A frame of its own named name, for what has no address: a location with one line. */
-static int64_t pseudo_location(struct profile *p, const char *what)
+int64_t record__pseudo_location(struct profile *p, const char *what)
 {
 	int64_t name = profile__intern_str(p, what), fid;
 	struct line line = {0};
@@ -1317,7 +1322,7 @@ static int64_t pseudo_location(struct profile *p, const char *what)
 /* A pseudo-frame for samples with neither a kernel nor a user stack, so totals stay right. */
 static int64_t missing_stack_location(struct profile *p)
 {
-	return pseudo_location(p, "[missing stack]");
+	return record__pseudo_location(p, "[missing stack]");
 }
 
 /* A type's own labels of a label value (its labels op), interned into labels; their number. */
@@ -1386,7 +1391,7 @@ static int sample_labels(struct record *r, const struct label_keys *keys, const 
  */
 static int64_t separator_location(struct profile *p)
 {
-	return pseudo_location(p, "--");
+	return record__pseudo_location(p, "--");
 }
 
 /*

@@ -78,6 +78,7 @@ struct record {
 	VEC(struct uprobe_link) uprobes;    /* every source's, attached once each */
 	VEC(struct record_jvm) jvms;
 	uint64_t jvm_attach_ns; /* time the perf map requests took (the JVMs' and singe's) */
+	int64_t jvm_cut_loc;	/* JVM_CUT_NAME's location, 0 until a stack needs it */
 	struct record_stats stats;
 	/* --duty-cycle: the schedule, and whether the uprobes are detached now */
 	struct duty_cycle duty;
@@ -134,5 +135,11 @@ int record__jvm_image(struct record *r, uint32_t tgid, const struct proc_image *
 int record__jvm_tick(struct record *r);
 void record__jvm_finish(struct record *r);
 int record__jvm_annotate(struct record *r);
+/* The JVM_CUT_NAME frame's location when k is a JVM's stack cut in JIT code, else 0; -errno. */
+int64_t record__jvm_cut_root(struct record *r, const struct stack_key *k);
+#define JVM_CUT_NAME "[truncated in JIT code]"
+
+/* record.c: a frame of its own named what (no address): its location id or -errno */
+int64_t record__pseudo_location(struct profile *p, const char *what);
 
 #endif /* SINGE_CLI_RECORD_INT_H */

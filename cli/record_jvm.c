@@ -136,6 +136,24 @@ void record__jvm_finish(struct record *r)
 	}
 }
 
+/*
+ * A Java thread starts in native code (thread_native_entry, JavaMain): a stack whose outermost
+ * frame is JIT code did not reach its root. Without -XX:+PreserveFramePointer compiled
+ * methods use rbp as a general register, so the walk stops at the first of them whose
+ * caller it cannot find; the stack gets a root frame that says so.
+ */
+int64_t record__jvm_cut_root(struct record *r, const struct stack_key *k)
+{
+	uint32_t n = k->nkern + k->nuser;
+
+	if (!k->nuser || !find_jvm(r, k->tgid) ||
+	    !symbolizer__is_jit(r->sym, (pid_t)k->tgid, frame_lookup_addr(k->addrs[n - 1], n == 1)))
+		return 0;
+	if (!r->jvm_cut_loc)
+		r->jvm_cut_loc = record__pseudo_location(r->profile, JVM_CUT_NAME);
+	return r->jvm_cut_loc;
+}
+
 /* Does the location hold a frame named name? */
 static bool location_is(const struct profile *p, uint64_t id, const char *name)
 {
@@ -151,13 +169,16 @@ static bool location_is(const struct profile *p, uint64_t id, const char *name)
 	return false;
 }
 
-/* The share of the first source's first value in JVM stacks that has an interpreted frame. */
-static void count_interpreted(struct record *r, int64_t *interpreted, int64_t *total)
+/*
+ * The first source's first value in JVM stacks: all of it, in those with an interpreted frame,
+ * and in those cut in JIT code.
+ */
+static void count_interpreted(struct record *r, int64_t *interpreted, int64_t *total, int64_t *cut)
 {
 	unsigned int col = r->sources.len ? r->sources.data[0]->first_value : 0;
 	size_t i;
 
-	*interpreted = *total = 0;
+	*interpreted = *total = *cut = 0;
 	for (i = 0; i < stack_table__len(r->stacks); i++) {
 		struct stack_key k = stack_table__key(r->stacks, i);
 		const uint64_t *locs;
@@ -169,6 +190,8 @@ static void count_interpreted(struct record *r, int64_t *interpreted, int64_t *t
 		v = stack_table__values(r->stacks, i)[col];
 		locs = stack_table__locations(r->stacks, i, &n);
 		*total += v;
+		if (n && r->jvm_cut_loc > 0 && locs[n - 1] == (uint64_t)r->jvm_cut_loc)
+			*cut += v;
 		for (f = k.nkern; f < n; f++)
 			if (locs[f] && location_is(r->profile, locs[f], JVM_INTERPRETED_NAME)) {
 				*interpreted += v;
@@ -195,7 +218,7 @@ static const char *error_text(int err)
 int record__jvm_annotate(struct record *r)
 {
 	char text[768];
-	int64_t interp, total;
+	int64_t interp, total, cut;
 	unsigned int asked = 0, maps = 0;
 	size_t i;
 	int ret;
@@ -206,14 +229,16 @@ int record__jvm_annotate(struct record *r)
 		asked += r->jvms.data[i].requests;
 		maps += r->jvms.data[i].maps;
 	}
-	count_interpreted(r, &interp, &total);
+	count_interpreted(r, &interp, &total, &cut);
 	snprintf(text, sizeof(text),
 		 "jvm: %zu JVM%s, perf map asked %u times (Compiler.perfmap through the attach "
-		 "mechanism), %u written and read, %.1f ms; %s frames in %.1f%% of %s's JVM "
-		 "samples",
+		 "mechanism), %u written and read, %.1f ms; of %s's JVM samples %.1f%% have %s "
+		 "frames, %.1f%% are %s (no frame pointers in compiled code: "
+		 "-XX:+PreserveFramePointer keeps them)",
 		 r->jvms.len, r->jvms.len == 1 ? "" : "s", asked, maps, r->jvm_attach_ns / 1e6,
-		 JVM_INTERPRETED_NAME, total ? 100.0 * (double)interp / (double)total : 0.0,
-		 r->sources.len ? r->sources.data[0]->ops->name : "");
+		 r->sources.len ? r->sources.data[0]->ops->name : "",
+		 total ? 100.0 * (double)interp / (double)total : 0.0, JVM_INTERPRETED_NAME,
+		 total ? 100.0 * (double)cut / (double)total : 0.0, JVM_CUT_NAME);
 	if ((ret = profile__add_comment(r->profile, text)))
 		return ret;
 	for (i = 0; i < r->jvms.len; i++) {

@@ -341,14 +341,19 @@ const struct procmap *procmaps__find(const struct procmaps *m, uint64_t addr)
 	return &m->maps[lo - 1];
 }
 
+/* the kernel's name for anonymous memory in perf mmap records (a gone process's image) */
+#define PERF_ANON_NAME "//anon"
+
 bool procmap__is_anon(const struct procmap *m)
 {
-	return !m->path[0] || !strncmp(m->path, "[anon:", 6) || !strncmp(m->path, "/memfd:", 7);
+	return !m->path[0] || !strncmp(m->path, "[anon:", 6) || !strncmp(m->path, "/memfd:", 7) ||
+	       !strcmp(m->path, PERF_ANON_NAME);
 }
 
 bool procmap__is_file(const struct procmap *m)
 {
-	return m->path[0] == '/' && strncmp(m->path, "/memfd:", 7) && strncmp(m->path, "/SYSV", 5);
+	return m->path[0] == '/' && strncmp(m->path, "/memfd:", 7) &&
+	       strncmp(m->path, "/SYSV", 5) && strcmp(m->path, PERF_ANON_NAME);
 }
 
 int procmap__map_files_path(const struct procmap *m, pid_t pid, char *buf, size_t size)

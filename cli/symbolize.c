@@ -816,6 +816,17 @@ static int64_t resolve_user(struct symbolizer *s, struct process *proc, uint64_t
 	}
 }
 
+bool symbolizer__is_jit(struct symbolizer *s, pid_t pid, uint64_t addr)
+{
+	struct process *proc = find_process(s, pid);
+	const struct procmap *m;
+	int err = 0;
+
+	if (!proc || !proc->maps || !(m = find_mapping(s, proc, addr, &err)))
+		return false;
+	return proc->mods[m - proc->maps->maps].kind == MOD_ANON;
+}
+
 int symbolizer__load_perfmap(struct symbolizer *s, pid_t pid)
 {
 	struct process *proc = find_process(s, pid);

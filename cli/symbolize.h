@@ -128,6 +128,9 @@ int64_t symbolizer__user_location(struct symbolizer *s, pid_t pid, uint64_t addr
  */
 int symbolizer__load_perfmap(struct symbolizer *s, pid_t pid);
 
+/* Is addr in pid's anonymous executable memory (JIT code, a JVM's interpreter and stubs)? */
+bool symbolizer__is_jit(struct symbolizer *s, pid_t pid, uint64_t addr);
+
 /* The frame name of JVM code the template interpreter runs (perf map "Interpreter"). */
 #define JVM_INTERPRETED_NAME "[interpreted]"
 /*

@@ -104,6 +104,10 @@ static void test_deleted_and_spaces(void **state)
 	assert_true(procmap__is_anon(&m->maps[7]));
 	assert_true(m->maps[7].deleted && m->maps[7].shared);
 	assert_false(procmap__is_file(&m->maps[7]));
+	/* a gone process's image, from perf mmap records, names anonymous memory "//anon" */
+	m->maps[6].path = "//anon";
+	assert_true(procmap__is_anon(&m->maps[6]));
+	assert_false(procmap__is_file(&m->maps[6]));
 	procmaps__free(m);
 }
 
