@@ -91,6 +91,22 @@ struct {
 	__type(value, struct singe_go_proc);
 } go_procs SEC(".maps");
 
+/* CPython processes: where their threads' Python frames are (user space fills it per image). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SINGE_MAX_PY_PROCS);
+	__type(key, __u32);
+	__type(value, struct singe_py_proc);
+} py_procs SEC(".maps");
+
+/* A Python thread's thread state, found once by its native thread id (checked at every use). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u64);
+} py_threads SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, COMMON_STAT_NR);
@@ -106,7 +122,8 @@ struct {
  */
 struct stack_scratch {
 	struct stack_sample s;
-	__u8 bytes[SINGE_MAX_STACK_COPY + SINGE_GO_WINDOW + SINGE_STACK_CHUNK];
+	__u8 bytes[SINGE_MAX_STACK_COPY + SINGE_GO_WINDOW + SINGE_STACK_CHUNK +
+		   SINGE_PY_MAX_FRAMES * sizeof(struct singe_py_frame)];
 };
 
 struct {
@@ -273,7 +290,8 @@ static __always_inline void copy_user_stack_of(struct stack_scratch *sc, struct 
 		if (want > SINGE_STACK_CHUNK)
 			break;
 		if (task)
-			err = bpf_copy_from_user_task(sc->bytes + len, want, (void *)(sp + len), task, 0);
+			err = bpf_copy_from_user_task(sc->bytes + len, want, (void *)(sp + len),
+						      task, 0);
 		else
 			err = bpf_probe_read_user(sc->bytes + len, want, (void *)(sp + len));
 		if (err)
@@ -331,19 +349,32 @@ static __always_inline struct stack_scratch *start_stack_copy(struct task_struct
 	sc->s.kern_stack_id = -EFAULT;
 	sc->s.user_stack_id = -EFAULT;
 	sc->s.label = 0;
+	sc->s.other_len = 0;
+	sc->s.py_nframes = 0;
 	for (int i = 0; i < SINGE_MAX_VALUES; i++)
 		sc->s.values[i] = 0;
 	return sc;
 }
 
+/* A word of task's memory (NULL: the current task's, a constant), 0 when unreadable. */
+static __always_inline __u64 task_word(__u64 addr, struct task_struct *task)
+{
+	__u64 word = 0;
+	long err;
+
+	if (!addr)
+		return 0;
+	if (task)
+		err = bpf_copy_from_user_task(&word, sizeof(word), (void *)addr, task, 0);
+	else
+		err = bpf_probe_read_user(&word, sizeof(word), (void *)addr);
+	return err ? 0 : word;
+}
+
 /* A word of user memory at addr, 0 when unreadable. */
 static __always_inline __u64 user_word(__u64 addr)
 {
-	__u64 word = 0;
-
-	if (addr && bpf_probe_read_user(&word, sizeof(word), (void *)addr))
-		word = 0;
-	return word;
+	return task_word(addr, NULL);
 }
 
 /*
@@ -392,6 +423,85 @@ static __always_inline void copy_goroutine_stack(struct task_struct *task, struc
 }
 
 /*
+ * The thread state of Python thread tid: the one cached for it when it still says tid, else
+ * found in the interpreter's list (the newest interpreter's, the main one unless a program
+ * made others) and cached. 0 for a thread that runs no Python.
+ */
+static __always_inline __u64 py_thread_state(const struct singe_py_proc *py, __u32 tid,
+					     struct task_struct *task)
+{
+	__u64 *cached = bpf_map_lookup_elem(&py_threads, &tid), ts;
+	int i;
+
+	if (cached && *cached && task_word(*cached + py->ts_native_tid, task) == tid)
+		return *cached;
+	ts = task_word(py->runtime + py->runtime_interp_head, task);
+	ts = task_word(ts ? ts + py->interp_threads_head : 0, task);
+	for (i = 0; i < SINGE_PY_MAX_THREADS && ts; i++) {
+		if (task_word(ts + py->ts_native_tid, task) == tid) {
+			bpf_map_update_elem(&py_threads, &tid, &ts, BPF_ANY);
+			return ts;
+		}
+		ts = task_word(ts + py->ts_next, task);
+	}
+	return 0;
+}
+
+/*
+ * A CPython thread's Python frames, leaf first, after the stack bytes (task: another task's,
+ * from a sleepable program; NULL: the current task's). User space puts them in place of the
+ * interpreter's _PyEval_EvalFrameDefault frames (cli/record_python.c).
+ */
+static __always_inline void copy_python_frames(struct stack_scratch *sc, struct task_struct *task)
+{
+	struct singe_py_proc *py = bpf_map_lookup_elem(&py_procs, &sc->s.tgid);
+	__u64 ts, frame, off;
+	__u32 n = 0;
+	__u8 entry;
+	int i;
+
+	sc->s.py_nframes = 0;
+	if (!py || !(ts = py_thread_state(py, sc->s.pid, task)))
+		return;
+	if (py->ts_cframe != SINGE_PY_NO_FIELD)
+		frame = task_word(task_word(ts + py->ts_cframe, task) + py->cframe_current_frame,
+				  task);
+	else
+		frame = task_word(ts + py->ts_current_frame, task);
+	off = (__u64)sc->s.stack_len + sc->s.other_len;
+	for (i = 0; i < SINGE_PY_MAX_FRAMES && frame; i++) {
+		struct singe_py_frame *f;
+
+		if (off > SINGE_MAX_STACK_COPY + SINGE_GO_WINDOW + SINGE_STACK_CHUNK)
+			break;
+		f = (struct singe_py_frame *)(sc->bytes + off);
+		f->code = task_word(frame + py->frame_code, task);
+		f->instr = task_word(frame + py->frame_prev_instr, task) & ~SINGE_PY_ENTRY;
+		entry = 0;
+		if (task)
+			bpf_copy_from_user_task(&entry, 1, (void *)(frame + py->frame_is_entry),
+						task, 0);
+		else
+			bpf_probe_read_user(&entry, 1, (void *)(frame + py->frame_is_entry));
+		if (entry)
+			f->instr |= SINGE_PY_ENTRY;
+		if (!f->code)
+			break;
+		off += sizeof(*f);
+		n++;
+		frame = task_word(frame + py->frame_previous, task);
+	}
+	sc->s.py_nframes = n;
+}
+
+/* The bytes of a stack copy's record: the sample, its stacks, its Python frames. */
+static __always_inline __u64 stack_copy_size(const struct stack_scratch *sc)
+{
+	return sizeof(sc->s) + (__u64)sc->s.stack_len + sc->s.other_len +
+	       (__u64)sc->s.py_nframes * sizeof(struct singe_py_frame);
+}
+
+/*
  * Copy the user stack and send the record. fp_too: the frame-pointer walk went along (a
  * process --unwind auto still watches), so user space has not decided for it yet.
  */
@@ -403,13 +513,14 @@ static __always_inline void send_stack_copy(struct task_struct *task, struct sta
 
 	copy_user_stack(sc);
 	copy_goroutine_stack(task, sc);
+	copy_python_frames(sc, NULL);
 	if (fp_too)
 		sc->s.flags |= STACK_SAMPLE_FP_TOO;
 	/* auto has looked the process up already (a watched one is in no map); dwarf asks here */
 	wakeup = wakeup_flag(setup.unwind_mode == SINGE_UNWIND_AUTO
 				     ? !fp_too
 				     : bpf_map_lookup_elem(&unwind_pids, &sc->s.tgid) != NULL);
-	size = sizeof(sc->s) + (__u64)sc->s.stack_len + sc->s.other_len;
+	size = stack_copy_size(sc);
 	if (size > sizeof(*sc))
 		return;
 	if (bpf_ringbuf_output(&samples, sc, size, wakeup))

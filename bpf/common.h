@@ -162,13 +162,45 @@ struct singe_go_proc {
 	__u32 g_sched_bp; /* offsetof(runtime.g, sched.bp) */
 };
 
+/*
+ * CPython processes whose Python frames go along with their stack copies: where the
+ * interpreter keeps its thread states and frames (user space reads the version from the
+ * binary and the offsets from its table, cli/sym_python.c). SINGE_PY_NO_FIELD: not in this
+ * version.
+ */
+#define SINGE_MAX_PY_PROCS 1024
+#define SINGE_PY_MAX_FRAMES 96	/* Python frames sent per sample, leaf first */
+#define SINGE_PY_MAX_THREADS 64 /* thread states looked through for a thread's */
+#define SINGE_PY_NO_FIELD 0xffff
+
+struct singe_py_proc {
+	__u64 runtime; /* the address of _PyRuntime in the process */
+	__u16 runtime_interp_head, interp_threads_head;
+	__u16 ts_next, ts_native_tid, ts_cframe, ts_current_frame;
+	__u16 cframe_current_frame;
+	__u16 frame_code, frame_previous, frame_prev_instr, frame_is_entry;
+	__u16 pad[3];
+};
+
+/*
+ * One Python frame of a sample: its code object and the instruction it last began
+ * (_PyInterpreterFrame.prev_instr, 2-byte aligned), with SINGE_PY_ENTRY set when the frame is
+ * the first one its _PyEval_EvalFrameDefault call runs (where a C frame is in between).
+ */
+struct singe_py_frame {
+	__u64 code;
+	__u64 instr;
+};
+#define SINGE_PY_ENTRY 1ULL
+
 /* Values one sample can carry (alloc needs four: objects and bytes, allocated and in use). */
 #define SINGE_MAX_VALUES 4
 
 /*
  * Ring buffer record of 'samples': one sample whose user stack user space unwinds (--unwind
  * dwarf and auto), immediately followed by stack_len bytes of stack (the struct is a multiple
- * of 8 bytes, so they start aligned), then other_len bytes of a goroutine's stack. The source tag
+ * of 8 bytes, so they start aligned), then other_len bytes of a goroutine's stack, then py_nframes
+ * Python frames (unaligned: read them with memcpy). The source tag
  * says which type sent it; its values go to that type's sample types, its label is the type's own
  * (offcpu's thread state...).
  */
@@ -192,7 +224,7 @@ struct stack_sample {
 	 */
 	__u64 other_sp, other_bp;
 	__u32 other_len;
-	__u32 pad;
+	__u32 py_nframes; /* struct singe_py_frame after the other stack's bytes */
 	__u64 regs[SINGE_NR_REGS];
 };
 

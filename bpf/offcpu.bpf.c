@@ -200,7 +200,8 @@ static __always_inline __s32 send_copy(struct task_struct *task, struct place_pr
 				       const struct offcpu_place *place)
 {
 	struct stack_scratch *sc = start_stack_copy(task, place->tgid, place->pid, place->exec_gen);
-	__u32 cpu = bpf_get_smp_processor_id(), size;
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 size;
 	__s32 id;
 
 	if (!sc)
@@ -210,7 +211,8 @@ static __always_inline __s32 send_copy(struct task_struct *task, struct place_pr
 	     (OFFCPU_STACK_ID_COPY - 1);
 	sc->s.user_stack_id = id;
 	copy_user_stack(sc);
-	size = sizeof(sc->s) + sc->s.stack_len;
+	copy_python_frames(sc, NULL);
+	size = stack_copy_size(sc);
 	if (size > sizeof(*sc))
 		return -EFAULT;
 	/* read at the next drain, before the keys that refer to it */
@@ -406,7 +408,7 @@ out:
 static __always_inline __s32 seed_user_copy(struct task_struct *task, struct stack_scratch *sc,
 					    const struct offcpu_start *s, __u32 tid)
 {
-	__u32 size;
+	__u64 size;
 	__s32 id;
 
 	if (read_user_regs(task, sc->s.regs))
@@ -420,7 +422,9 @@ static __always_inline __s32 seed_user_copy(struct task_struct *task, struct sta
 	sc->s.user_stack_id = id;
 	/* another task than the current one: seed_blocked() is sleepable */
 	copy_user_stack_of(sc, task);
-	size = sizeof(sc->s) + sc->s.stack_len;
+	sc->s.other_len = 0;
+	copy_python_frames(sc, task);
+	size = stack_copy_size(sc);
 	if (size > sizeof(*sc))
 		return -EFAULT;
 	if (bpf_ringbuf_output(&offcpu_copies, sc, size, BPF_RB_NO_WAKEUP)) {

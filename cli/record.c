@@ -311,6 +311,7 @@ void record__free(struct record *r)
 	vec_free(&r->execs);
 	vec_free(&r->go_binaries);
 	vec_free(&r->jvms);
+	record__python_free(r);
 	free(r->percpu);
 	free(r->frames);
 	free(r);
@@ -621,7 +622,7 @@ static int set_up_tracking(struct record *r, struct bpf_object *obj, bool owner)
 #define SHARED(name) (r->maps.name = bpf_object__find_map_by_name(obj, #name))
 	if (!SHARED(targets) || !SHARED(exec_gens) || !SHARED(comms) || !SHARED(thread_comms) ||
 	    !SHARED(events) || !SHARED(samples) || !SHARED(unwind_pids) || !SHARED(common_stats) ||
-	    !SHARED(go_procs))
+	    !SHARED(go_procs) || !SHARED(py_procs))
 		return -ENOENT;
 #undef SHARED
 	/* the stack copies' ring buffer: minimal when nothing copies stacks */
@@ -637,9 +638,9 @@ static int set_up_tracking(struct record *r, struct bpf_object *obj, bool owner)
 static int share_maps(struct record *r, struct bpf_object *obj)
 {
 	const struct bpf_map *shared[] = {
-		r->maps.targets,      r->maps.exec_gens,    r->maps.comms,
-		r->maps.thread_comms, r->maps.events,	    r->maps.samples,
-		r->maps.unwind_pids,  r->maps.common_stats, r->maps.go_procs,
+		r->maps.targets,  r->maps.exec_gens, r->maps.comms,	  r->maps.thread_comms,
+		r->maps.events,	  r->maps.samples,   r->maps.unwind_pids, r->maps.common_stats,
+		r->maps.go_procs, r->maps.py_procs,
 	};
 	struct bpf_map *map;
 	size_t i;
@@ -831,6 +832,8 @@ static int symbolize_stack(struct record *r, size_t idx)
 	for (i = 0; i < n; i++) {
 		if (i < s.nkern)
 			id = symbolizer__kernel_location(r->sym, frame_lookup_addr(s.addrs[i], !i));
+		else if (s.addrs[i] & PY_FRAME_TAG)
+			id = record__python_location(r, s.addrs[i]);
 		else
 			id = symbolizer__user_location(r->sym, s.tgid, s.addrs[i], i == s.nkern);
 		if (id < 0)
@@ -1095,6 +1098,7 @@ static void forget_unwind_pid(void *ctx, struct proc *p)
 
 	bpf_map__delete_elem(r->maps.unwind_pids, &p->tgid, sizeof(p->tgid), 0);
 	record__go_forget(r, p);
+	record__python_forget(r, p);
 }
 
 /* Read every source's in-kernel aggregation: the idle buffers, or all of them at the end. */

@@ -52,14 +52,14 @@ struct record_opts {
 	unsigned int overflow_storage; /* overflow stack map entries; 0 = from stack_storage */
 	unsigned int max_stacks;       /* counts map entries per buffer; 0 = from freq, CPUs */
 	unsigned int max_depth;	       /* frames per stack, <= kernel.perf_event_max_stack */
-	int unwind;		 /* enum singe_unwind_mode (bpf/common.h): fp, dwarf or auto */
-	unsigned int stack_size; /* bytes of user stack copied per sample (dwarf, auto) */
-	unsigned int ring_size;	 /* stack-sample ring buffer bytes; 0 = from freq, CPUs */
-	uint64_t min_block_ns;	 /* offcpu: shorter blocks are not counted (--min-block) */
-	uint64_t max_block_ns;	 /* offcpu: nor longer ones (--max-block) */
-	bool wakers;		 /* offcpu: each block's waker's stack above it (--wakers) */
-	uint64_t alloc_rate;	 /* alloc: mean bytes between samples (--alloc-rate) */
-	bool leaks;		 /* alloc: list the blocks still live at the end (--leaks) */
+	int unwind;		   /* enum singe_unwind_mode (bpf/common.h): fp, dwarf or auto */
+	unsigned int stack_size;   /* bytes of user stack copied per sample (dwarf, auto) */
+	unsigned int ring_size;	   /* stack-sample ring buffer bytes; 0 = from freq, CPUs */
+	uint64_t min_block_ns;	   /* offcpu: shorter blocks are not counted (--min-block) */
+	uint64_t max_block_ns;	   /* offcpu: nor longer ones (--max-block) */
+	bool wakers;		   /* offcpu: each block's waker's stack above it (--wakers) */
+	uint64_t alloc_rate;	   /* alloc: mean bytes between samples (--alloc-rate) */
+	bool leaks;		   /* alloc: list the blocks still live at the end (--leaks) */
 	const char *alloc_preload; /* alloc: libsinge-alloc.so preloaded into -- CMD, or NULL */
 	/*
 	 * --duty-cycle PCT: the uprobes of the types that allow it (source_ops.duty_cycle) are
@@ -126,6 +126,10 @@ struct record_stats {
 	uint64_t leaf_callers;		    /* frameless leaves' callers put back in such walks */
 	uint64_t goroutine_walks;	    /* unwinds continued on a goroutine's stack (cgo) */
 	uint64_t go_processes;		    /* Go processes whose goroutine stacks are copied */
+	uint64_t python_processes;	    /* CPython processes whose Python frames are read */
+	uint64_t python_samples;	    /* stacks that had Python frames put in */
+	uint64_t python_unreadable;	    /* of those, ended by a frame that was no code object */
+	uint64_t python_unknown_version;    /* Py_Version of a CPython singe has no layout for */
 	uint64_t watched;		    /* of those, auto's checked against a stack copy */
 	size_t dwarf_processes;		    /* processes unwound with DWARF (auto) */
 };

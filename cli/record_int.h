@@ -19,10 +19,11 @@
 /* The maps every type's programs share (bpf/common.bpf.h), in the first type's object. */
 struct shared_maps {
 	struct bpf_map *targets, *exec_gens, *comms, *thread_comms, *events, *samples, *unwind_pids,
-		*common_stats, *go_procs;
+		*common_stats, *go_procs, *py_procs;
 };
 
 struct go_binary;
+struct record_python;
 
 /*
  * A uprobe attached for a source: each (program, file, offset, pid) once. What it was attached
@@ -79,6 +80,8 @@ struct record {
 	VEC(struct record_jvm) jvms;
 	uint64_t jvm_attach_ns; /* time the perf map requests took (the JVMs' and singe's) */
 	int64_t jvm_cut_loc;	/* JVM_CUT_NAME's location, 0 until a stack needs it */
+
+	struct record_python *python; /* record_python.c's state, NULL until a CPython */
 	struct record_stats stats;
 	/* --duty-cycle: the schedule, and whether the uprobes are detached now */
 	struct duty_cycle duty;
@@ -141,5 +144,21 @@ int64_t record__jvm_cut_root(struct record *r, const struct stack_key *k);
 
 /* record.c: a frame of its own named what (no address): its location id or -errno */
 int64_t record__pseudo_location(struct profile *p, const char *what);
+
+/*
+ * record_python.c: CPython processes' Python frames, in place of the eval loop's. A stack
+ * value with PY_FRAME_TAG (no user or kernel address has it) is a Python frame.
+ */
+#define PY_FRAME_TAG (1ULL << 62)
+int record__python_image(struct record *r, struct proc *p, const struct proc_image *img);
+void record__python_forget(struct record *r, struct proc *p);
+/* Merge h's Python frames into the n unwound user frames (max at most); the new count. */
+int record__python_merge(struct record *r, const struct stack_sample *h, const void *data,
+			 uint64_t *user, int n, int max);
+/* The location of a tagged Python frame, or a negative errno. */
+int64_t record__python_location(struct record *r, uint64_t value);
+/* The CPython versions seen ("3.11.2, 3.11.7"), "" for none. */
+const char *record__python_versions(const struct record *r);
+void record__python_free(struct record *r);
 
 #endif /* SINGE_CLI_RECORD_INT_H */

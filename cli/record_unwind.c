@@ -82,7 +82,9 @@ int record__unwind_image(struct record *r, struct proc *p, const struct proc_ima
 		check_main_binary(r, p, img);
 	if (r->opts.unwind == SINGE_UNWIND_DWARF && kind != SNAPSHOT_REFRESH)
 		record__decide_unwind(r, p, SINGE_PID_DWARF);
-	return kind == SNAPSHOT_REFRESH ? 0 : record__go_image(r, p, img);
+	if (kind == SNAPSHOT_REFRESH)
+		return record__python_image(r, p, img); /* libpython may come with dlopen */
+	return record__go_image(r, p, img) ?: record__python_image(r, p, img);
 }
 
 /* Remember what a binary the samples go through needs, for the summary and the profile. */
@@ -297,6 +299,20 @@ static int walk_goroutine(const struct stack_sample *h, const uint8_t *window, u
 	return n;
 }
 
+/* Do the stack bytes, the other stack's and the Python frames h tells of fit in size bytes? */
+static bool sample_fits(const struct stack_sample *h, size_t size)
+{
+	size_t rest = size - sizeof(*h);
+
+	if (h->stack_len > rest)
+		return false;
+	rest -= h->stack_len;
+	if (h->other_len > rest)
+		return false;
+	rest -= h->other_len;
+	return h->py_nframes <= rest / sizeof(struct singe_py_frame);
+}
+
 /* Unwind a sample's stack copy into user; the number of addresses, or a negative errno. */
 static int unwind_copy(struct record *r, const struct stack_sample *h, const void *data,
 		       uint64_t *user, enum unwind_result *res)
@@ -323,7 +339,7 @@ static int unwind_copy(struct record *r, const struct stack_sample *h, const voi
 		n = walk_goroutine(h, stack + h->stack_len, user, n, r->opts.max_depth, res);
 		r->stats.goroutine_walks++;
 	}
-	return n;
+	return record__python_merge(r, h, data, user, n, r->opts.max_depth);
 }
 
 /* A stack copy's row: its values in its type's columns. */
@@ -448,8 +464,7 @@ int record__take_stack_copy(struct record *r, void *data, size_t size)
 	if (size < sizeof(h))
 		return 0;
 	memcpy(&h, data, sizeof(h));
-	if (h.stack_len > size - sizeof(h) || h.other_len > size - sizeof(h) - h.stack_len ||
-	    !(src = record__source(r, h.source)))
+	if (!sample_fits(&h, size) || !(src = record__source(r, h.source)))
 		return 0;
 	k.tgid = h.tgid;
 	k.tid = h.pid;
@@ -457,7 +472,7 @@ int record__take_stack_copy(struct record *r, void *data, size_t size)
 	k.source = h.source;
 	k.label = h.label;
 	copy_row(src, &h, row);
-	dump_sample(r, data, sizeof(h) + h.stack_len + h.other_len, h.tgid);
+	dump_sample(r, data, size, h.tgid);
 	/* the process's files and maps first: the unwinder needs them */
 	ret = record__see(r, h.tgid, h.exec_gen);
 	if (ret)
@@ -487,7 +502,7 @@ int record__unwind_user(struct record *r, const void *data, size_t size, uint64_
 	if (size < sizeof(h))
 		return -EINVAL;
 	memcpy(&h, data, sizeof(h));
-	if (h.stack_len > size - sizeof(h))
+	if (!sample_fits(&h, size))
 		return -EINVAL;
 	if (!r->unwinder)
 		return -EOPNOTSUPP;

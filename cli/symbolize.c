@@ -936,6 +936,19 @@ int64_t symbolizer__user_location(struct symbolizer *s, pid_t pid, uint64_t addr
 	return finish(s, proc->serial, pc, id, unknown);
 }
 
+int64_t symbolizer__named_location(struct symbolizer *s, const char *name, const char *file,
+				   int start_line, int line)
+{
+	struct line l = {.line = line};
+	int64_t fid = intern_function(s, name, file, start_line);
+
+	s->stats.frames++;
+	if (fid < 0)
+		return fid;
+	l.function_id = (uint64_t)fid;
+	return profile__intern_location(s->p, 0, 0, &l, 1);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Kernel */
 

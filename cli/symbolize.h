@@ -149,6 +149,12 @@ int symbolizer__go_sp_delta(struct symbolizer *s, pid_t pid, uint64_t pc);
  * The location id for a kernel address (symbol from /proc/kallsyms, "[kernel.kallsyms]").
  * The address is looked up and stored as given. /proc/kallsyms is read on the first call.
  */
+/*
+ * A location for a frame named outside any binary (a Python function): name, file (may be
+ * NULL), the function's first line and the frame's line (0: unknown). Its id, or -errno.
+ */
+int64_t symbolizer__named_location(struct symbolizer *s, const char *name, const char *file,
+				   int start_line, int line);
 int64_t symbolizer__kernel_location(struct symbolizer *s, uint64_t addr);
 
 const struct symbolizer_stats *symbolizer__stats(const struct symbolizer *s);

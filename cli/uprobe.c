@@ -41,8 +41,8 @@ static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *offset)
 	return -ENOENT;
 }
 
-/* A defined function symbol named name in the section's table; 0 or -ENOENT. */
-static int find_in_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name,
+/* A defined symbol of type (STT_FUNC, STT_OBJECT) named name in the section's table. */
+static int find_in_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name, int type,
 			  struct uprobe_func *out)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
@@ -55,7 +55,7 @@ static int find_in_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const cha
 	for (i = 0; i < n; i++) {
 		const char *s;
 
-		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != type ||
 		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
 			continue;
 		s = elf_strptr(elf, sh->sh_link, sym.st_name);
@@ -69,7 +69,7 @@ static int find_in_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const cha
 	return -ENOENT;
 }
 
-static int find_symbol(Elf *elf, const char *name, struct uprobe_func *out)
+static int find_symbol(Elf *elf, const char *name, int type, struct uprobe_func *out)
 {
 	static const Elf64_Word types[] = {SHT_SYMTAB, SHT_DYNSYM};
 	Elf_Scn *scn;
@@ -79,7 +79,7 @@ static int find_symbol(Elf *elf, const char *name, struct uprobe_func *out)
 	for (t = 0; t < 2; t++)
 		for (scn = NULL; (scn = elf_nextscn(elf, scn));)
 			if (gelf_getshdr(scn, &sh) && sh.sh_type == types[t] &&
-			    !find_in_symtab(elf, scn, &sh, name, out))
+			    !find_in_symtab(elf, scn, &sh, name, type, out))
 				return 0;
 	return -ENOENT;
 }
@@ -128,9 +128,24 @@ int uprobe__find_in(const void *image, size_t len, const char *name, struct upro
 	if (!elf)
 		return -ENOEXEC;
 	memset(out, 0, sizeof(*out));
-	err = find_symbol(elf, name, out);
+	err = find_symbol(elf, name, STT_FUNC, out);
 	if (err)
 		err = find_go_function(image, len, name, out);
+	if (!err)
+		err = vaddr_to_offset(elf, out->vaddr, &out->offset);
+	elf_end(elf);
+	return err;
+}
+
+int uprobe__find_object_in(const void *image, size_t len, const char *name, struct uprobe_func *out)
+{
+	Elf *elf = open_image(image, len);
+	int err;
+
+	if (!elf)
+		return -ENOEXEC;
+	memset(out, 0, sizeof(*out));
+	err = find_symbol(elf, name, STT_OBJECT, out);
 	if (!err)
 		err = vaddr_to_offset(elf, out->vaddr, &out->offset);
 	elf_end(elf);

@@ -34,6 +34,10 @@ int uprobe__find_in(const void *image, size_t len, const char *name, struct upro
 /* The same for the file at path (mapped, then unmapped). Also -errno of open/mmap. */
 int uprobe__find(const char *path, const char *name, struct uprobe_func *out);
 
+/* A defined, initialized data object (STT_OBJECT) of the symbol tables, as uprobe__find_in. */
+int uprobe__find_object_in(const void *image, size_t len, const char *name,
+			   struct uprobe_func *out);
+
 /* The file offset of a virtual address of the image; 0 or -ENOENT. */
 int uprobe__vaddr_to_offset(const void *image, size_t len, uint64_t vaddr, uint64_t *offset);
 

@@ -129,12 +129,13 @@ if [[ -x $PY ]]; then
 			--unwind "$mode" -o "$TMP/py-$mode.pb.gz"
 		to_folded "$TMP/py-$mode.pb.gz" "$TMP/py-$mode.folded"
 	done
-	# Debian's main() tail-calls Py_BytesMain, so main itself is never on the stack
+	# Debian's main() tail-calls Py_BytesMain, so main itself is never on the stack; the
+	# Python function fib stands where the eval loop's frames were (test_record_python.sh)
 	read -r m t < <(share "$TMP/py-dwarf.folded" \
-		'^_start;__libc_start_main[^;]*;__libc_start_call_main;Py_BytesMain;Py_RunMain;.*_PyEval_EvalFrameDefault' \
-		'_PyEval_EvalFrameDefault')
-	at_least "dwarf: python3.11 _PyEval_EvalFrameDefault under Py_RunMain, down to _start" "$m" "$t" 99
-	read -r m t < <(share "$TMP/py-auto.folded" '^_start;.*Py_RunMain;.*_PyEval_EvalFrameDefault' '_PyEval_EvalFrameDefault')
+		'^_start;__libc_start_main[^;]*;__libc_start_call_main;Py_BytesMain;Py_RunMain;.*;fib[; ]' \
+		';fib[; ]')
+	at_least "dwarf: python3.11 fib under Py_RunMain, down to _start" "$m" "$t" 99
+	read -r m t < <(share "$TMP/py-auto.folded" '^_start;.*Py_RunMain;.*;fib[; ]' ';fib[; ]')
 	at_least "auto: python3.11 (no frame pointers) is unwound with DWARF" "$m" "$t" 99
 	kill "$bg_pid" 2>/dev/null
 	wait "$bg_pid" 2>/dev/null
