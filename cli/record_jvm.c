@@ -87,7 +87,11 @@ static void request_perfmap(struct record *r, struct record_jvm *j)
 	}
 	if (err) {
 		j->err = err;
-		j->failed = true; /* one failure is enough: do not signal it again */
+		/*
+		 * one failure after a SIGQUIT is enough: do not signal it again. Nothing was sent
+		 * on -ENOTSUP (a JVM still starting may not catch SIGQUIT yet): try again later
+		 */
+		j->failed = err != -ENOTSUP;
 		return;
 	}
 	j->maps++;
@@ -205,7 +209,7 @@ static const char *error_text(int err)
 	switch (err) {
 	case -ENOTSUP:
 		return "its attach mechanism is off (-XX:+DisableAttachMechanism) or it does not "
-		       "handle SIGQUIT (-Xrs)";
+		       "catch SIGQUIT";
 	case -ETIMEDOUT:
 		return "it did not answer in time";
 	case -EPROTO:
@@ -246,20 +250,28 @@ int record__jvm_annotate(struct record *r)
 
 		if (!j->err && (j->maps || !j->gone))
 			continue;
-		if (j->err)
+		if (j->err == -ENOTSUP)
+			snprintf(text, sizeof(text),
+				 "jvm: %u: no perf map: %s, so singe did not signal it; its "
+				 "compiled "
+				 "methods stay [unknown]: allow attaching, or profile it with perf "
+				 "and "
+				 "-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit",
+				 j->tgid, error_text(j->err));
+		else if (j->err)
 			snprintf(text, sizeof(text),
 				 "jvm: %u: no perf map: %s%s%.200s; its compiled methods stay "
-				 "[unknown]: run `jcmd %u Compiler.perfmap` before it exits, or "
-				 "start "
-				 "it with -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit",
+				 "[unknown]: run `jcmd %u Compiler.perfmap` while singe records it "
+				 "(the map is read at the end)",
 				 j->tgid, error_text(j->err), j->msg[0] ? ": " : "", j->msg,
 				 j->tgid);
 		else
 			snprintf(text, sizeof(text),
 				 "jvm: %u: no perf map: it exited before singe asked (a second "
 				 "after "
-				 "it was first seen); start it with -XX:+UnlockDiagnosticVMOptions "
-				 "-XX:+DumpPerfMapAtExit",
+				 "it was first seen), so its compiled methods stay [unknown]: "
+				 "record "
+				 "a JVM that runs longer, or with -p once it runs",
 				 j->tgid);
 		if ((ret = profile__add_comment(r->profile, text)))
 			return ret;

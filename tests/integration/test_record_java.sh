@@ -84,7 +84,7 @@ completeness() {
 # --- reference: perf with frame pointers and the perf map the JVM writes at exit
 if command -v perf >/dev/null &&
 	perf record -q -e cpu-clock -F 199 -o "$TMP/perf.data" -- java -XX:+PreserveFramePointer \
-		-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -cp "$CP" Split 4 \
+		-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -cp "$CP" Split 6 \
 		>"$TMP/ref.out" 2>"$TMP/perf.err"; then
 	perf script -i "$TMP/perf.data" -F ip,sym 2>/dev/null >"$TMP/perf.syms"
 	ref_heavy=$(grep -c 'Split\.heavy(' "$TMP/perf.syms")
@@ -98,7 +98,7 @@ fi
 
 # --- -- CMD: a JVM started by singe, without flags
 expect_exit "record -t cpu -- java Split" 0 "$SINGE" record -t cpu -F 199 -o "$TMP/cmd.pb.gz" -- \
-	java -cp "$CP" Split 4
+	java -cp "$CP" Split 6
 cp "$TMP/stdout" "$TMP/cmd.out"
 cp "$TMP/stderr" "$TMP/cmd.err"
 jvm_output "-- CMD" 0 "$TMP/cmd.out"
@@ -142,6 +142,24 @@ to_folded "$TMP/p.pb.gz" "$TMP/p.folded"
 split_ratio "-p" "$TMP/p.folded"
 ls -a "$TMP" /tmp | grep -q "^\.attach_pid$jvm\$" &&
 	fail "-p: trigger file" "a .attach_pid$jvm file was left" || pass "-p: no .attach_pid trigger file left"
+
+# --- a JVM with its attach mechanism off would print a thread dump on SIGQUIT: left alone
+expect_exit "record -- java -XX:+DisableAttachMechanism Split" 0 "$SINGE" record -t cpu -F 99 \
+	-o "$TMP/noattach.pb.gz" -- java -XX:+DisableAttachMechanism -cp "$CP" Split 2
+jvm_output "DisableAttachMechanism" 0 "$TMP/stdout"
+if grep -q '^singe: jvm: [0-9]*: no perf map: its attach mechanism is off.*did not signal it' "$TMP/stderr" &&
+	grep -q 'perf map asked [1-9][0-9]* times .*, 0 written' "$TMP/stderr"; then
+	pass "DisableAttachMechanism: not signalled, and the summary says why and what to do"
+else
+	fail "DisableAttachMechanism: summary" "$(grep 'jvm:' "$TMP/stderr" | head -c 400)"
+fi
+# -Xrs: HotSpot starts its attach listener at start-up (it cannot use SIGQUIT), singe connects
+expect_exit "record -- java -Xrs Split" 0 "$SINGE" record -t cpu -F 99 -o "$TMP/xrs.pb.gz" -- \
+	java -Xrs -cp "$CP" Split 2
+jvm_output "-Xrs" 0 "$TMP/stdout"
+grep -q 'perf map asked [1-9][0-9]* times .*, [1-9][0-9]* written and read' "$TMP/stderr" &&
+	pass "-Xrs: the perf map read through the listener it started itself" ||
+	fail "-Xrs: perf map" "$(grep 'jvm:' "$TMP/stderr" | head -c 400)"
 
 # --- -t offcpu: the method that sleeps (Split.nap, compiled after its first calls)
 expect_exit "record -t offcpu -- java Split" 0 "$SINGE" record -t offcpu -o "$TMP/off.pb.gz" -- \
