@@ -156,7 +156,7 @@ test: deps build unit $(FUZZ_BINS)
 demo: deps build
 	$(Q)bash examples/demo.sh
 
-bench: deps build $(OUTPUT)/bench/gen $(OUTPUT)/bench/diff_sim
+bench: deps build $(OUTPUT)/bench/gen $(OUTPUT)/bench/diff_sim $(OUTPUT)/bench/jvm_attach_client
 	$(Q)bash bench/run.sh
 
 install: singe $(OUTPUT)/libsinge-alloc.so
@@ -175,3 +175,9 @@ $(OUTPUT)/bench/gen $(OUTPUT)/bench/diff_sim: $(OUTPUT)/bench/%: bench/%.c $(FLA
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(FLAME_LIBS)
+
+$(OUTPUT)/bench/jvm_attach_client: bench/jvm_attach_client.c cli/jvm_attach.c cli/sym_perfmap.c \
+		cli/sym_procmaps.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^

@@ -34,6 +34,10 @@ mkdir -p .output/bench
 		echo
 		if ((EUID == 0)); then bash bench/goroutine_overhead.sh; else echo "goroutine benchmark needs root: skipped"; fi
 	fi
+	if [[ -f bench/jvm_perfmap.sh ]]; then
+		echo
+		bash bench/jvm_perfmap.sh
+	fi
 	if [[ -f bench/pause_overhead.sh ]]; then
 		echo
 		if ((EUID == 0)); then bash bench/pause_overhead.sh; else echo "pause benchmarks need root: skipped"; fi
