@@ -870,6 +870,9 @@ static const char *kind_suffix(const struct profile *p, const struct location *l
 		return "_[k]";
 	case FRAME_JIT:
 		return "_[j]";
+	case FRAME_INTERPRETED:
+		/* a JVM's interpreter frame is in JIT memory: read back, it is one again */
+		return profile__frame_kind(p, loc, NULL) == FRAME_JIT ? "_[j]" : "";
 	default:
 		return "";
 	}

@@ -893,6 +893,11 @@ enum frame_kind profile__frame_kind(const struct profile *p, const struct locati
 	enum frame_kind kind = m ? mapping_kind(profile__str(p, m->filename)) : FRAME_NATIVE;
 	const struct function *f;
 
+	/* a JVM's template interpreter, in JIT memory: singe names its frames [interpreted] */
+	if (kind == FRAME_JIT && line &&
+	    !strcmp(profile__str(p, profile__function(p, line->function_id)->name),
+		    "[interpreted]"))
+		return FRAME_INTERPRETED;
 	if (kind != FRAME_NATIVE)
 		return kind;
 	if (!line)

@@ -172,6 +172,26 @@ static void test_parse_suffixes(void **state)
 	profile__free(p);
 }
 
+/* A JVM's interpreter frames (singe's "[interpreted]" in JIT memory) keep their kind and "_[j]". */
+static void test_interpreted_round_trip(void **state)
+{
+	static const char text[] = "java;[interpreted]_[j];Foo.bar_[j] 3\n";
+	struct profile *p = parsed(text);
+	uint32_t ids[16];
+	const uint32_t *l = locs_of(p, 0, ids);
+	const struct location *loc = profile__location(p, l[1]);
+	char *out;
+
+	(void)state;
+	assert_string_equal(frame_name(p, 0, 1), "[interpreted]");
+	assert_int_equal(profile__frame_kind(p, loc, profile__location_lines(p, loc)),
+			 FRAME_INTERPRETED);
+	out = write_default(p, NULL);
+	assert_string_equal(out, text);
+	free(out);
+	profile__free(p);
+}
+
 static void test_parse_inline(void **state)
 {
 	struct profile *p = parsed("main;compute;square_[i];add_[i];memcpy 1\n"
@@ -1010,6 +1030,7 @@ int main(void)
 		cmocka_unit_test(test_parse_simple),
 		cmocka_unit_test(test_parse_differential),
 		cmocka_unit_test(test_parse_suffixes),
+		cmocka_unit_test(test_interpreted_round_trip),
 		cmocka_unit_test(test_parse_inline),
 		cmocka_unit_test(test_parse_bad_lines),
 		cmocka_unit_test(test_parse_counts),

@@ -329,6 +329,8 @@ static void test_frame_kinds(void **state)
 	} cases[] = {
 		{"do_syscall_64", "", kid, FRAME_KERNEL},
 		{"LJava/lang/String;::hashCode", "", jid, FRAME_JIT},
+		/* a JVM's template interpreter, as singe names it in JIT memory */
+		{"[interpreted]", "", jid, FRAME_INTERPRETED},
 		{"memcpy", "", lid, FRAME_NATIVE},
 		{"main.work", "/src/main.go", lid, FRAME_GO},
 		{"runtime.mallocgc", "", 0, FRAME_GO},
