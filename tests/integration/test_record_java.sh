@@ -111,8 +111,8 @@ to_folded "$TMP/cmd.pb.gz" "$TMP/cmd.folded"
 split_ratio "-- CMD" "$TMP/cmd.folded"
 within "-- CMD: heavy/light against perf's $ref" "$(cat "$TMP/ratio")" "$ref" 15
 read -r cmd_root cmd_cut < <(completeness "$TMP/cmd.folded")
-ls -a "$CP" /tmp | grep -q '^\.attach_pid' &&
-	fail "-- CMD: trigger file" "a .attach_pid file was left: $(ls -a "$CP" /tmp | grep attach_pid)" ||
+ls -a . | grep -q '^\.attach_pid' &&
+	fail "-- CMD: trigger file" "a .attach_pid file was left in the JVM's working directory: $(ls -a . | grep attach_pid)" ||
 	pass "-- CMD: no .attach_pid trigger file left"
 
 # --- the same with -XX:+PreserveFramePointer: compiled code keeps frame pointers
