@@ -67,6 +67,7 @@ struct py_code {
 	uint32_t tgid;
 	uint64_t addr;
 	int firstlineno;
+	uint64_t ident; /* the word BPF sends beside each frame of it (struct singe_py_frame) */
 	char *qualname, *file;
 	uint8_t *linetable;
 	size_t linetable_len;
@@ -226,6 +227,7 @@ static int add_process(struct record *r, struct record_python *py, struct proc *
 		.frame_previous = l->frame_previous,
 		.frame_prev_instr = l->frame_prev_instr,
 		.frame_is_entry = l->frame_is_entry,
+		.code_ident = l->code_firstlineno,
 	};
 	struct py_process *proc = find_process(py, p->tgid);
 	uint64_t eval = mapped_at(img, m, b->eval_off);
@@ -366,6 +368,7 @@ static bool read_code(const struct py_process *proc, uint64_t addr, struct py_co
 		return false;
 	memcpy(&first, head + l->code_firstlineno, sizeof(first));
 	c->firstlineno = first;
+	c->ident = word_at(head + l->code_firstlineno);
 	c->qualname = read_str(pid, l, word_at(head + l->code_qualname));
 	if (!c->qualname)
 		c->qualname = read_str(pid, l, word_at(head + l->code_name));
@@ -429,8 +432,11 @@ static int64_t frame_value(struct record_python *py, const struct py_process *pr
 	if (code < 0)
 		return code;
 	line = frame_line(&py->codes.data[code], proc, f);
-	if (line < 0) {
-		/* an instruction beyond the code read: its address was freed and reused since */
+	if (line < 0 || py->codes.data[code].ident != f->ident) {
+		/*
+		 * another code object than the one read at this address (freed, and its address
+		 * reused since: import time makes and frees many), or an instruction beyond it
+		 */
 		code = code_of(py, proc, f->code, true);
 		if (code == -EBADMSG)
 			return (int64_t)PY_FRAME_UNREADABLE;
