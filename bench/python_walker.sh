@@ -15,7 +15,7 @@ trap 'sysctl -qw kernel.bpf_stats_enabled=$old' EXIT
 
 # one: ns per run of sample_cpu during a 3 s recording (read just before it ends)
 one() {
-	env "$@" "$SINGE" record -t cpu -F 999 --unwind dwarf -o /tmp/python_walker.pb.gz -- \
+	env "$@" "$SINGE" record -t cpu -F 999 --unwind dwarf --stack-size ${STACK_SIZE:-1024} -o /tmp/python_walker.pb.gz -- \
 		"$PY" examples/python/split.py 3 >/dev/null 2>&1 &
 	local pid=$! line
 	sleep 2.8

@@ -147,6 +147,32 @@ static __always_inline __u64 mul_size(__u64 a, __u64 b)
 	return a * b;
 }
 
+/*
+ * A CPython process: the allocating thread's stack as a copy with its Python frames, into
+ * alloc_events ahead of the allocation's own event (one ring: user space has it first). True
+ * when sent.
+ */
+static __always_inline bool send_entry_copy(__u32 tgid, __u32 tid, __u32 exec_gen)
+{
+	struct stack_scratch *sc;
+	__u64 size;
+
+	if (!bpf_map_lookup_elem(&py_procs, &tgid))
+		return false;
+	sc = start_stack_copy(bpf_get_current_task_btf(), tgid, tid, exec_gen);
+	if (!sc)
+		return false;
+	copy_user_stack(sc);
+	copy_python_frames(sc, NULL);
+	sc->s.source = ALLOC_EV_COPY; /* where an event's kind is */
+	size = stack_copy_size(sc);
+	if (size > sizeof(*sc) || bpf_ringbuf_output(&alloc_events, sc, size, BPF_RB_NO_WAKEUP)) {
+		alloc_stat_add(ALLOC_STAT_EVENTS_LOST, 1);
+		return false;
+	}
+	return true;
+}
+
 SEC("uprobe")
 int alloc_entry(struct pt_regs *ctx)
 {
@@ -221,8 +247,13 @@ int alloc_entry(struct pt_regs *ctx)
 	e->h.func = func;
 	e->h.flags = 0;
 	e->h.pad = 0;
-	n = bpf_get_stack(ctx, e->user, sizeof(e->user), BPF_F_USER_STACK);
-	e->h.nuser = n > 0 ? n / sizeof(__u64) : 0;
+	if (send_entry_copy(tgid, tid, e->h.exec_gen)) {
+		e->h.flags = ALLOC_F_COPIED;
+		e->h.nuser = 0;
+	} else {
+		n = bpf_get_stack(ctx, e->user, sizeof(e->user), BPF_F_USER_STACK);
+		e->h.nuser = n > 0 ? n / sizeof(__u64) : 0;
+	}
 	if (bpf_map_update_elem(&alloc_pending, &tid, e, BPF_ANY)) {
 		alloc_stat_add(ALLOC_STAT_PENDING_FULL, 1);
 		return 0;

@@ -69,11 +69,20 @@ enum alloc_event_kind {
 	 */
 	ALLOC_EV_GO_ALLOC = 3,
 	ALLOC_EV_GO_FREE = 4,
+	/*
+	 * A CPython process's sampled allocation: the thread's stack as a copy (struct
+	 * stack_sample whose source word says ALLOC_EV_COPY, then its bytes and Python frames),
+	 * sent at the entry ahead of the allocation's event, which has ALLOC_F_COPIED and no
+	 * frames. Python frames come with stack copies only.
+	 */
+	ALLOC_EV_COPY = 0x10000,
 };
 
 enum alloc_event_flags {
 	/* the live map was full: its free will not be seen, so it is not counted in use */
 	ALLOC_F_UNTRACKED = 1 << 0,
+	/* its stack is the copy this thread sent before it (ALLOC_EV_COPY) */
+	ALLOC_F_COPIED = 1 << 1,
 };
 
 struct alloc_head {

@@ -477,6 +477,7 @@ static __always_inline void copy_python_frames(struct stack_scratch *sc, struct 
 		f = (struct singe_py_frame *)(sc->bytes + off);
 		f->code = task_word(frame + py->frame_code, task);
 		f->instr = task_word(frame + py->frame_prev_instr, task) & ~SINGE_PY_ENTRY;
+		f->ident = task_word(f->code ? f->code + py->code_ident : 0, task);
 		entry = 0;
 		if (task)
 			bpf_copy_from_user_task(&entry, 1, (void *)(frame + py->frame_is_entry),

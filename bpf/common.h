@@ -179,7 +179,8 @@ struct singe_py_proc {
 	__u16 ts_next, ts_native_tid, ts_cframe, ts_current_frame;
 	__u16 cframe_current_frame;
 	__u16 frame_code, frame_previous, frame_prev_instr, frame_is_entry;
-	__u16 pad[3];
+	__u16 code_ident; /* the code object's word sent as its identity (co_firstlineno...) */
+	__u16 pad[2];
 };
 
 /*
@@ -190,6 +191,11 @@ struct singe_py_proc {
 struct singe_py_frame {
 	__u64 code;
 	__u64 instr;
+	/*
+	 * a word of the code object (its first line and number of locals, in 3.11): a code
+	 * object freed and another made at its address shows here, so user space reads it again
+	 */
+	__u64 ident;
 };
 #define SINGE_PY_ENTRY 1ULL
 

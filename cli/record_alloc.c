@@ -122,6 +122,16 @@ struct alloc_pending {
 	uint64_t until_ns;
 };
 
+/*
+ * A CPython thread's stack, unwound from the copy it sent at a sampled allocation's entry
+ * (with its Python frames), until the allocation's own event takes it.
+ */
+struct alloc_copy {
+	uint32_t tid;
+	uint32_t n; /* 0: taken */
+	uint64_t frames[SINGE_MAX_STACK_DEPTH + 1];
+};
+
 /* Estimated allocations of one process, from its samples. */
 struct alloc_proc {
 	uint32_t tgid;
@@ -153,6 +163,8 @@ struct alloc_source {
 	struct alloc_pending pending[256];
 	unsigned int npending;
 	struct alloc_blocks blocks;
+	VEC(struct alloc_copy) copies; /* one per thread that sent one */
+	uint64_t copies_unwound, copies_failed;
 	struct alloc_proc procs[MAX_PROCS];
 	unsigned int nprocs;
 	int64_t *row_bytes; /* alloc_space per stack-table row, for the top sites */
@@ -765,6 +777,57 @@ static int add_row_bytes(struct alloc_source *c, int64_t row, int64_t bytes)
 	return 0;
 }
 
+/*
+ * A CPython thread's stack copy, sent at a sampled allocation's entry: unwound now (with its
+ * Python frames) and kept for the allocation's event, which follows. 0, or -ENOMEM.
+ */
+static int unwind_entry_copy(struct alloc_source *c, void *data, size_t size)
+{
+	struct stack_sample h;
+	struct alloc_copy *slot = NULL;
+	size_t i;
+	int n;
+
+	memcpy(&h, data, sizeof(h));
+	for (i = 0; i < c->copies.len && !slot; i++)
+		if (c->copies.data[i].tid == h.pid)
+			slot = &c->copies.data[i];
+	if (!slot) {
+		if (vec_reserve(&c->copies, 1))
+			return -ENOMEM;
+		slot = &c->copies.data[c->copies.len++];
+		slot->tid = h.pid;
+	}
+	n = record__unwind_user(c->base.r, data, size, slot->frames);
+	if (n == -ENOMEM)
+		return n;
+	slot->n = n > 0 ? (uint32_t)n : 0;
+	if (n > 0)
+		c->copies_unwound++;
+	else
+		c->copies_failed++;
+	return 0;
+}
+
+/* The frames of the copy thread tid sent last, into frames; how many (0: none). */
+static uint32_t take_copy(struct alloc_source *c, uint32_t tid, uint64_t *frames)
+{
+	size_t i;
+	uint32_t n;
+
+	for (i = 0; i < c->copies.len; i++) {
+		struct alloc_copy *slot = &c->copies.data[i];
+
+		if (slot->tid != tid)
+			continue;
+		n = slot->n < SINGE_MAX_STACK_DEPTH ? slot->n : SINGE_MAX_STACK_DEPTH;
+		memcpy(frames, slot->frames, n * sizeof(*frames));
+		slot->n = 0;
+		return n;
+	}
+	return 0;
+}
+
 /* A sampled allocation: its stack into the table with its estimate; its block kept. */
 static int take_alloc(struct alloc_source *c, const struct alloc_event *e)
 {
@@ -794,7 +857,10 @@ static int take_alloc(struct alloc_source *c, const struct alloc_event *e)
 	alloc__values(e->h.size, rate, &values[0], &values[1]);
 	k.nuser = e->h.nuser < SINGE_MAX_STACK_DEPTH ? e->h.nuser : SINGE_MAX_STACK_DEPTH;
 	memcpy(c->frames, e->user, k.nuser * sizeof(uint64_t));
-	if (go) /* the engine puts a Go leaf's caller back, from the binary's tables */
+	if (e->h.flags & ALLOC_F_COPIED) {
+		k.nuser = take_copy(c, e->h.tid, c->frames);
+		row = record__add_stack_row(c->base.r, &c->base, &k, values, 0, false, 0);
+	} else if (go) /* the engine puts a Go leaf's caller back, from the binary's tables */
 		row = record__add_stack_row(c->base.r, &c->base, &k, values, 0, true,
 					    e->h.leaf_ret);
 	else
@@ -822,6 +888,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct alloc_event e;
 	int ret = 0;
 
+	if (size >= sizeof(struct stack_sample) && *(const uint32_t *)data == ALLOC_EV_COPY) {
+		ret = c->finished ? 0 : unwind_entry_copy(c, data, size);
+		if (ret && !c->ret)
+			c->ret = ret;
+		return 0;
+	}
 	if (size < sizeof(e.h) || c->finished)
 		return 0;
 	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
@@ -1192,6 +1264,15 @@ static int alloc_annotate(struct source *s, struct profile *p)
 					    "and only sampled ones trap");
 	if (!ret && c->go_probed)
 		ret = profile__add_comment(p, go_line(c, text, sizeof(text)));
+	if (!ret && (c->copies_unwound || c->copies_failed)) {
+		snprintf(
+			text, sizeof(text),
+			"alloc: CPython: the stacks of %llu sampled allocations copied and unwound "
+			"with their Python frames (%llu copies that did not unwind)",
+			(unsigned long long)c->copies_unwound,
+			(unsigned long long)c->copies_failed);
+		ret = profile__add_comment(p, text);
+	}
 	if (!ret && c->go_off_line[0])
 		ret = profile__add_comment(p, c->go_off_line);
 	if (!ret && (c->no_allocator || c->first_problem[0])) {
@@ -1220,6 +1301,7 @@ static void alloc_free(struct source *s)
 	ring_buffer__free(c->rb);
 	alloc_bpf__destroy(c->skel);
 	alloc_blocks__free(&c->blocks);
+	vec_free(&c->copies);
 	free(c->row_bytes);
 	free(c->leaks);
 	free(c);

@@ -67,6 +67,7 @@ struct py_code {
 	uint32_t tgid;
 	uint64_t addr;
 	int firstlineno;
+	uint64_t ident; /* the word BPF sends beside each frame of it (struct singe_py_frame) */
 	char *qualname, *file;
 	uint8_t *linetable;
 	size_t linetable_len;
@@ -226,6 +227,7 @@ static int add_process(struct record *r, struct record_python *py, struct proc *
 		.frame_previous = l->frame_previous,
 		.frame_prev_instr = l->frame_prev_instr,
 		.frame_is_entry = l->frame_is_entry,
+		.code_ident = l->code_firstlineno,
 	};
 	struct py_process *proc = find_process(py, p->tgid);
 	uint64_t eval = mapped_at(img, m, b->eval_off);
@@ -366,6 +368,7 @@ static bool read_code(const struct py_process *proc, uint64_t addr, struct py_co
 		return false;
 	memcpy(&first, head + l->code_firstlineno, sizeof(first));
 	c->firstlineno = first;
+	c->ident = word_at(head + l->code_firstlineno);
 	c->qualname = read_str(pid, l, word_at(head + l->code_qualname));
 	if (!c->qualname)
 		c->qualname = read_str(pid, l, word_at(head + l->code_name));
@@ -429,8 +432,11 @@ static int64_t frame_value(struct record_python *py, const struct py_process *pr
 	if (code < 0)
 		return code;
 	line = frame_line(&py->codes.data[code], proc, f);
-	if (line < 0) {
-		/* an instruction beyond the code read: its address was freed and reused since */
+	if (line < 0 || py->codes.data[code].ident != f->ident) {
+		/*
+		 * another code object than the one read at this address (freed, and its address
+		 * reused since: import time makes and frees many), or an instruction beyond it
+		 */
 		code = code_of(py, proc, f->code, true);
 		if (code == -EBADMSG)
 			return (int64_t)PY_FRAME_UNREADABLE;
@@ -483,6 +489,38 @@ static int64_t put_frames(struct record *r, const struct py_process *proc, const
 	return i;
 }
 
+/* Is native frame k (a return address but the leaf) in the interpreter's eval loop? */
+static bool in_eval(const struct py_process *proc, uint64_t addr, int k)
+{
+	uint64_t pc = addr - (k ? 1 : 0); /* a return address points after its call */
+
+	return pc >= proc->eval_start && pc < proc->eval_end;
+}
+
+/*
+ * The eval-loop calls of the native stack that run none of the Python frames: those beyond
+ * the Python frames' runs (each ends at an entry frame; the last may not). The innermost
+ * eval call, caught in its prologue or epilogue, is on the native stack while the thread's
+ * current frame is still, or again, its caller's; so the extra calls are the innermost, left
+ * as they are. Fewer eval calls than runs: the native stack was cut short, at its root.
+ */
+static int extra_eval_calls(const struct py_process *proc, const uint64_t *native, int n,
+			    const uint8_t *frames, uint32_t nframes)
+{
+	int k, calls = 0, runs = 0;
+	uint32_t i;
+
+	for (k = 0; k < n; k++)
+		calls += in_eval(proc, native[k], k);
+	for (i = 0; i < nframes; i++) {
+		struct singe_py_frame f;
+
+		memcpy(&f, frames + (size_t)i * sizeof(f), sizeof(f));
+		runs += (f.instr & SINGE_PY_ENTRY) || i == nframes - 1;
+	}
+	return calls > runs ? calls - runs : 0;
+}
+
 int record__python_merge(struct record *r, const struct stack_sample *h, const void *data,
 			 uint64_t *user, int n, int max)
 {
@@ -490,17 +528,20 @@ int record__python_merge(struct record *r, const struct stack_sample *h, const v
 	struct py_process *proc = find_process(r->python, h->tgid);
 	uint64_t native[2 * SINGE_MAX_STACK_DEPTH + 1];
 	int64_t next = 0;
-	int k, out = 0;
+	int k, out = 0, skip;
 
 	if (!h->py_nframes || !proc || n < 0 || n > (int)(sizeof(native) / sizeof(native[0])))
 		return n;
 	memcpy(native, user, (size_t)n * sizeof(*user));
 	r->stats.python_samples++;
+	skip = extra_eval_calls(proc, native, n, frames, h->py_nframes);
 	for (k = 0; k < n && out < max; k++) {
-		/* a return address points after its call: look at the call */
-		uint64_t pc = native[k] - (k ? 1 : 0);
+		bool eval = in_eval(proc, native[k], k);
 
-		if (pc < proc->eval_start || pc >= proc->eval_end || next >= h->py_nframes)
+		if (eval && skip) {
+			skip--;
+			user[out++] = native[k];
+		} else if (!eval || next >= h->py_nframes)
 			user[out++] = native[k];
 		else if ((next = put_frames(r, proc, frames, (uint32_t)next, h->py_nframes, true,
 					    user, &out, max)) < 0)

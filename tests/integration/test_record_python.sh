@@ -6,7 +6,8 @@
 #  - -t cpu: hot_three and hot_one are named with their file and line (go tool pprof -lines),
 #    under main, their CPU split within 15% of 3:1; the program's output unchanged;
 #  - -t offcpu: sleepy is the Python frame above time.sleep's C code and the kernel's sleep;
-#  - -t pause: the collections are charged to churn, the Python function that allocated.
+#  - -t pause: the collections are charged to churn, the Python function that allocated;
+#  - -t alloc: examples/python/alloc.py's bytes 3:1 under grow_three and grow_one, within 15%.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/integration/lib.sh
 [[ -x $SINGE ]] || SINGE=./singe
@@ -81,5 +82,18 @@ for py in "${pythons[@]}"; do
 		pass "$name: pause: collections charged to churn ($churn of the pause time)"
 	else
 		fail "$name: pause" "churn has $churn of the pause time: $(sort -t' ' -k2 -rn "$dir/pause.folded" | head -2 | cut -c1-300)"
+	fi
+
+	"$SINGE" record -t alloc -o "$dir/alloc.pb.gz" -- "$py" examples/python/alloc.py 3 \
+		>/dev/null 2>"$dir/alloc.err"
+	"$SINGE" convert "$dir/alloc.pb.gz" -o "$dir/alloc.folded" --sample-type alloc_space
+	three=$(share "$dir/alloc.folded" grow_three)
+	one=$(share "$dir/alloc.folded" grow_one)
+	if awk -v a="$three" -v b="$one" 'BEGIN { s = a + b; exit !(s > 0.5 &&
+		a / s >= 0.75 * 0.85 && a / s <= 0.75 * 1.15 && b / s >= 0.25 * 0.85 && b / s <= 0.25 * 1.15) }' &&
+		grep -q "alloc: CPython: the stacks of [1-9]" "$dir/alloc.err"; then
+		pass "$name: alloc: grow_three:grow_one $three:$one of alloc_space, within 15% of 3:1"
+	else
+		fail "$name: alloc split" "grow_three $three, grow_one $one of alloc_space (want 3:1 within 15%): $(grep CPython "$dir/alloc.err")"
 	fi
 done
