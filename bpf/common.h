@@ -105,6 +105,9 @@ enum common_stat {
 	COMMON_STAT_EVENTS_LOST,  /* exec or fork events dropped: the ring buffer was full */
 	COMMON_STAT_STACKS_LOST,  /* stack copies dropped: the samples ring buffer was full */
 	COMMON_STAT_REGS_ERRORS,  /* the user registers could not be read for a stack copy */
+	COMMON_STAT_PY_WALKS,	  /* stack copies whose Python frames were walked */
+	COMMON_STAT_PY_WALK_NS,	  /* time those walks took (bpf_ktime_get_ns) */
+	COMMON_STAT_PY_FRAMES,	  /* Python frames they sent */
 	COMMON_STAT_NR,
 };
 
@@ -180,8 +183,10 @@ struct singe_py_proc {
 	__u16 cframe_current_frame;
 	__u16 frame_code, frame_previous, frame_prev_instr, frame_is_entry;
 	__u16 code_ident; /* the code object's word sent as its identity (co_firstlineno...) */
-	__u16 pad[2];
+	__u16 frame_span; /* bytes of a frame read at once: its fields above, <= the next */
+	__u16 pad;
 };
+#define SINGE_PY_FRAME_SPAN 128 /* a power of two: offsets are masked with it */
 
 /*
  * One Python frame of a sample: its code object and the instruction it last began

@@ -1046,7 +1046,7 @@ static void format_choices(const struct record *r, char *buf, size_t size)
 static void print_unwind_summary(struct record_cmd *cmd, const struct record *r,
 				 const struct record_stats *s)
 {
-	char choices[512], failed[512] = "";
+	char choices[512], failed[512] = "", line[512];
 	uint64_t nfailed = 0;
 	size_t n = 0;
 	int i;
@@ -1074,6 +1074,8 @@ static void print_unwind_summary(struct record_cmd *cmd, const struct record *r,
 		(unsigned long long)s->unwind[UNWIND_COMPLETE],
 		(unsigned long long)s->unwind[UNWIND_TRUNCATED], cmd->opts.stack_size,
 		(unsigned long long)nfailed, failed);
+	if (record__python_line(r, line, sizeof(line)))
+		pr_info("%s", line);
 	if (s->stacks_lost)
 		pr_warn("%llu stack copies lost because the ring buffer was full; lower -F or "
 			"--stack-size (now %u)",

@@ -1260,6 +1260,9 @@ void record__poll_stats(struct record *r)
 	s->samples = samples;
 	s->counts_full = lost;
 	s->stacks_lost = record__read_percpu(r, r->maps.common_stats, COMMON_STAT_STACKS_LOST);
+	s->python_walks = record__read_percpu(r, r->maps.common_stats, COMMON_STAT_PY_WALKS);
+	s->python_walk_ns = record__read_percpu(r, r->maps.common_stats, COMMON_STAT_PY_WALK_NS);
+	s->python_frames = record__read_percpu(r, r->maps.common_stats, COMMON_STAT_PY_FRAMES);
 	s->lost = s->counts_full + s->stacks_lost + s->dropped;
 	if (r->procs) {
 		const struct proc_table_stats *ps = proc_table__stats(r->procs);
@@ -1562,7 +1565,7 @@ static int add_unwind_comments(struct record *r)
 
 static int add_comments(struct record *r)
 {
-	char text[256];
+	char text[512];
 	size_t i;
 	int ret = 0;
 
@@ -1574,6 +1577,8 @@ static int add_comments(struct record *r)
 	}
 	ret = ret ?: record_duty__annotate(r);
 	ret = ret ?: add_unwind_comments(r);
+	if (!ret && record__python_line(r, text, sizeof(text)))
+		ret = profile__add_comment(r->profile, text);
 	if (ret || !(r->stats.collisions || r->stats.no_user_stack))
 		return ret;
 	snprintf(text, sizeof(text),

@@ -129,9 +129,10 @@ struct record_stats {
 	uint64_t python_processes;	    /* CPython processes whose Python frames are read */
 	uint64_t python_samples;	    /* stacks that had Python frames put in */
 	uint64_t python_unreadable;	    /* of those, ended by a frame that was no code object */
-	uint64_t python_unknown_version;    /* Py_Version of a CPython singe has no layout for */
-	uint64_t watched;		    /* of those, auto's checked against a stack copy */
-	size_t dwarf_processes;		    /* processes unwound with DWARF (auto) */
+	uint64_t python_walks, python_walk_ns, python_frames; /* the BPF walker's, measured there */
+	uint64_t python_unknown_version; /* Py_Version of a CPython singe has no layout for */
+	uint64_t watched;		 /* of those, auto's checked against a stack copy */
+	size_t dwarf_processes;		 /* processes unwound with DWARF (auto) */
 };
 
 /* What --unwind auto decided for one binary seen in the samples. */
@@ -169,6 +170,11 @@ int record__attach(struct record *r, struct flame_err *err);
 const char *record__describe(const struct record *r, char *buf, size_t size);
 /* Source i's summary line ("" when it has none), or NULL past the last source. */
 const char *record__summary(const struct record *r, size_t i, char *buf, size_t size);
+/*
+ * "python: ..." into buf: the CPython processes, their stacks with Python frames and the
+ * walker's cost (record_python.c); false (buf unset) when the recording saw none.
+ */
+bool record__python_line(const struct record *r, char *buf, size_t size);
 
 /*
  * --duty-cycle: when the uprobes are next due to be detached or attached again (CLOCK_MONOTONIC),

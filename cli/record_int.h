@@ -157,8 +157,6 @@ int record__python_merge(struct record *r, const struct stack_sample *h, const v
 			 uint64_t *user, int n, int max);
 /* The location of a tagged Python frame, or a negative errno. */
 int64_t record__python_location(struct record *r, uint64_t value);
-/* The CPython versions seen ("3.11.2, 3.11.7"), "" for none. */
-const char *record__python_versions(const struct record *r);
 void record__python_free(struct record *r);
 
 #endif /* SINGE_CLI_RECORD_INT_H */

@@ -208,6 +208,20 @@ static void note_version(struct record_python *py, uint64_t version)
 		 "%s%s", *py->versions ? ", " : "", v);
 }
 
+/* The bytes of a _PyInterpreterFrame that hold the fields the walker reads. */
+static uint16_t frame_span(const struct py_layout *l)
+{
+	uint16_t end = l->frame_code + 8;
+
+	if (l->frame_previous + 8 > end)
+		end = l->frame_previous + 8;
+	if (l->frame_prev_instr + 8 > end)
+		end = l->frame_prev_instr + 8;
+	if (l->frame_is_entry + 1 > end)
+		end = l->frame_is_entry + 1;
+	return end;
+}
+
 /* Put p in py_procs with where its interpreter's state is; 0 or a negative errno. */
 static int add_process(struct record *r, struct record_python *py, struct proc *p,
 		       const struct proc_image *img, const struct procmap *m,
@@ -228,12 +242,13 @@ static int add_process(struct record *r, struct record_python *py, struct proc *
 		.frame_prev_instr = l->frame_prev_instr,
 		.frame_is_entry = l->frame_is_entry,
 		.code_ident = l->code_firstlineno,
+		.frame_span = frame_span(l),
 	};
 	struct py_process *proc = find_process(py, p->tgid);
 	uint64_t eval = mapped_at(img, m, b->eval_off);
 	uint64_t code_type = mapped_at(img, m, b->code_type_off);
 
-	if (!info.runtime || !eval || !code_type)
+	if (!info.runtime || !eval || !code_type || info.frame_span > SINGE_PY_FRAME_SPAN)
 		return 0;
 	if (!proc) {
 		if (vec_push(&py->procs, (struct py_process){.tgid = p->tgid}))
@@ -576,9 +591,31 @@ int64_t record__python_location(struct record *r, uint64_t value)
 	return id;
 }
 
-const char *record__python_versions(const struct record *r)
+bool record__python_line(const struct record *r, char *buf, size_t size)
 {
-	return r->python ? r->python->versions : "";
+	const struct record_stats *s = &r->stats;
+	uint64_t v = s->python_unknown_version;
+
+	if (!s->python_processes && !v)
+		return false;
+	if (!s->python_processes) {
+		snprintf(
+			buf, size,
+			"python: CPython %u.%u has no frame layout in singe (3.11 has): its stacks "
+			"keep the interpreter's C frames",
+			(unsigned int)(v >> 24) & 0xff, (unsigned int)(v >> 16) & 0xff);
+		return true;
+	}
+	snprintf(buf, size,
+		 "python: %llu CPython process%s (%s): Python frames in %llu stacks (%llu ended at "
+		 "an unreadable frame); the walker took %.0f ns per stack copy in BPF on average, "
+		 "%.1f frames",
+		 (unsigned long long)s->python_processes, s->python_processes == 1 ? "" : "es",
+		 r->python ? r->python->versions : "", (unsigned long long)s->python_samples,
+		 (unsigned long long)s->python_unreadable,
+		 s->python_walks ? (double)s->python_walk_ns / s->python_walks : 0.0,
+		 s->python_walks ? (double)s->python_frames / s->python_walks : 0.0);
+	return true;
 }
 
 void record__python_free(struct record *r)

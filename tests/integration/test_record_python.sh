@@ -57,6 +57,14 @@ for py in "${pythons[@]}"; do
 	else
 		fail "$name: cpu stacks" "$(sort -t' ' -k2 -rn "$dir/cpu.folded" | head -2 | cut -c1-300)"
 	fi
+	# stack completeness: the samples whose stack goes down to the process's or a thread's root
+	complete=$(awk '{ t += $NF } /^(_start|clone3?);/ { c += $NF } END { printf "%.4f\n", t ? c / t : 0 }' "$dir/cpu.folded")
+	walker=$(sed -n 's/.*the walker took \([0-9]*\) ns per stack copy.*/\1/p' "$dir/stderr")
+	if awk -v c="$complete" 'BEGIN { exit !(c >= 0.95) }' && [[ -n $walker ]]; then
+		pass "$name: cpu: $complete of the stacks complete down to _start; the walker took $walker ns per stack in BPF"
+	else
+		fail "$name: completeness" "$complete of the stacks reach _start; summary: $(grep 'python:' "$dir/stderr")"
+	fi
 	lines=$("$GO" tool pprof -lines -top "$dir/cpu.pb.gz" 2>/dev/null)
 	if grep -Eq "hot_three .*examples/python/split.py:23$" <<<"$lines" &&
 		grep -Eq "hot_one .*examples/python/split.py:27$" <<<"$lines"; then
@@ -84,7 +92,7 @@ for py in "${pythons[@]}"; do
 		fail "$name: pause" "churn has $churn of the pause time: $(sort -t' ' -k2 -rn "$dir/pause.folded" | head -2 | cut -c1-300)"
 	fi
 
-	"$SINGE" record -t alloc -o "$dir/alloc.pb.gz" -- "$py" examples/python/alloc.py 3 \
+	"$SINGE" record -t alloc --alloc-rate 65536 -o "$dir/alloc.pb.gz" -- "$py" examples/python/alloc.py 3 \
 		>/dev/null 2>"$dir/alloc.err"
 	"$SINGE" convert "$dir/alloc.pb.gz" -o "$dir/alloc.folded" --sample-type alloc_space
 	three=$(share "$dir/alloc.folded" grow_three)
