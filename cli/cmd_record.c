@@ -102,7 +102,6 @@ static const char record_usage[] =
 	"                           CPython 3.11 processes (python3.11, libpython3.11.so) go to\n"
 	"                           dwarf: their Python functions (file:line) replace the\n"
 	"                           interpreter's eval-loop frames in every type's stacks\n"
-	"                           (JVM methods: only from a perf map the JVM wrote; not built)\n"
 	"      --stack-size BYTES   user stack copied per sample for dwarf (default %d, 512 to\n"
 	"                           %d, a multiple of 8); deeper stacks are counted truncated\n"
 	"      --stack-storage-size N  stack-trace map entries (default: 4 x HZ x CPUs, %d to\n"
