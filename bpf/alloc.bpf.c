@@ -156,6 +156,7 @@ static __always_inline bool send_entry_copy(__u32 tgid, __u32 tid, __u32 exec_ge
 {
 	struct stack_scratch *sc;
 	__u64 size;
+	bool wake;
 
 	if (!bpf_map_lookup_elem(&py_procs, &tgid))
 		return false;
@@ -163,10 +164,12 @@ static __always_inline bool send_entry_copy(__u32 tgid, __u32 tid, __u32 exec_ge
 	if (!sc)
 		return false;
 	copy_user_stack(sc);
-	copy_python_frames(sc, NULL);
+	wake = copy_python_frames(sc, NULL);
 	sc->s.source = ALLOC_EV_COPY; /* where an event's kind is */
 	size = stack_copy_size(sc);
-	if (size > sizeof(*sc) || bpf_ringbuf_output(&alloc_events, sc, size, BPF_RB_NO_WAKEUP)) {
+	if (size > sizeof(*sc) ||
+	    bpf_ringbuf_output(&alloc_events, sc, size,
+			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
 		alloc_stat_add(ALLOC_STAT_EVENTS_LOST, 1);
 		return false;
 	}

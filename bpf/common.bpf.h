@@ -457,7 +457,7 @@ static __always_inline __u64 py_thread_state(const struct singe_py_proc *py, __u
  * from a sleepable program; NULL: the current task's). User space puts them in place of the
  * interpreter's _PyEval_EvalFrameDefault frames (cli/record_python.c).
  */
-static __always_inline void copy_python_frames(struct stack_scratch *sc, struct task_struct *task)
+static __always_inline bool copy_python_frames(struct stack_scratch *sc, struct task_struct *task)
 {
 	struct singe_py_proc *py = bpf_map_lookup_elem(&py_procs, &sc->s.tgid);
 	__u64 ts, frame, off, start;
@@ -466,10 +466,10 @@ static __always_inline void copy_python_frames(struct stack_scratch *sc, struct 
 
 	sc->s.py_nframes = 0;
 	if (!py)
-		return;
+		return false;
 	start = bpf_ktime_get_ns();
 	if (!(ts = py_thread_state(py, sc->s.pid, task)))
-		return;
+		return false;
 	if (py->ts_cframe != SINGE_PY_NO_FIELD)
 		frame = task_word(task_word(ts + py->ts_cframe, task) + py->cframe_current_frame,
 				  task);
@@ -512,6 +512,14 @@ static __always_inline void copy_python_frames(struct stack_scratch *sc, struct 
 	common_stat_add(COMMON_STAT_PY_WALK_NS, bpf_ktime_get_ns() - start);
 	common_stat_add(COMMON_STAT_PY_WALKS, 1);
 	common_stat_add(COMMON_STAT_PY_FRAMES, n);
+	/*
+	 * user space reads the code objects while the process lives: have it read these soon
+	 * (a script may exit within a tick), at most every SINGE_PY_WAKE_NS per process
+	 */
+	if (!n || start - py->woken_ns < SINGE_PY_WAKE_NS)
+		return false;
+	py->woken_ns = start;
+	return true;
 }
 
 /* The bytes of a stack copy's record: the sample, its stacks, its Python frames. */
@@ -530,16 +538,19 @@ static __always_inline void send_stack_copy(struct task_struct *task, struct sta
 {
 	__u64 wakeup;
 	__u64 size;
+	bool python;
 
 	copy_user_stack(sc);
 	copy_goroutine_stack(task, sc);
-	copy_python_frames(sc, NULL);
+	python = copy_python_frames(sc, NULL);
 	if (fp_too)
 		sc->s.flags |= STACK_SAMPLE_FP_TOO;
 	/* auto has looked the process up already (a watched one is in no map); dwarf asks here */
-	wakeup = wakeup_flag(setup.unwind_mode == SINGE_UNWIND_AUTO
-				     ? !fp_too
-				     : bpf_map_lookup_elem(&unwind_pids, &sc->s.tgid) != NULL);
+	wakeup = python ? BPF_RB_FORCE_WAKEUP
+			: wakeup_flag(setup.unwind_mode == SINGE_UNWIND_AUTO
+					      ? !fp_too
+					      : bpf_map_lookup_elem(&unwind_pids, &sc->s.tgid) !=
+							NULL);
 	size = stack_copy_size(sc);
 	if (size > sizeof(*sc))
 		return;

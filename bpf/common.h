@@ -185,8 +185,10 @@ struct singe_py_proc {
 	__u16 code_ident; /* the code object's word sent as its identity (co_firstlineno...) */
 	__u16 frame_span; /* bytes of a frame read at once: its fields above, <= the next */
 	__u16 pad;
+	__u64 woken_ns; /* BPF's: when a sample of it last woke user space */
 };
-#define SINGE_PY_FRAME_SPAN 128 /* a power of two: offsets are masked with it */
+#define SINGE_PY_WAKE_NS 20000000ULL /* 20 ms */
+#define SINGE_PY_FRAME_SPAN 128	     /* a power of two: offsets are masked with it */
 
 /*
  * One Python frame of a sample: its code object and the instruction it last began
