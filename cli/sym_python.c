@@ -110,6 +110,9 @@ int py_linetable__line(const uint8_t *table, size_t len, int firstlineno, int64_
 		} else if (code >= LOC_ONE_LINE0 && code < LOC_NO_COLUMNS) {
 			delta = code - LOC_ONE_LINE0;
 		}
+		/* no real table moves a line this far: bounded before it is added */
+		if (delta > 1 << 30 || delta < -(1 << 30))
+			return -1;
 		line += delta;
 		if (line < -1 || line > 1 << 30)
 			return -1;

@@ -84,6 +84,12 @@ static void test_linetable_hostile(void **state)
 		huge[i + 7] = 0x3e;
 	}
 	assert_int_equal(py_linetable__line(huge, sizeof(huge), 1, 100), -1);
+	/* a delta near INT64_MAX (the fuzzer's: it overflowed the line before the bound) */
+	static const uint8_t overflow[] = {0xea, 0x00, 0x80, 0x80, 0xf7, 0xf6, 0xff,
+					   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					   0xff, 0x0f, 0xff, 0xff, 0xff};
+	for (i = 0; i < 40; i += 2)
+		assert_true(py_linetable__line(overflow, sizeof(overflow), 7, (int64_t)i) >= -1);
 }
 
 /* A str object of the layout: header, then length characters of kind bytes. */
