@@ -17,6 +17,9 @@ __attribute__((noinline)) int uprobe_test_target(int x)
 	return x * 3 + 1;
 }
 
+/* initialized data of this test's own: an object symbol, not a function */
+int uprobe_test_object = 0x5eed;
+
 /* The file offset the running code of addr comes from, through /proc/self/maps. */
 static uint64_t mapped_offset(uint64_t addr)
 {
@@ -48,6 +51,41 @@ static void test_own_function(void **state)
 	assert_int_equal(uprobe_test_target(1), 4);
 	assert_int_equal(uprobe__find(self, "no_such_function_anywhere", &f), -ENOENT);
 	assert_int_equal(uprobe__find("/nonexistent/binary", "main", &f), -ENOENT);
+}
+
+/* A data object (CPython's _PyRuntime, Py_Version): its file offset holds its initial value. */
+static void test_own_object(void **state)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct uprobe_func f;
+	FILE *file;
+	int value = 0;
+	void *img;
+	long len;
+
+	(void)state;
+	assert_true(n > 0);
+	self[n] = '\0';
+	file = fopen(self, "rb");
+	assert_non_null(file);
+	assert_int_equal(fseek(file, 0, SEEK_END), 0);
+	len = ftell(file);
+	img = malloc((size_t)len);
+	assert_non_null(img);
+	rewind(file);
+	assert_int_equal(fread(img, 1, (size_t)len, file), (size_t)len);
+	fclose(file);
+	assert_int_equal(uprobe__find_object_in(img, (size_t)len, "uprobe_test_object", &f), 0);
+	assert_true(f.offset + sizeof(value) <= (uint64_t)len);
+	memcpy(&value, (char *)img + f.offset, sizeof(value));
+	assert_int_equal(value, 0x5eed);
+	assert_int_equal(f.offset, mapped_offset((uint64_t)(uintptr_t)&uprobe_test_object));
+	/* a function is no object, and an object no function */
+	assert_int_equal(uprobe__find_object_in(img, (size_t)len, "uprobe_test_target", &f),
+			 -ENOENT);
+	assert_int_equal(uprobe__find_in(img, (size_t)len, "uprobe_test_object", &f), -ENOENT);
+	free(img);
 }
 
 /* libc's malloc, from .dynsym (Debian strips .symtab). */
@@ -113,6 +151,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_own_function),
+		cmocka_unit_test(test_own_object),
 		cmocka_unit_test(test_libc),
 		cmocka_unit_test(test_go_stripped),
 		cmocka_unit_test(test_not_elf),
