@@ -4,7 +4,8 @@
 # so examples/java/Split's two hot methods, 3:1 by iteration counts, show by name in -t cpu
 # (-- CMD and -p after warm-up) within 15% of 3:1 and of perf's reference run
 # (-XX:+PreserveFramePointer -XX:+DumpPerfMapAtExit); the JVM's output and exit code are
-# unchanged and no trigger file is left behind; -t offcpu names the method that sleeps.
+# unchanged and no trigger file is left behind; -t offcpu names the method that sleeps; -t alloc
+# names the java.nio methods whose direct buffers the JVM mallocs.
 # Prints the share of stacks that reach their thread's root with and without
 # -XX:+PreserveFramePointer (Split and JitHot) for docs/BENCHMARKS.md.
 cd "$(dirname "$0")/../.." || exit 2
@@ -20,7 +21,8 @@ if ! command -v javac >/dev/null; then
 	fail "java" "javac is not installed (scripts/deps.sh installs openjdk-17-jdk-headless)"
 	exit 1
 fi
-if ! javac -d "$TMP/java" examples/java/Split.java examples/java/JitHot.java >"$TMP/javac.log" 2>&1; then
+if ! javac -d "$TMP/java" examples/java/Split.java examples/java/JitHot.java \
+	examples/java/DirectAlloc.java >"$TMP/javac.log" 2>&1; then
 	fail "build examples/java" "$(head -c 300 "$TMP/javac.log")"
 	exit 1
 fi
@@ -172,6 +174,25 @@ if ((sleep_ns > 0 && nap * 2 >= sleep_ns)); then
 	pass "offcpu: Split.nap holds $((nap / 1000000)) of the $((sleep_ns / 1000000)) ms in JVM_Sleep"
 else
 	fail "offcpu: Split.nap" "nap $nap ns of $sleep_ns ns in JVM_Sleep; $(grep -m1 JVM_Sleep "$TMP/off.folded" | cut -c1-300)"
+fi
+
+# --- -t alloc: Java methods above the JVM's malloc (direct buffers: Unsafe.allocateMemory0)
+expect_exit "record -t alloc -- java DirectAlloc" 0 "$SINGE" record -t alloc -o "$TMP/alloc.pb.gz" -- \
+	java -cp "$CP" DirectAlloc 3
+[[ $(cat "$TMP/stdout") == "DirectAlloc: direct buffers made: true" ]] &&
+	pass "alloc: the JVM's output unchanged" || fail "alloc: JVM output" "'$(head -c 200 "$TMP/stdout")'"
+to_folded "$TMP/alloc.pb.gz" "$TMP/alloc.folded" alloc_space
+# a compiled Java method (jdk.internal.misc.Unsafe.allocateMemory0, java.nio.*) above the malloc of
+# Unsafe_AllocateMemory0, in nearly all of its bytes; java.nio's own methods in most (the rest:
+# their caller still interpreted, or cut without frame pointers)
+read -r java nio unsafe < <(awk '{ n = $NF; $NF = ""; if ($0 ~ /Unsafe_AllocateMemory0/) { u += n
+	if ($0 ~ /(java|jdk)\.[A-Za-z0-9_.$<>]+_\[j\];/) j += n
+	if ($0 ~ /java\.nio\.(ByteBuffer\.allocateDirect|DirectByteBuffer\.<init>)_\[j\];/) m += n } }
+	END { print j + 0, m + 0, u + 0 }' "$TMP/alloc.folded")
+if ((unsafe > 0 && java * 10 >= unsafe * 9 && nio * 2 >= unsafe)); then
+	pass "alloc: Java methods above Unsafe_AllocateMemory0 in $((java * 100 / unsafe))% of its bytes, java.nio's in $((nio * 100 / unsafe))%"
+else
+	fail "alloc: Java methods" "$java (java.nio $nio) of $unsafe bytes under Unsafe_AllocateMemory0 name a Java method: $(grep -m1 Unsafe_AllocateMemory0 "$TMP/alloc.folded" | cut -c1-300)"
 fi
 
 # --- JitHot (work -> hot -> mix, inlined): completeness with and without frame pointers
