@@ -120,7 +120,12 @@ static Elf *open_image(const void *image, size_t len)
 	return elf;
 }
 
-int uprobe__find_in(const void *image, size_t len, const char *name, struct uprobe_func *out)
+/*
+ * A symbol of type (STT_FUNC: also a stripped Go binary's .gopclntab) in the image, with its
+ * file offset; 0, -ENOEXEC or -ENOENT.
+ */
+static int find_typed(const void *image, size_t len, const char *name, int type,
+		      struct uprobe_func *out)
 {
 	Elf *elf = open_image(image, len);
 	int err;
@@ -128,8 +133,8 @@ int uprobe__find_in(const void *image, size_t len, const char *name, struct upro
 	if (!elf)
 		return -ENOEXEC;
 	memset(out, 0, sizeof(*out));
-	err = find_symbol(elf, name, STT_FUNC, out);
-	if (err)
+	err = find_symbol(elf, name, type, out);
+	if (err && type == STT_FUNC)
 		err = find_go_function(image, len, name, out);
 	if (!err)
 		err = vaddr_to_offset(elf, out->vaddr, &out->offset);
@@ -137,19 +142,14 @@ int uprobe__find_in(const void *image, size_t len, const char *name, struct upro
 	return err;
 }
 
+int uprobe__find_in(const void *image, size_t len, const char *name, struct uprobe_func *out)
+{
+	return find_typed(image, len, name, STT_FUNC, out);
+}
+
 int uprobe__find_object_in(const void *image, size_t len, const char *name, struct uprobe_func *out)
 {
-	Elf *elf = open_image(image, len);
-	int err;
-
-	if (!elf)
-		return -ENOEXEC;
-	memset(out, 0, sizeof(*out));
-	err = find_symbol(elf, name, STT_OBJECT, out);
-	if (!err)
-		err = vaddr_to_offset(elf, out->vaddr, &out->offset);
-	elf_end(elf);
-	return err;
+	return find_typed(image, len, name, STT_OBJECT, out);
 }
 
 int uprobe__vaddr_to_offset(const void *image, size_t len, uint64_t vaddr, uint64_t *offset)

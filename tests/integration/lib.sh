@@ -78,3 +78,18 @@ wait_recording() {
 	done
 	return 1
 }
+
+# find_pythons: the CPython interpreters the Python tests run, into the array pythons:
+# Debian's /usr/bin/python3.11 (USDT probes) and the pyenv python3 first on PATH (none); FAIL and
+# return 1 when either is missing
+find_pythons() {
+	local pyenv
+	pythons=()
+	[[ -x /usr/bin/python3.11 ]] && pythons+=(/usr/bin/python3.11)
+	pyenv=$(command -v python3 2>/dev/null) && pyenv=$("$pyenv" -c 'import sys; print(sys.executable)' 2>/dev/null)
+	[[ -n $pyenv && $pyenv != /usr/bin/* ]] && pythons+=("$pyenv")
+	if ((${#pythons[@]} < 2)); then
+		fail "CPython interpreters" "want /usr/bin/python3.11 and a pyenv python3 first on PATH, have: ${pythons[*]}"
+		return 1
+	fi
+}

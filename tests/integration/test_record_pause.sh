@@ -123,13 +123,7 @@ for v in "${versions[@]}"; do
 done
 
 # CPython: Debian's (USDT) and pyenv's (no USDT), as found
-pythons=()
-[[ -x /usr/bin/python3.11 ]] && pythons+=(/usr/bin/python3.11)
-pyenv=$(command -v python3 2>/dev/null) && pyenv=$("$pyenv" -c 'import sys; print(sys.executable)' 2>/dev/null)
-[[ -n $pyenv && $pyenv != /usr/bin/* ]] && pythons+=("$pyenv")
-if ((${#pythons[@]} < 2)); then
-	fail "CPython interpreters" "want /usr/bin/python3.11 and a pyenv python3 first on PATH, have: ${pythons[*]}"
-fi
+find_pythons
 PY_EXPECTED="pause.py: churned 300000 cycles, total 900300"
 for py in "${pythons[@]}"; do
 	name="python $py"

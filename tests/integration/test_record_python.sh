@@ -13,14 +13,7 @@ cd "$(dirname "$0")/../.." || exit 2
 [[ -x $SINGE ]] || SINGE=./singe
 
 record_setup "Python frames"
-pythons=()
-[[ -x /usr/bin/python3.11 ]] && pythons+=(/usr/bin/python3.11)
-pyenv=$(command -v python3 2>/dev/null) && pyenv=$("$pyenv" -c 'import sys; print(sys.executable)' 2>/dev/null)
-[[ -n $pyenv && $pyenv != /usr/bin/* ]] && pythons+=("$pyenv")
-if ((${#pythons[@]} < 2)); then
-	fail "CPython interpreters" "want /usr/bin/python3.11 and a pyenv python3 first on PATH, have: ${pythons[*]}"
-	exit 1
-fi
+find_pythons || exit 1
 GO=$(command -v go || echo /usr/lib/go-1.23/bin/go)
 EXPECTED=$(python3 examples/python/split.py 0 2>/dev/null)
 
